@@ -1,0 +1,93 @@
+"""The one error hierarchy of bpfdoctor.
+
+Every failure the library reports is a ``BpfDoctorError``.  The CLI is the one
+place that turns these into a one-line message and an exit code; hints are
+fields, never prints.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+
+
+class BpfDoctorError(Exception):
+    """Base class.  ``str(err)`` is the one-line message the CLI prints."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(BpfDoctorError):
+    """A file or stream given by the user cannot be used (missing, unreadable)."""
+
+    def __init__(self, path: str | os.PathLike | None, problem: str, *, hint: str | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self.problem = problem
+        where = f"{self.path}: " if self.path else ""
+        super().__init__(f"{where}{problem}", hint=hint)
+
+
+class ParseError(InputError):
+    """Malformed bytes or text.  Carries the file, the section and the offset."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike | None,
+        problem: str,
+        *,
+        section: str | None = None,
+        offset: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.section = section
+        self.offset = offset
+        parts = []
+        if section:
+            parts.append(f"section {section}")
+        if offset is not None:
+            parts.append(f"offset {offset:#x}")
+        loc = f" ({', '.join(parts)})" if parts else ""
+        super().__init__(path, f"{problem}{loc}", hint=hint)
+
+
+class UsageError(BpfDoctorError):
+    """The request does not make sense (unknown section, bad selector...)."""
+
+
+class NotFoundError(UsageError):
+    """A named thing (program, map, section, type) does not exist."""
+
+
+class SyscallError(BpfDoctorError):
+    """A call into the kernel failed.  Carries the command and errno."""
+
+    def __init__(self, command: str, err: int, message: str | None = None, *, hint: str | None = None) -> None:
+        self.command = command
+        self.errno = err
+        self.errno_name = _errno.errorcode.get(err, f"E{err}") if err != 524 else "ENOTSUPP"
+        text = message or f"{command} failed: {self.errno_name} ({os.strerror(err) if err != 524 else 'Operation not supported'})"
+        super().__init__(text, hint=hint)
+
+
+class VerifierError(SyscallError):
+    """The verifier rejected a program.  Carries the whole log and a summary."""
+
+    def __init__(self, command: str, err: int, log: str, summary: str, *, program: str | None = None,
+                 hint: str | None = None) -> None:
+        self.log = log
+        self.summary = summary
+        self.program = program
+        who = f"program {program}: " if program else ""
+        super().__init__(command, err, f"{who}verifier rejected the program: {summary}", hint=hint)
+
+
+class HostError(BpfDoctorError):
+    """A host fact could not be read (permission, missing file we require)."""

@@ -1,0 +1,1 @@
+"""Renderers: values to text.  Pure; never reads the host."""

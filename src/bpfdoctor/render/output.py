@@ -1,0 +1,64 @@
+"""Shared output plumbing for the CLI: JSON, plain text, and rich consoles.
+
+Plain, high-volume output (disassembly, dumps) is written with ``write_text``
+and never goes through rich, which costs tens of milliseconds to import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+
+def write_text(text: str) -> None:
+    """Write ``text`` to stdout as is (one call, no per-line overhead)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def to_jsonable(value: Any) -> Any:
+    """Records to plain JSON values: dataclasses via ``to_dict``/asdict, enums by value."""
+    import dataclasses
+    import enum
+
+    if hasattr(value, "to_dict"):
+        return to_jsonable(value.to_dict())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value if not isinstance(value, int) else int(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def write_json(value: Any) -> None:
+    """Stable JSON on stdout: indented, keys in record order, newline at the end."""
+    sys.stdout.write(json.dumps(to_jsonable(value), indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def use_color(forced: bool | None = None, stream=None) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set."""
+    if forced is not None:
+        return forced
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def console(forced_color: bool | None = None, stderr: bool = False):
+    """A rich Console honouring ``use_color``.  Imports rich lazily."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    color = use_color(forced_color, stream)
+    return Console(file=stream, no_color=not color, force_terminal=color, highlight=False,
+                   soft_wrap=True, emoji=False)
