@@ -1,0 +1,97 @@
+"""``bpfdoctor btf``: read BTF from an object file or a raw BTF file."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from bpfdoctor.errors import InputError, UsageError
+
+ELF_MAGIC = b"\x7fELF"
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+
+
+def _elf_sections(path: str, data: bytes) -> tuple[bytes | None, bytes | None]:
+    """(.BTF, .BTF.ext) of an ELF object.  Private until elf.open_object lands."""
+    import io
+
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        found = {}
+        for name in (".BTF", ".BTF.ext"):
+            sec = elf.get_section_by_name(name)
+            found[name] = None if sec is None or sec["sh_type"] == "SHT_NOBITS" else sec.data()
+    except (ELFError, ValueError, KeyError, IndexError, AssertionError) as e:
+        raise InputError(path, f"not a readable ELF object: {e}") from None
+    return found[".BTF"], found[".BTF.ext"]
+
+
+def load_file(path: str, base=None):
+    """Parse ``path`` (ELF object or raw BTF) into a ``Btf`` (and its ``.BTF.ext`` bytes)."""
+    from bpfdoctor.btf.reader import parse_btf
+
+    data = _read(path)
+    ext = None
+    if data[:4] == ELF_MAGIC:
+        data, ext = _elf_sections(path, data)
+        if data is None:
+            raise InputError(path, "no .BTF section (was it compiled with -g?)")
+    return parse_btf(data, path=path, base=base), ext
+
+
+@click.group()
+def btf() -> None:
+    """Read BTF from an object or a raw BTF file."""
+
+
+@btf.command("dump")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["raw", "c"]), default="raw", show_default=True,
+              help="raw: bpftool's raw listing; c: a compilable header (vmlinux.h).")
+@click.option("--base", "base_path", type=click.Path(dir_okay=False), default=None,
+              help="Base BTF for split BTF (e.g. /sys/kernel/btf/vmlinux for a module).")
+@click.option("--json", "as_json", is_flag=True, help="Types as JSON (bpftool -j schema).")
+def dump(file: str, fmt: str, base_path: str | None, as_json: bool) -> int:
+    """Dump the types of FILE: bpftool's raw format, or C."""
+    base = load_file(base_path)[0] if base_path else None
+    if base is None and _looks_split(file):
+        base = load_file("/sys/kernel/btf/vmlinux")[0]
+    btf_, _ = load_file(file, base)
+    if as_json:
+        if fmt != "raw":
+            raise UsageError("--json describes the types; it goes with --format raw")
+        from bpfdoctor.btf.jsondump import dump_json
+        from bpfdoctor.render.output import write_json
+
+        write_json(dump_json(btf_))
+        return 0
+    if fmt == "raw":
+        from bpfdoctor.btf.rawdump import dump_raw
+
+        out = dump_raw(btf_)
+    else:
+        from bpfdoctor.btf.cdump import dump_c
+
+        out = dump_c(btf_).encode("utf-8", "surrogateescape")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(out)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def _looks_split(path: str) -> bool:
+    """A module's BTF under /sys/kernel/btf is split on vmlinux, as bpftool assumes."""
+    real = os.path.realpath(path)
+    return os.path.dirname(real) == "/sys/kernel/btf" and os.path.basename(real) != "vmlinux"
