@@ -1,0 +1,237 @@
+"""Native disassembly of JIT images with capstone, in bpf_jit_disasm's layout.
+
+capstone is imported on first use (it costs ~20 ms), never at module import.
+x86 text is respelled to match binutils (see ``x86style``); other
+architectures keep capstone's spelling, laid out as objdump does
+(``mnemonic<TAB>operands``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterator
+
+from bpfdoctor.errors import UsageError
+from bpfdoctor.jit import x86style
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchSpec:
+    """One architecture the kernel has a BPF JIT for.
+
+    ``cs_arch``/``cs_mode`` name capstone constants (resolved lazily);
+    ``step`` is how far to skip over bytes capstone cannot decode;
+    ``objdump`` is the binutils ``-m`` machine name for the same code.
+    """
+
+    name: str
+    cs_arch: str
+    cs_mode: tuple[str, ...]
+    step: int
+    objdump: str
+    aliases: tuple[str, ...] = ()
+
+
+# The kernel's eBPF JITs (arch/*/net/bpf_jit*.c) that capstone 5 can decode.
+# loongarch64 and parisc have JITs but no capstone support.
+ARCHES: dict[str, ArchSpec] = {a.name: a for a in (
+    ArchSpec("x86_64", "CS_ARCH_X86", ("CS_MODE_64",), 1, "i386:x86-64", ("amd64", "x86-64")),
+    ArchSpec("i386", "CS_ARCH_X86", ("CS_MODE_32",), 1, "i386", ("x86", "i686", "i586")),
+    ArchSpec("arm64", "CS_ARCH_ARM64", ("CS_MODE_ARM",), 4, "aarch64", ("aarch64",)),
+    ArchSpec("arm", "CS_ARCH_ARM", ("CS_MODE_ARM",), 4, "arm", ("armv7l", "armhf", "armel")),
+    ArchSpec("riscv64", "CS_ARCH_RISCV", ("CS_MODE_RISCV64", "CS_MODE_RISCVC"), 2, "riscv:rv64", ()),
+    ArchSpec("riscv32", "CS_ARCH_RISCV", ("CS_MODE_RISCV32", "CS_MODE_RISCVC"), 2, "riscv:rv32", ()),
+    ArchSpec("s390x", "CS_ARCH_SYSZ", ("CS_MODE_BIG_ENDIAN",), 2, "s390:64-bit", ("s390",)),
+    ArchSpec("ppc64", "CS_ARCH_PPC", ("CS_MODE_64", "CS_MODE_BIG_ENDIAN"), 4, "powerpc:common64", ()),
+    ArchSpec("ppc64le", "CS_ARCH_PPC", ("CS_MODE_64", "CS_MODE_LITTLE_ENDIAN"), 4, "powerpc:common64", ()),
+    ArchSpec("ppc", "CS_ARCH_PPC", ("CS_MODE_32", "CS_MODE_BIG_ENDIAN"), 4, "powerpc:common", ("ppc32",)),
+    ArchSpec("mips64", "CS_ARCH_MIPS", ("CS_MODE_MIPS64", "CS_MODE_BIG_ENDIAN"), 4, "mips:isa64", ()),
+    ArchSpec("mips64el", "CS_ARCH_MIPS", ("CS_MODE_MIPS64", "CS_MODE_LITTLE_ENDIAN"), 4, "mips:isa64", ()),
+    ArchSpec("mips", "CS_ARCH_MIPS", ("CS_MODE_MIPS32", "CS_MODE_BIG_ENDIAN"), 4, "mips:isa32", ()),
+    ArchSpec("mipsel", "CS_ARCH_MIPS", ("CS_MODE_MIPS32", "CS_MODE_LITTLE_ENDIAN"), 4, "mips:isa32", ()),
+    ArchSpec("sparc64", "CS_ARCH_SPARC", ("CS_MODE_V9", "CS_MODE_BIG_ENDIAN"), 4, "sparc:v9", ()),
+)}
+SYNTAXES = ("att", "intel")
+UNSUPPORTED = {"loongarch64": "capstone 5 has no LoongArch support",
+               "parisc": "capstone has no PA-RISC support",
+               "parisc64": "capstone has no PA-RISC support"}
+
+
+def resolve_arch(name: str) -> ArchSpec:
+    """The ``ArchSpec`` for a name or alias (``aarch64`` -> ``arm64``)."""
+    key = name.strip().lower().replace("-", "_") if name else ""
+    if key in ARCHES:
+        return ARCHES[key]
+    for spec in ARCHES.values():
+        if key in spec.aliases or name.lower() in spec.aliases:
+            return spec
+    why = UNSUPPORTED.get(key)
+    raise UsageError(f"unknown architecture {name!r}" + (f": {why}" if why else ""),
+                     hint="choose one of " + ", ".join(ARCHES))
+
+
+def arch_for_machine(machine: str, byteorder: str = "little") -> ArchSpec:
+    """The architecture for a ``uname -m`` value (``platform.machine()``).
+
+    ``uname -m`` does not say the byte order on ppc64/mips, so the caller
+    passes ``sys.byteorder``.
+    """
+    m = machine.lower()
+    if m in ("ppc64", "ppc64le"):
+        return ARCHES["ppc64le" if byteorder == "little" else "ppc64"]
+    if m in ("mips64", "mips"):
+        return ARCHES[m + ("el" if byteorder == "little" else "")]
+    if m.startswith("arm") and m not in ("arm64",):
+        return ARCHES["arm"]
+    return resolve_arch(m)
+
+
+@dataclass(frozen=True, slots=True)
+class NativeInsn:
+    """One native instruction: offset in the image, bytes, and its text."""
+
+    offset: int
+    raw: bytes
+    mnemonic: str
+    operands: str
+
+    @property
+    def text(self) -> str:
+        return self.mnemonic + ("\t" + self.operands if self.operands else "")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"offset": self.offset, "bytes": self.raw.hex(), "mnemonic": self.mnemonic,
+                "operands": self.operands}
+
+
+_handles: dict[tuple[str, str, bool], object] = {}
+
+
+def _capstone():
+    try:
+        import capstone
+    except ImportError as e:  # pragma: no cover - capstone is a dependency
+        raise UsageError("capstone is not installed", hint="pip install capstone") from e
+    return capstone
+
+
+def _handle(spec: ArchSpec, syntax: str, detail: bool = False):
+    key = (spec.name, syntax, detail)
+    md = _handles.get(key)
+    if md is None:
+        cs = _capstone()
+        mode = 0
+        for flag in spec.cs_mode:
+            mode |= getattr(cs, flag)
+        md = cs.Cs(getattr(cs, spec.cs_arch), mode)
+        if spec.cs_arch == "CS_ARCH_X86":
+            md.syntax = cs.CS_OPT_SYNTAX_ATT if syntax == "att" else cs.CS_OPT_SYNTAX_INTEL
+        md.detail = detail
+        _handles[key] = md
+    return md
+
+
+def _check_syntax(spec: ArchSpec, syntax: str) -> None:
+    if syntax not in SYNTAXES:
+        raise UsageError(f"unknown syntax {syntax!r}; choose att or intel")
+    if syntax == "intel" and spec.cs_arch != "CS_ARCH_X86":
+        log.debug("--syntax intel only changes x86 output; ignored for %s", spec.name)
+
+
+def iter_text(image: bytes, arch: ArchSpec, syntax: str = "att") -> Iterator[tuple[int, int, str, str]]:
+    """(offset, size, mnemonic, operands) for every instruction, in order.
+
+    Like libopcodes, bytes that do not decode print as ``(bad)`` and the walk
+    goes on ``arch.step`` bytes later (capstone itself would stop there).
+    """
+    _check_syntax(arch, syntax)
+    md = _handle(arch, syntax)
+    x86 = arch.cs_arch == "CS_ARCH_X86"
+    cache: dict[tuple[str, str], tuple[str, str] | None] = {}
+    pos, end = 0, len(image)
+    view = memoryview(image)
+    while pos < end:
+        for off, size, mnem, ops in md.disasm_lite(view[pos:], pos):
+            pos = off + size
+            if not x86:
+                yield off, size, mnem, ops
+                continue
+            key = (mnem, ops)
+            spelled = cache.get(key, False)
+            if spelled is False:
+                # Text that depends on the encoding is respelled per instruction.
+                encoded = x86style.needs_encoding(ops, syntax) or x86style.maybe_shift_one(mnem, ops, syntax)
+                spelled = None if encoded else _respell(mnem, ops, syntax, b"", arch)
+                cache[key] = spelled
+            if spelled is None:
+                spelled = _respell(mnem, ops, syntax, image[off:off + size], arch)
+            yield off, size, spelled[0], spelled[1]
+        if pos < end:
+            step = min(arch.step, end - pos)
+            yield pos, step, "(bad)", ""
+            pos += step
+
+
+def _respell(mnem: str, ops: str, syntax: str, raw: bytes, arch: ArchSpec) -> tuple[str, str]:
+    zero = bool(raw) and x86style.needs_encoding(ops, syntax) and _zero_disp(arch, syntax, raw)
+    one = bool(raw) and x86style.maybe_shift_one(mnem, ops, syntax) and x86style.implicit_one(raw)
+    if syntax == "att":
+        return x86style.att(mnem, ops, zero, one)
+    return x86style.intel(mnem, ops, zero, one)
+
+
+def _zero_disp(arch: ArchSpec, syntax: str, raw: bytes) -> bool:
+    """Whether the encoding carries a displacement (that capstone printed as none)."""
+    md = _handle(arch, syntax, detail=True)
+    for insn in md.disasm(raw, 0, 1):
+        return insn.encoding.disp_size > 0 and insn.disp == 0
+    return False
+
+
+def disassemble(image: bytes, arch: str | ArchSpec = "x86_64", syntax: str = "att") -> list[NativeInsn]:
+    """Every instruction of ``image`` (offsets from 0, as bpf_jit_disasm)."""
+    spec = arch if isinstance(arch, ArchSpec) else resolve_arch(arch)
+    return [NativeInsn(off, bytes(image[off:off + size]), mnem, ops)
+            for off, size, mnem, ops in iter_text(image, spec, syntax)]
+
+
+def format_listing(image: bytes, arch: str | ArchSpec = "x86_64", syntax: str = "att", *,
+                   opcodes: bool = False) -> str:
+    """Instructions in tools/bpf/bpf_jit_disasm.c ``get_asm_insns`` layout.
+
+    ``"%4x:\\t<insn>\\n"``; with ``opcodes`` the bytes follow on their own
+    line as ``"\\t%02x %02x \\n"`` (each byte with a trailing space).
+    x86 instructions are laid out as libopcodes does (``%-6s ``).
+    """
+    spec = arch if isinstance(arch, ArchSpec) else resolve_arch(arch)
+    x86 = spec.cs_arch == "CS_ARCH_X86"
+    out = []
+    append = out.append
+    for off, size, mnem, ops in iter_text(image, spec, syntax):
+        if x86:
+            text = f"{mnem:<6} {ops}" if ops else mnem
+        else:
+            text = f"{mnem}\t{ops}" if ops else mnem
+        if opcodes:
+            raw = image[off:off + size].hex(" ")
+            append(f"{off:4x}:\t{text}\n\t{raw} \n")
+        else:
+            append(f"{off:4x}:\t{text}\n")
+    return "".join(out)
+
+
+def format_header(proglen: int, passes: int, flen: int, image: str) -> str:
+    """The two lines bpf_jit_disasm prints before the instructions.
+
+    ``"%u bytes emitted from JIT compiler (pass:%d, flen:%d)"`` and
+    ``"%lx + <x>:"`` (the image address, without leading zeros).  A pointer
+    that is not hex (``(null)``, ``(____ptrval____)``) is shown as printed.
+    """
+    try:
+        base = f"{int(image, 16):x}"
+    except ValueError:
+        base = image
+    return f"{proglen} bytes emitted from JIT compiler (pass:{passes}, flen:{flen})\n{base} + <x>:\n"
