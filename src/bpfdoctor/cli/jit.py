@@ -1,0 +1,157 @@
+"""``bpfdoctor jit``: JIT dumps from the kernel log (bpf_jit_enable=2)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from bpfdoctor.errors import InputError
+
+
+def _read_source(path: str | None) -> tuple[bytes, str]:
+    """The log bytes and a name for messages: a file, stdin, or the live log."""
+    if path is None:
+        from bpfdoctor.host.kernel_log import read_kernel_log
+
+        klog = read_kernel_log()
+        return klog.text, f"kernel log ({klog.source})"
+    if path == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    try:
+        with open(path, "rb") as f:
+            return f.read(), path
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a log file") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror}") from None
+
+
+def _parse(path: str | None):
+    from bpfdoctor.jit.logparse import parse_log
+
+    data, name = _read_source(path)
+    return parse_log(data, name)
+
+
+@click.group("jit")
+def jit() -> None:
+    """JIT dumps the kernel prints with net.core.bpf_jit_enable=2.
+
+    FILE is a saved log (dmesg, journalctl -k, kern.log, /dev/kmsg records,
+    or bare text); '-' reads stdin; without FILE the live kernel log is read.
+    """
+
+
+@jit.command("list")
+@click.argument("file", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_cmd(file: str | None, as_json: bool) -> int:
+    """List the JIT dumps in a kernel log."""
+    from bpfdoctor.render.output import write_json, write_text
+
+    jitlog = _parse(file)
+    if as_json:
+        write_json(jitlog)
+        return 0
+    write_text(_list_text(jitlog))
+    return 0
+
+
+def _status(d) -> str:
+    if d.all_int3:
+        return "int3-only"
+    if d.complete:
+        return "ok"
+    return f"truncated {d.bytes_found}/{d.proglen}" if d.bytes_found < d.proglen else "bad"
+
+
+def _list_text(jitlog) -> str:
+    rows = [("INDEX", "LINE", "FLEN", "PROGLEN", "PASS", "IMAGE", "COMM", "PID", "STATUS")]
+    for d in jitlog.dumps:
+        rows.append((str(d.index), str(d.first_line), str(d.flen), str(d.proglen), str(d.passes), d.image,
+                     d.comm if d.comm is not None else "-", str(d.pid) if d.pid is not None else "-",
+                     _status(d)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    summary = f"{len(jitlog.dumps)} JIT dump(s) in {jitlog.source}"
+    if jitlog.orphan_rows:
+        summary += f"; {jitlog.orphan_rows} 'JIT code:' row(s) without a header"
+    return "\n".join(lines) + "\n" + summary + "\n"
+
+
+@jit.command("disasm")
+@click.argument("file", required=False)
+@click.option("--index", type=int, default=None, help="Dump number as listed by 'jit list' (negative: from the end).")
+@click.option("--pid", type=int, default=None, help="Only dumps from this pid.")
+@click.option("--comm", default=None, help="Only dumps from this command name (from=).")
+@click.option("-o", "opcodes", is_flag=True, help="Also print each instruction's bytes (bpf_jit_disasm -o).")
+@click.option("-O", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write the raw image to this file instead of disassembling.")
+@click.option("--arch", default=None, help="Architecture of the code (default: this host's).")
+@click.option("--syntax", type=click.Choice(["att", "intel"]), default="att", show_default=True,
+              help="x86 assembler syntax.")
+@click.option("--partial", is_flag=True, help="Use a truncated dump's bytes instead of failing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def disasm_cmd(file, index, pid, comm, opcodes, out, arch, syntax, partial, as_json) -> int:
+    """Disassemble one JIT dump (the last by default), like bpf_jit_disasm."""
+    from bpfdoctor.jit import disasm
+    from bpfdoctor.jit.logparse import require_complete, select_dump
+
+    jitlog = _parse(file)
+    dump = select_dump(jitlog, index=index, pid=pid, comm=comm)
+    if not partial:
+        require_complete(dump, jitlog.source)
+    if dump.all_int3:
+        click.echo(f"bpfdoctor: warning: dump {dump.index} is all int3 (0xcc): the kernel dumped the "
+                   "unfilled image, not the code (x86-64 bpf_prog_pack bug fixed in 2023)", err=True)
+    spec = _arch(arch)
+    if out is not None:
+        return _write_image(dump, out, as_json, jitlog.source)
+    if as_json:
+        _write_disasm_json(jitlog.source, dump, spec, syntax)
+        return 0
+    from bpfdoctor.render.output import write_text
+
+    write_text(disasm.format_header(dump.proglen, dump.passes, dump.flen, dump.image)
+               + disasm.format_listing(dump.data, spec, syntax, opcodes=opcodes))
+    return 0
+
+
+def _arch(name: str | None):
+    import platform
+
+    from bpfdoctor.jit.disasm import arch_for_machine, resolve_arch
+
+    return resolve_arch(name) if name else arch_for_machine(platform.machine(), sys.byteorder)
+
+
+def _write_image(dump, out: str, as_json: bool, source: str | None) -> int:
+    from bpfdoctor.jit.disasm import format_header
+    from bpfdoctor.render.output import write_json, write_text
+
+    try:
+        with open(out, "wb") as f:
+            f.write(dump.data)
+    except OSError as e:
+        raise InputError(out, f"cannot write the image: {e.strerror}") from None
+    if as_json:
+        write_json({"source": source, "dump": dump.to_dict(), "written": os.path.abspath(out)})
+    else:
+        write_text(format_header(dump.proglen, dump.passes, dump.flen, dump.image))
+    return 0
+
+
+def _write_disasm_json(source, dump, spec, syntax) -> None:
+    from bpfdoctor.jit.disasm import disassemble
+    from bpfdoctor.render.output import write_json
+
+    write_json({
+        "source": source,
+        "dump": dump.to_dict(),
+        "arch": spec.name,
+        "syntax": syntax,
+        "code": dump.data.hex(),
+        "insns": [i.to_dict() for i in disassemble(dump.data, spec, syntax)],
+    })
