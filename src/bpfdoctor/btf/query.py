@@ -1,0 +1,213 @@
+"""Type queries over a ``Btf``: resolving typedefs and modifiers, sizes,
+alignment, members (anonymous members searched through), bit offsets.
+
+Every walk along type references is an iteration bounded by ``MAX_DEPTH``
+(libbpf's MAX_RESOLVE_DEPTH in tools/lib/bpf/btf.c), so a reference cycle such
+as a typedef naming itself raises ``ParseError`` instead of looping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bpfdoctor.btf.kinds import Kind
+from bpfdoctor.btf.reader import Btf
+from bpfdoctor.errors import NotFoundError
+
+MAX_DEPTH = 32
+
+_SKIP_MODS = frozenset({Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG})
+_SKIP_MODS_ONLY = frozenset({Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG})
+_SIZED = frozenset({Kind.INT, Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.ENUM64, Kind.DATASEC,
+                    Kind.FLOAT})
+
+
+def _cycle(btf: Btf, start: int, what: str):
+    return btf.error(f"{what} from type [{start}] exceeds {MAX_DEPTH} steps (reference cycle?)")
+
+
+def skip_mods(btf: Btf, type_id: int, *, typedefs: bool = True) -> int:
+    """Follow const/volatile/restrict/type_tag (and typedefs) to the underlying id.
+
+    libbpf relo_core.c ``skip_mods_and_typedefs``.
+    """
+    skip = _SKIP_MODS if typedefs else _SKIP_MODS_ONLY
+    tid = type_id
+    for _ in range(MAX_DEPTH):
+        if tid == 0:
+            return 0
+        kind, _, _, ref = btf.header(tid)
+        if kind not in skip:
+            return tid
+        tid = ref
+    raise _cycle(btf, type_id, "resolving modifiers and typedefs")
+
+
+def ptr_size(btf: Btf) -> int:
+    """Pointer size of the BTF's target: the size of ``long`` (libbpf btf.c determine_ptr_size)."""
+    cached = getattr(btf, "_ptr_size", None)
+    if cached:
+        return cached
+    size = 8
+    for name in ("long", "long int", "unsigned long", "long unsigned int", "unsigned long int"):
+        ids = btf.find_ids(name, Kind.INT)
+        if ids:
+            size = btf.header(ids[0])[3]
+            break
+    btf._ptr_size = size
+    return size
+
+
+def resolve_size(btf: Btf, type_id: int) -> int:
+    """Size in bytes of ``type_id`` (libbpf ``btf__resolve_size``); arrays multiply."""
+    nelems = 1
+    tid = type_id
+    for _ in range(MAX_DEPTH):
+        if tid == 0:
+            raise btf.error(f"type [{type_id}] resolves to void, which has no size")
+        kind, _, _, ref = btf.header(tid)
+        if kind in _SIZED:
+            return nelems * ref
+        if kind == Kind.PTR:
+            return nelems * ptr_size(btf)
+        if kind == Kind.ARRAY:
+            words, w = btf.raw(tid)
+            nelems *= words[w + 5]
+            tid = words[w + 3]
+        elif kind in _SKIP_MODS or kind in (Kind.VAR, Kind.DECL_TAG):
+            tid = ref
+        else:
+            raise btf.error(f"type [{tid}] {Kind(kind).name} has no size")
+    raise _cycle(btf, type_id, "resolving the size")
+
+
+def align_of(btf: Btf, type_id: int) -> int:
+    """Natural alignment (libbpf btf_dump.c ``btf__align_of``)."""
+    tid = skip_mods(btf, type_id)
+    for _ in range(MAX_DEPTH):
+        if tid == 0:
+            return 1
+        t = btf.type(tid)
+        k = t.kind
+        if k in (Kind.INT, Kind.ENUM, Kind.ENUM64, Kind.FLOAT):
+            return min(ptr_size(btf), t.size) or 1
+        if k == Kind.PTR:
+            return ptr_size(btf)
+        if k == Kind.ARRAY:
+            tid = skip_mods(btf, t.array.type)
+            continue
+        if k in (Kind.STRUCT, Kind.UNION):
+            align = 1
+            for m in t.members:
+                align = max(align, align_of(btf, m.type))
+                # A member at an offset its type cannot sit at means the struct is packed.
+                if not m.bitfield_size and m.bit_offset % (8 * align_of(btf, m.type)):
+                    return 1
+            return align
+        if k in (Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG):
+            tid = t.type
+            continue
+        return 1
+    raise _cycle(btf, type_id, "resolving the alignment")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldLocation:
+    """Where a (possibly nested) member lives inside a root type.
+
+    ``path`` is the member index at each step (CO-RE's access string without the
+    leading array index), through anonymous members too.
+    """
+
+    bit_offset: int
+    bitfield_size: int
+    type: int
+    path: tuple[int, ...]
+
+    @property
+    def byte_offset(self) -> int:
+        return self.bit_offset // 8
+
+
+def find_member(btf: Btf, type_id: int, name: str, _depth: int = 0) -> FieldLocation | None:
+    """Member ``name`` of struct/union ``type_id``, searching anonymous members."""
+    if _depth > MAX_DEPTH:
+        raise _cycle(btf, type_id, "searching anonymous members")
+    t = btf.type(skip_mods(btf, type_id))
+    if t.kind not in (Kind.STRUCT, Kind.UNION):
+        return None
+    for i, m in enumerate(t.members):
+        if m.name == name:
+            return FieldLocation(m.bit_offset, m.bitfield_size, m.type, (i,))
+        if not m.name:
+            inner = find_member(btf, m.type, name, _depth + 1)
+            if inner is not None:
+                return FieldLocation(m.bit_offset + inner.bit_offset, inner.bitfield_size, inner.type,
+                                     (i,) + inner.path)
+    return None
+
+
+def member_offset(btf: Btf, type_id: int, path: str) -> FieldLocation:
+    """Resolve ``a.b[2].c`` from ``type_id``: bit offset, bitfield size, member type."""
+    bit = 0
+    bits = 0
+    tid = type_id
+    steps: list[int] = []
+    for part in _split_path(path):
+        if isinstance(part, int):
+            arr = btf.type(skip_mods(btf, tid))
+            if arr.kind != Kind.ARRAY:
+                raise NotFoundError(f"{path!r}: [{part}] applied to a non-array {arr.kind.name.lower()}")
+            tid = arr.array.type
+            bit += part * 8 * resolve_size(btf, tid)
+            steps.append(part)
+            continue
+        loc = find_member(btf, tid, part)
+        if loc is None:
+            raise NotFoundError(f"{btf.name(skip_mods(btf, tid)) or '(anon)'} has no member {part!r}")
+        bit += loc.bit_offset
+        bits = loc.bitfield_size
+        tid = loc.type
+        steps.extend(loc.path)
+    return FieldLocation(bit, bits, tid, tuple(steps))
+
+
+def _split_path(path: str):
+    for chunk in path.replace("[", ".[").split("."):
+        if not chunk:
+            continue
+        if chunk.startswith("["):
+            yield int(chunk.strip("[]"), 0)
+        else:
+            yield chunk
+
+
+def type_name(btf: Btf, type_id: int) -> str:
+    """A short C-like name: ``struct task_struct *``, ``const char[16]``, ``int (*)(void)``."""
+    suffix = ""
+    prefix = ""
+    tid = type_id
+    for _ in range(MAX_DEPTH):
+        if tid == 0:
+            return f"{prefix}void{suffix}"
+        t = btf.type(tid)
+        k = t.kind
+        if k == Kind.PTR:
+            suffix = " *" + suffix if not suffix.startswith(" *") else " *" + suffix.lstrip()
+            tid = t.type
+        elif k in (Kind.CONST, Kind.VOLATILE, Kind.RESTRICT):
+            prefix = f"{k.name.lower()} " + prefix
+            tid = t.type
+        elif k == Kind.TYPE_TAG:
+            tid = t.type
+        elif k == Kind.ARRAY:
+            suffix = f"{suffix}[{t.array.nelems}]"
+            tid = t.array.type
+        elif k in (Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.ENUM64, Kind.FWD):
+            tag = {Kind.FWD: "union" if t.kflag else "struct", Kind.ENUM64: "enum"}.get(k, k.name.lower())
+            return f"{prefix}{tag} {t.name or '(anon)'}{suffix}"
+        elif k == Kind.FUNC_PROTO:
+            return f"{prefix}{type_name(btf, t.type)} (*)(...){suffix.replace(' *', '', 1)}"
+        else:
+            return f"{prefix}{t.name or '(anon)'}{suffix}"
+    raise _cycle(btf, type_id, "naming the type")
