@@ -7,7 +7,8 @@ Reads ``enum bpf_cmd``, ``bpf_map_type``, ``bpf_prog_type``,
 ``bpf_attach_type``, ``bpf_link_type`` and the helper list
 (``__BPF_FUNC_MAPPER``, both the old ``FN(name)`` and the 6.1+
 ``FN(name, id, ##ctx)`` spellings) and writes IntEnums that keep unknown raw
-values, so a kernel newer than the header never crashes us.
+values, so a kernel newer than the header never crashes us.  Capability
+numbers come from the ``linux/capability.h`` next to it.
 """
 
 from __future__ import annotations
@@ -124,7 +125,17 @@ def render(raw: str, header: Path, version: str) -> str:
     out.append("\n\nclass BpfFunc(_KeepUnknown):\n    \"\"\"Helper ids (``__BPF_FUNC_MAPPER``); ``label`` is the name without ``bpf_``.\"\"\"\n\n")
     for name, value in parse_helpers(raw):
         out.append(f"    {name.upper()} = {value}\n")
+    cap_header = header.parent / "capability.h"
+    out.append(f"\n\nclass Capability(_KeepUnknown):\n    \"\"\"Capability numbers ({cap_header}).\"\"\"\n\n")
+    for name, value in parse_capabilities(cap_header):
+        out.append(f"    {name} = {value}\n")
     return "".join(out)
+
+
+def parse_capabilities(cap_header: Path) -> list[tuple[str, int]]:
+    text = cap_header.read_text()
+    return [(m.group(1), int(m.group(2)))
+            for m in re.finditer(r"#define\s+CAP_(\w+)\s+(\d+)\s*$", text, flags=re.M)]
 
 
 def header_version(header: Path) -> str:

@@ -1,0 +1,35 @@
+"""Kernel BTF under ``/sys/kernel/btf``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from bpfdoctor.host._files import under
+
+
+@dataclass(frozen=True, slots=True)
+class KernelBtf:
+    vmlinux_present: bool
+    vmlinux_readable: bool
+    vmlinux_size: int
+    module_count: int  # files other than vmlinux: one per module with BTF
+
+
+def read_kernel_btf(root: str | os.PathLike = "/") -> KernelBtf:
+    base = under(root, "/sys/kernel/btf")
+    vmlinux = base / "vmlinux"
+    present = vmlinux.exists()
+    readable, size = False, 0
+    if present:
+        try:
+            with open(vmlinux, "rb") as f:
+                readable = f.read(4)[:2] in (b"\x9f\xeb", b"\xeb\x9f")
+            size = vmlinux.stat().st_size
+        except OSError:
+            readable = False
+    try:
+        modules = sum(1 for e in os.scandir(base) if e.name != "vmlinux")
+    except OSError:
+        modules = 0
+    return KernelBtf(present, readable, size, modules)

@@ -1,0 +1,41 @@
+"""BPF-related sysctls from ``/proc/sys``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from bpfdoctor.host._files import read_int
+
+BPF_SYSCTLS = (
+    "net.core.bpf_jit_enable", "net.core.bpf_jit_harden", "net.core.bpf_jit_kallsyms",
+    "net.core.bpf_jit_limit", "kernel.unprivileged_bpf_disabled", "kernel.kptr_restrict",
+    "kernel.dmesg_restrict", "kernel.perf_event_paranoid",
+)
+
+
+def sysctl_path(name: str) -> str:
+    return "/proc/sys/" + name.replace(".", "/")
+
+
+def read_sysctl(name: str, root: str | os.PathLike = "/") -> int | None:
+    """An integer sysctl, or None when the kernel does not have it (or hides it)."""
+    return read_int(root, sysctl_path(name))
+
+
+@dataclass(frozen=True, slots=True)
+class BpfSysctls:
+    """None means absent: no JIT built in, or no BPF syscall at all."""
+
+    jit_enable: int | None
+    jit_harden: int | None
+    jit_kallsyms: int | None
+    jit_limit: int | None
+    unprivileged_bpf_disabled: int | None
+    kptr_restrict: int | None
+    dmesg_restrict: int | None
+    perf_event_paranoid: int | None
+
+
+def read_bpf_sysctls(root: str | os.PathLike = "/") -> BpfSysctls:
+    return BpfSysctls(*(read_sysctl(name, root) for name in BPF_SYSCTLS))
