@@ -82,33 +82,53 @@ def resolve_size(btf: Btf, type_id: int) -> int:
 
 
 def align_of(btf: Btf, type_id: int) -> int:
-    """Natural alignment (libbpf btf_dump.c ``btf__align_of``)."""
-    tid = skip_mods(btf, type_id)
+    """Natural alignment, 0 when unknown (libbpf btf.c ``btf__align_of``); memoized."""
+    cache = btf.__dict__.setdefault("_align_cache", {})
+    got = cache.get(type_id)
+    if got is not None:
+        return got
+    chain = []
+    tid = type_id
     for _ in range(MAX_DEPTH):
-        if tid == 0:
+        if tid in cache:
+            break
+        chain.append(tid)
+        kind, _, _, ref = btf.header(tid) if tid else (Kind.UNKN, 0, 0, 0)
+        if kind in (Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG):
+            tid = ref
+        elif kind == Kind.ARRAY:
+            tid = btf.type(tid).array.type
+        else:
+            cache[tid] = _align_leaf(btf, tid, kind, ref)
+            chain.pop()
+            break
+    else:
+        raise _cycle(btf, type_id, "resolving the alignment")
+    value = cache[tid]
+    for t in chain:
+        cache[t] = value
+    return value
+
+
+def _align_leaf(btf: Btf, tid: int, kind: int, size: int) -> int:
+    if kind in (Kind.INT, Kind.ENUM, Kind.ENUM64, Kind.FLOAT):
+        return min(ptr_size(btf), size)
+    if kind == Kind.PTR:
+        return ptr_size(btf)
+    if kind not in (Kind.STRUCT, Kind.UNION):
+        return 0
+    btf.__dict__["_align_cache"][tid] = 1  # provisional: breaks by-value cycles (invalid BTF)
+    t = btf.type(tid)
+    max_align = 1
+    for m in t.members:
+        align = align_of(btf, m.type)
+        if align <= 0:
+            return 0
+        max_align = max(max_align, align)
+        # A member its type cannot sit at means the struct is packed.
+        if not m.bitfield_size and m.bit_offset % (8 * align):
             return 1
-        t = btf.type(tid)
-        k = t.kind
-        if k in (Kind.INT, Kind.ENUM, Kind.ENUM64, Kind.FLOAT):
-            return min(ptr_size(btf), t.size) or 1
-        if k == Kind.PTR:
-            return ptr_size(btf)
-        if k == Kind.ARRAY:
-            tid = skip_mods(btf, t.array.type)
-            continue
-        if k in (Kind.STRUCT, Kind.UNION):
-            align = 1
-            for m in t.members:
-                align = max(align, align_of(btf, m.type))
-                # A member at an offset its type cannot sit at means the struct is packed.
-                if not m.bitfield_size and m.bit_offset % (8 * align_of(btf, m.type)):
-                    return 1
-            return align
-        if k in (Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG):
-            tid = t.type
-            continue
-        return 1
-    raise _cycle(btf, type_id, "resolving the alignment")
+    return 1 if t.size % max_align else max_align
 
 
 @dataclass(frozen=True, slots=True)
