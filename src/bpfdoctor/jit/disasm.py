@@ -151,6 +151,7 @@ def iter_text(image: bytes, arch: ArchSpec, syntax: str = "att") -> Iterator[tup
     md = _handle(arch, syntax)
     x86 = arch.cs_arch == "CS_ARCH_X86"
     cache: dict[tuple[str, str], tuple[str, str] | None] = {}
+    maybe_rex = x86style.MAYBE_REX40
     pos, end = 0, len(image)
     view = memoryview(image)
     while pos < end:
@@ -168,11 +169,35 @@ def iter_text(image: bytes, arch: ArchSpec, syntax: str = "att") -> Iterator[tup
                 cache[key] = spelled
             if spelled is None:
                 spelled = _respell(mnem, ops, syntax, image[off:off + size], arch)
+            if image[off] in maybe_rex and x86style.unused_rex40(image[off:off + size], ops):
+                spelled = ("rex " + spelled[0], spelled[1])
+            if "rip" in ops:
+                target = x86style.rip_target(spelled[1], off + size)
+                if target:
+                    spelled = (spelled[0], f"{spelled[1]}        # {target}")
             yield off, size, spelled[0], spelled[1]
         if pos < end:
+            if x86 and _runs_past_end(md, image, pos):
+                # libopcodes: an instruction cut off by the end of the buffer
+                # shows its prefixes one by one, then ".byte" for the opcode.
+                for off, name in x86style.truncated_prefixes(image, pos):
+                    yield off, 1, name, ""
+                    pos = off + 1
+                if pos < end:
+                    yield pos, 1, ".byte", f"0x{image[pos]:x}"
+                    pos += 1
+                continue
             step = min(arch.step, end - pos)
             yield pos, step, "(bad)", ""
             pos += step
+
+
+def _runs_past_end(md, image: bytes, pos: int) -> bool:
+    """Whether the bytes at ``pos`` start an instruction longer than what is left."""
+    tail = bytes(image[pos:])
+    for _off, size, _m, _o in md.disasm_lite(tail + bytes(15), 0, 1):
+        return size > len(tail)
+    return False
 
 
 def _respell(mnem: str, ops: str, syntax: str, raw: bytes, arch: ArchSpec) -> tuple[str, str]:
@@ -212,7 +237,8 @@ def format_listing(image: bytes, arch: str | ArchSpec = "x86_64", syntax: str = 
     append = out.append
     for off, size, mnem, ops in iter_text(image, spec, syntax):
         if x86:
-            text = f"{mnem:<6} {ops}" if ops else mnem
+            # libopcodes pads mnemonics to 6 columns, but not its ".byte" filler.
+            text = (f"{mnem:<6} {ops}" if mnem != ".byte" else f"{mnem} {ops}") if ops else mnem
         else:
             text = f"{mnem}\t{ops}" if ops else mnem
         if opcodes:

@@ -24,6 +24,10 @@ Both
     count in AT&T (``shl %edi``) and with a decimal ``1`` in Intel
     (``shl edi,1``); capstone prints ``$1``/``1`` as for ``C1 /4 ib``.
 
+  * a REX prefix 0x40 that changes nothing (no %spl/%bpl/%sil/%dil
+    operand) is shown as ``rex`` before the mnemonic; capstone hides it.
+    Other unused REX bits (libopcodes' ``rex.W`` etc.) are not shown.
+
 Mnemonics are padded like libopcodes: ``%-6s `` then the operands.
 """
 
@@ -46,7 +50,7 @@ _ATT_NOSCALE = re.compile(r"\((%\w+)?, ?(%\w+)\)")
 _ATT_BARE_MEM = re.compile(r"(^|[ ,*:])\(")
 
 _INTEL_PTR = re.compile(r"\b(byte|word|dword|qword|tbyte|xmmword|ymmword|zmmword) ptr\b")
-_INTEL_MEM = re.compile(r"\[([^\]]*)\]")
+_INTEL_MEM = re.compile(r"(?:\b([c-gs]s):)?\[([^\]]*)\]")
 _INTEL_NUM = re.compile(r"(?<![\w])(-?)(0x[0-9a-f]+|\d+)(?![\w])")
 
 _REG64 = re.compile(r"^r(ax|bx|cx|dx|si|di|sp|bp|ip|\d+)$")
@@ -80,6 +84,45 @@ def implicit_one(raw: bytes) -> bool:
     return False
 
 
+# First bytes after which an instruction may carry a bare REX (0x40).
+MAYBE_REX40 = frozenset(_LEGACY_PREFIXES | {0x40})
+_REX40_USERS = re.compile(r"\b%?(spl|bpl|sil|dil)\b")
+
+
+def unused_rex40(raw: bytes, op_str: str) -> bool:
+    """True when ``raw`` has a 0x40 REX prefix that selects nothing."""
+    for b in raw:
+        if b in _LEGACY_PREFIXES:
+            continue
+        return b == 0x40 and _REX40_USERS.search(op_str) is None
+    return False
+
+
+_PREFIX_NAMES = {0x66: "data16", 0x67: "addr32", 0xF0: "lock", 0xF2: "repnz", 0xF3: "repz", 0x2E: "cs",
+                 0x36: "ss", 0x3E: "ds", 0x26: "es", 0x64: "fs", 0x65: "gs"}
+
+
+def _rex_name(b: int) -> str:
+    bits = "".join(c for c, m in (("W", 8), ("R", 4), ("X", 2), ("B", 1)) if b & m)
+    return "rex." + bits if bits else "rex"
+
+
+def truncated_prefixes(image: bytes, pos: int) -> list[tuple[int, str]]:
+    """(offset, name) of the prefix bytes at ``pos`` as libopcodes names them
+    when the instruction they start is cut off (``rex.W``, ``data16``...)."""
+    out = []
+    while pos < len(image):
+        b = image[pos]
+        if b in _PREFIX_NAMES:
+            out.append((pos, _PREFIX_NAMES[b]))
+        elif 0x40 <= b <= 0x4F:
+            out.append((pos, _rex_name(b)))
+        else:
+            break
+        pos += 1
+    return out
+
+
 def needs_encoding(op_str: str, syntax: str) -> bool:
     """True when a memory operand shows no displacement: only the encoding
     tells whether a zero displacement is there (libopcodes prints it)."""
@@ -87,7 +130,7 @@ def needs_encoding(op_str: str, syntax: str) -> bool:
         return "(" in op_str and _ATT_BARE_MEM.search(op_str) is not None
     # A displacement is a token of its own that starts with a digit; scale
     # factors ("rcx*8") and register names ("r12") start with a letter.
-    return any(not any(t.lstrip("+-")[:1].isdigit() for t in m.group(1).split())
+    return any(not any(t.lstrip("+-")[:1].isdigit() for t in m.group(2).split())
                for m in _INTEL_MEM.finditer(op_str))
 
 
@@ -156,7 +199,7 @@ def intel(mnemonic: str, op_str: str, zero_disp: bool = False, one: bool = False
     for op in operands:
         if "[" in op:
             op = _INTEL_PTR.sub(lambda m: m.group(1).upper() + " PTR", op)
-            op = _INTEL_MEM.sub(lambda m: "[" + _intel_mem(m.group(1), zero_disp) + "]", op)
+            op = _INTEL_MEM.sub(lambda m: _intel_operand(m.group(1), m.group(2), zero_disp), op)
         else:
             op = _INTEL_NUM.sub(lambda m: _unsigned(m.group(1), m.group(2), bits), op)
         out.append(op)
@@ -167,6 +210,27 @@ def intel(mnemonic: str, op_str: str, zero_disp: bool = False, one: bool = False
 
 def _split_intel(op_str: str) -> list[str]:
     return [p.strip() for p in op_str.split(", ")] if op_str else []
+
+
+def _intel_operand(segment: str | None, inner: str, zero_disp: bool) -> str:
+    text = _intel_mem(inner, zero_disp)
+    if not text[:1].isalpha():
+        # An absolute address (no base, no index) prints as "ds:0x28".
+        return f"{segment or 'ds'}:{text}"
+    return f"{segment}:[{text}]" if segment else f"[{text}]"
+
+
+def rip_target(operands: str, next_offset: int) -> str | None:
+    """libopcodes' "        # 0x17" comment for a RIP-relative operand."""
+    m = _RIP_ATT.search(operands) or _RIP_INTEL.search(operands)
+    if m is None:
+        return None
+    disp = int(m.group(2), 16) * (-1 if m.group(1) == "-" else 1)
+    return f"0x{(next_offset + disp) & 0xFFFFFFFFFFFFFFFF:x}"
+
+
+_RIP_ATT = re.compile(r"(-?)0x([0-9a-f]+)\(%rip\)")
+_RIP_INTEL = re.compile(r"\[rip([+-])0x([0-9a-f]+)\]")
 
 
 def _intel_mem(inner: str, zero_disp: bool) -> str:

@@ -19,4 +19,12 @@ for src in "$here"/src/*.c; do
 	echo "\"$name.$arch.bin\": $meta" >> "$build/meta"
 	echo "$name: $meta"
 done
-{ echo "{"; sed '$!s/$/,/' "$build/meta"; echo "}"; } > "$here/images.json"
+# Merge into images.json (other entries, e.g. the fixture images, stay).
+python3 - "$here/images.json" "$build/meta" <<'PY'
+import json, sys
+path, new = sys.argv[1], sys.argv[2]
+meta = json.load(open(path))
+meta.update(json.loads("{" + ",".join(open(new).read().splitlines()) + "}"))
+with open(path, "w") as f:
+    f.write("{\n" + ",\n".join(f'"{k}": {json.dumps(v)}' for k, v in sorted(meta.items())) + "\n}\n")
+PY
