@@ -216,7 +216,7 @@ def type_name(btf: Btf, type_id: int) -> str:
             suffix = " *" + suffix if not suffix.startswith(" *") else " *" + suffix.lstrip()
             tid = t.type
         elif k in (Kind.CONST, Kind.VOLATILE, Kind.RESTRICT):
-            prefix = f"{k.name.lower()} " + prefix
+            prefix += f"{k.name.lower()} "
             tid = t.type
         elif k == Kind.TYPE_TAG:
             tid = t.type
