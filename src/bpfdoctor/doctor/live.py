@@ -1,0 +1,109 @@
+"""Facts only the running kernel can give, by trying: is the JIT really used,
+which memory accounting applies, which features exist.  Every object made
+here is closed again before the function returns."""
+
+from __future__ import annotations
+
+import errno as E
+import logging
+import os
+import resource
+from dataclasses import dataclass
+
+from bpfdoctor.errors import SyscallError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class JitUse:
+    jited: bool | None  # None: could not load a program to find out
+    jited_len: int = 0
+    xlated_len: int = 0
+    errno: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Accounting:
+    """``mode`` is ``memcg``, ``rlimit`` or None (unknown); ``how`` says how we know."""
+
+    mode: str | None
+    how: str
+    errno: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFacts:
+    jit: JitUse
+    accounting: Accounting
+    features: object | None = None  # kernel.probes.Features
+    bpf_errno: int = 0  # errno of a plain map create: 0 when bpf() works for us
+
+
+def probe_jit() -> JitUse:
+    """Load ``r0 = 0; exit`` and read back its JIT image length (get-info-by-fd)."""
+    from bpfdoctor.kernel import info, insns, progs
+    from bpfdoctor.kernel.enums import ProgType
+
+    try:
+        with progs.load_program(ProgType.SOCKET_FILTER, insns.return_imm(0), name="bpfdoctor_jit") as p:
+            rec = info.prog_info(p, arrays=None)
+    except SyscallError as e:
+        return JitUse(None, errno=e.errno)
+    return JitUse(rec.jited_prog_len > 0, rec.jited_prog_len, rec.xlated_prog_len)
+
+
+def _child_map_create_with_zero_memlock() -> int:
+    """In a forked child: soft RLIMIT_MEMLOCK 0, create a 1-entry array. Exit code = errno."""
+    from bpfdoctor.kernel.maps import create_map
+    from bpfdoctor.kernel.enums import MapType
+
+    code = 0
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+        resource.setrlimit(resource.RLIMIT_MEMLOCK, (0, hard))  # lowering is always allowed
+        create_map(MapType.ARRAY, 4, 4, 1).close()
+    except SyscallError as e:
+        code = min(e.errno, 255)
+    except BaseException:  # noqa: BLE001
+        code = 255
+    return code
+
+
+def probe_accounting() -> Accounting:
+    """Which memory BPF maps are charged to, found the reliable way: a child
+    with a soft memlock limit of 0 creates a tiny map.  EPERM: the rlimit is
+    charged (before 5.11, kernel/bpf/syscall.c: bpf_charge_memlock); success:
+    the memory cgroup is (5.11+, commit "bpf: switch to memcg-based memory
+    accounting").  A fork, so our own limit never changes."""
+    try:
+        pid = os.fork()
+    except OSError as e:
+        return Accounting(None, f"could not fork: {e}")
+    if pid == 0:
+        os._exit(_child_map_create_with_zero_memlock())
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return Accounting("memcg", "probed: a map was created with RLIMIT_MEMLOCK 0")
+    if code == E.EPERM:
+        return Accounting("rlimit", "probed: map create failed with EPERM under RLIMIT_MEMLOCK 0", code)
+    return Accounting(None, f"probe failed: errno {code}", code)
+
+
+def infer_accounting(release: tuple[int, int, int]) -> Accounting:
+    """Without probing, the kernel version decides (memcg since 5.11)."""
+    mode = "memcg" if release >= (5, 11, 0) else "rlimit"
+    return Accounting(mode, "inferred from the kernel version (memcg accounting since 5.11)")
+
+
+def gather_live(*, features: bool = True, kern_version: int = 0) -> LiveFacts:
+    """Run the live probes.  Helper probes start first (forked) inside probe_all."""
+    feats = None
+    if features:
+        from bpfdoctor.kernel.probes import probe_all
+
+        feats = probe_all(kern_version=kern_version)
+    jit = probe_jit()
+    acct = probe_accounting()
+    return LiveFacts(jit, acct, feats, jit.errno)
