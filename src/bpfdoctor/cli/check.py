@@ -1,0 +1,113 @@
+"""``bpfdoctor check`` and ``bpfdoctor memlock``: thin click layer."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import click
+
+from bpfdoctor.errors import InputError
+
+
+def _state_color(ctx: click.Context):
+    obj = ctx.find_root().obj
+    return getattr(obj, "color", None)
+
+
+def _print(ctx: click.Context, lines) -> None:
+    from bpfdoctor.render.output import console
+    from bpfdoctor.render.findings import print_rich
+
+    print_rich(console(_state_color(ctx)), lines)
+
+
+def write_prometheus(path: str, text: str) -> None:
+    """Write atomically: temp file in the same directory, then rename."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".bpfdoctor-", suffix=".prom.tmp", dir=directory)
+    except OSError as e:
+        raise InputError(path, f"cannot write: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as e:
+        os.unlink(tmp)
+        raise InputError(path, f"cannot write: {e.strerror}") from None
+
+
+@click.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (schema in the README).")
+@click.option("--prometheus", "prom_file", metavar="FILE",
+              help="Also write the findings in Prometheus text format (node_exporter textfile collector).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes the report lists, and report each change.")
+@click.option("--root", default="/", show_default=True, metavar="DIR",
+              help="Read /proc and /sys under DIR (kernel probes run only for /).")
+@click.option("--no-probe", is_flag=True, help="Do not load test programs or create test maps.")
+@click.option("-v", "--verbose", is_flag=True, help="Show fixes and references for every finding.")
+@click.pass_context
+def check(ctx, as_json, prom_file, fix, root, no_probe, verbose):
+    """Is this host ready for eBPF, and why not.  Exit 0 ok, 1 warnings, 2 failures."""
+    from bpfdoctor.doctor.report import AREAS, run_check
+
+    if not os.path.isdir(root):
+        raise InputError(root, "not a directory")
+    report = run_check(root, probe=not no_probe)
+    if fix:
+        from dataclasses import replace
+
+        from bpfdoctor.doctor.fix import apply_fixes
+
+        report = replace(report, actions=apply_fixes(report))
+    if prom_file:
+        from bpfdoctor.render.prometheus import render_prometheus
+
+        write_prometheus(prom_file, render_prometheus(report.findings, timestamp=time.time()))
+    if as_json:
+        from bpfdoctor.render.output import write_json
+
+        write_json(report.to_dict())
+        return report.exit_code
+    from bpfdoctor.render.findings import render_text
+
+    extra = [f"fix {'applied' if a.applied else 'FAILED'}: {a.action}" + (f" ({a.error})" if a.error else "")
+             for a in report.actions]
+    _print(ctx, render_text(report.findings, areas=AREAS, subject=f"eBPF on {report.release}",
+                            verbose=verbose, extra=extra))
+    return report.exit_code
+
+
+@click.command("memlock")
+@click.argument("obj", required=False, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--root", default="/", show_default=True, metavar="DIR", help="Read /proc and /sys under DIR.")
+@click.pass_context
+def memlock(ctx, obj, as_json, root):
+    """Locked memory: limits, accounting mode, and what OBJ's maps need."""
+    from bpfdoctor.doctor.checks_memory import fmt_bytes
+    from bpfdoctor.doctor.memlock_report import memlock_report
+
+    if obj is not None and not os.path.isfile(obj):
+        raise InputError(obj, "no such file")
+    report = memlock_report(obj, root=root)
+    if as_json:
+        from bpfdoctor.render.output import write_json
+
+        write_json(report.to_dict())
+        return report.exit_code
+    from bpfdoctor.render.findings import render_text
+
+    extra = []
+    if report.maps:
+        extra.append(f"{'map':<20} {'type':<18} {'bytes':>12} {'charged':>12}  formula")
+        for m in report.maps:
+            extra.append(f"{m.name[:20]:<20} {m.type.label[:18]:<18} {m.cost:>12} {m.charged:>12}  "
+                         f"{m.formula}{'  (' + m.note + ')' if m.note else ''}")
+        extra.append(f"{'total':<20} {'':<18} {'':>12} {report.total:>12}  ({fmt_bytes(report.total)})")
+    _print(ctx, render_text(report.findings, areas=("memlock",), subject=f"memlock on {report.release}",
+                            extra=extra))
+    return report.exit_code
