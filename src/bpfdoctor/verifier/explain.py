@@ -1,0 +1,210 @@
+"""From a parsed verifier log to one finding: which catalog entry, and why.
+
+``explain_log`` is the library entry point: it takes a ``ParsedLog`` and an
+optional ``line_for_insn(insn_idx) -> (file, line, text) | None`` callback
+(an object's BTF line_info) and returns an ``Explanation`` whose ``finding``
+is the record the CLI renders.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bpfdoctor.findings import Finding, Severity
+from bpfdoctor.verifier.catalog import CATALOG
+from bpfdoctor.verifier.entry import CatalogEntry
+from bpfdoctor.verifier.errno import ErrnoInfo, explain_errno
+from bpfdoctor.verifier.model import Insn, ParsedLog, SourceLine, Verdict
+
+LineForInsn = Callable[[int], "tuple[str, int, str] | None"]
+
+_REG = re.compile(r"\b[rwR](\d+)\b")
+_ERR_REG = re.compile(r"\bR(\d+)\b")
+_ASSIGN = re.compile(r"^[rw](\d+) = (.*)$")
+_OFF_SIZE = re.compile(r"off=(-?\d+) (?:access_)?size=(\d+)")
+_ALLOC = re.compile(r"alloc_insn=(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """A parsed log, the catalog entry it matched (if any), and the finding."""
+
+    log: ParsedLog
+    finding: Finding
+    entry: CatalogEntry | None = None
+    source: SourceLine | None = None
+    registers: dict[str, str] = field(default_factory=dict)
+    errno: ErrnoInfo | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the log shows the program loaded, 1 otherwise."""
+        return 0 if self.log.verdict is Verdict.ACCEPTED else 1
+
+    def to_dict(self) -> dict[str, object]:
+        return {"finding": self.finding.to_dict(), "log": self.log.to_dict(),
+                "entry": None if self.entry is None else self.entry.id,
+                "errno": None if self.errno is None else self.errno.to_dict()}
+
+
+# -- context checks named by CatalogEntry.requires ---------------------------------
+
+def _call_before(log: ParsedLog, line: str) -> bool:
+    """The !read_ok register is an argument register and a helper call came before."""
+    m = _ERR_REG.search(line)
+    if not m or not 1 <= int(m.group(1)) <= 5:
+        return False
+    frame = log.failing_insn.frame if log.failing_insn else 0
+    return any(i.opcode == 0x85 and not i.text.startswith("call pc") and i.frame == frame
+               for i in log.recent_insns)
+
+
+def _overflows_frame(log: ParsedLog, line: str) -> bool:
+    """The access starts inside the frame and runs past its top (off + size > 0)."""
+    m = _OFF_SIZE.search(line)
+    return m is None or int(m.group(1)) < 0 and int(m.group(1)) + int(m.group(2)) > 0
+
+
+CONTEXT_CHECKS: dict[str, Callable[[ParsedLog, str], bool]] = {
+    "call-before": _call_before,
+    "overflows-frame": _overflows_frame,
+}
+
+
+def match(log: ParsedLog) -> CatalogEntry | None:
+    """The first catalog entry matching the error, trying the main error line first."""
+    lines = ([log.error] if log.error else []) + list(log.error_detail)
+    for line in lines:
+        for e in CATALOG:
+            if e.search(line) and (e.requires is None or CONTEXT_CHECKS[e.requires](log, line)):
+                return e
+    return None
+
+
+# -- evidence ------------------------------------------------------------------------
+
+def _is_call(insn: Insn) -> bool:
+    return insn.opcode == 0x85 and not insn.text.startswith("call pc")
+
+
+def registers_read(insn: Insn) -> list[str]:
+    """Registers an instruction reads, from its kernel-syntax text (R0..R10)."""
+    text = insn.text
+    if insn.opcode == 0x95 or text == "exit":
+        return ["R0"]
+    if _is_call(insn):
+        return [f"R{i}" for i in range(1, 6)]
+    m = _ASSIGN.match(text)
+    if m:
+        text = m.group(2)  # "rX = ...": the destination is written, not read
+    seen = []
+    for num in _REG.findall(text):
+        name = f"R{int(num)}"
+        if name not in seen and int(num) <= 10:
+            seen.append(name)
+    return seen
+
+
+def relevant_registers(log: ParsedLog) -> dict[str, str]:
+    """The state of registers the failing instruction reads or the error names."""
+    names: list[str] = []
+    if log.failing_insn is not None:
+        reads = registers_read(log.failing_insn)
+        if _is_call(log.failing_insn):
+            # helpers take 0-5 arguments: show the argument registers that hold values
+            reads = [r for r in reads if r in log.registers]
+        names += reads
+    for line in ([log.error] if log.error else []) + list(log.error_detail[:2]):
+        names += [f"R{n}" for n in _ERR_REG.findall(line)]
+    out: dict[str, str] = {}
+    for name in sorted(set(names), key=lambda n: int(n[1:])):
+        out[name] = log.registers.get(name, "not initialised")
+    return out
+
+
+def _source(log: ParsedLog, line_for_insn: LineForInsn | None) -> SourceLine | None:
+    if line_for_insn is not None and log.failing_insn is not None:
+        found = line_for_insn(log.failing_insn.index)
+        if found:
+            return SourceLine(found[0], int(found[1]), (found[2] or "").strip())
+    return log.source
+
+
+def _evidence(log: ParsedLog, source: SourceLine | None, regs: dict[str, str],
+              info: ErrnoInfo | None) -> dict[str, object]:
+    ev: dict[str, object] = {}
+    if log.program:
+        ev["program"] = log.program
+    if log.error:
+        ev["message"] = log.error
+    if log.error_detail:
+        ev["detail"] = list(log.error_detail)
+    if log.failing_insn is not None:
+        ev["insn_index"] = log.failing_insn.index
+        ev["insn"] = str(log.failing_insn)
+    if log.subprogram:
+        ev["subprogram"] = f"func#{log.subprogram}"
+    if source is not None:
+        ev["source"] = str(source)
+    if regs:
+        ev["registers"] = regs
+    if log.path:
+        ev["path"] = [f"{b.src} -> {b.dst}" for b in log.path[-16:]]
+    alloc = _ALLOC.search(log.error or "")
+    if alloc and int(alloc.group(1)) in log.call_insns:
+        ev["acquired_by"] = f"{alloc.group(1)}: {log.call_insns[int(alloc.group(1))]}"
+    if log.errno is not None:
+        ev["errno"] = f"{info.name if info else 'E?'} ({log.errno})"
+    if log.stats is not None:
+        ev["processed_insns"] = log.stats.processed_insns
+    if log.notes:
+        ev["notes"] = list(log.notes)
+    return ev
+
+
+# -- the finding -----------------------------------------------------------------------
+
+def explain_log(log: ParsedLog, line_for_insn: LineForInsn | None = None) -> Explanation:
+    """Explain one parsed log: catalog match, evidence, fix."""
+    source = _source(log, line_for_insn)
+    regs = relevant_registers(log) if log.verdict is Verdict.REJECTED else {}
+    info = explain_errno(log.errno) if log.errno is not None else None
+    evidence = _evidence(log, source, regs, info)
+    if log.verdict is Verdict.ACCEPTED:
+        n = log.stats.processed_insns if log.stats else 0
+        finding = Finding("verifier-accepted", Severity.OK,
+                          f"the verifier accepted the program ({n} instructions processed)",
+                          area="verifier", evidence=evidence)
+        return Explanation(log, finding, None, None, {}, info)
+    if log.verdict is Verdict.UNKNOWN:
+        finding = Finding("verifier-log-incomplete", Severity.WARN,
+                          "no verdict in this log: " + ("; ".join(log.notes) or "nothing found"),
+                          area="verifier", evidence=evidence,
+                          fix="capture the whole log: a larger log buffer (libbpf: "
+                              "kernel_log_size), or bpftool -d prog load OBJ PIN")
+        return Explanation(log, finding, None, source, regs, info)
+    entry = match(log)
+    return Explanation(log, _rejection(log, entry, evidence, info), entry, source, regs, info)
+
+
+def _rejection(log: ParsedLog, entry: CatalogEntry | None, evidence: dict[str, object],
+               info: ErrnoInfo | None) -> Finding:
+    if entry is not None:
+        return Finding(entry.id, Severity.FAIL, f"{entry.title}: {log.error}", area="verifier",
+                       evidence=evidence, fix=f"{entry.fix}\n{entry.snippet}",
+                       reference=entry.reference,
+                       detail=f"{entry.explanation}\nUsual cause: {entry.cause}")
+    if log.error is None and info is not None:
+        causes = info.causes("BPF_PROG_LOAD")
+        return Finding(f"load-failed-{info.name.lower()}", Severity.FAIL,
+                       f"the load failed with {info.name} and the log holds no verifier error",
+                       area="verifier", evidence=evidence, fix=causes[0] if causes else None,
+                       detail="Likely causes:\n- " + "\n- ".join(causes))
+    return Finding("verifier-unrecognized-error", Severity.FAIL,
+                   f"the verifier rejected the program: {log.error or 'no error line found'}",
+                   area="verifier", evidence=evidence,
+                   fix="not in bpfdoctor's catalog: read the failing instruction and the state "
+                       "of the registers it reads, shown above",
+                   reference="kernel/bpf/verifier.c")

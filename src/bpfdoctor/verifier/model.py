@@ -1,0 +1,118 @@
+"""Records the verifier-log parser produces.  Pure values, no behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Verdict(str, Enum):
+    """What the log says about the load."""
+
+    ACCEPTED = "accepted"   # statistics line and no error
+    REJECTED = "rejected"   # an error line (or a loader's failure line)
+    UNKNOWN = "unknown"     # neither: truncated, empty, or not a verifier log
+
+
+@dataclass(frozen=True, slots=True)
+class Insn:
+    """One instruction line ``N: (op) text`` as the verifier printed it."""
+
+    index: int
+    opcode: int
+    text: str
+    frame: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.index}: ({self.opcode:02x}) {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    """A C source line, from the log's ``; text @ file:line`` comments or BTF line_info."""
+
+    file: str
+    line: int
+    text: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" + (f": {self.text}" if self.text else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """``from SRC to DST``: the verifier resumed at DST, the other side of the jump at SRC."""
+
+    src: int
+    dst: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The closing statistics (``BPF_LOG_STATS``); absent fields are None (older kernels)."""
+
+    processed_insns: int
+    insn_limit: int | None = None
+    max_states_per_insn: int | None = None
+    total_states: int | None = None
+    peak_states: int | None = None
+    mark_read: int | None = None
+    verification_usec: int | None = None
+    stack_depth: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedLog:
+    """Everything the parser could find in one verifier log.
+
+    ``registers`` is the state of the failing instruction's frame just before
+    it ran (register or stack slot -> the verifier's value text).  ``notes``
+    says what could not be found (truncation, missing error) in plain words.
+    """
+
+    verdict: Verdict
+    error: str | None = None
+    error_detail: tuple[str, ...] = ()
+    failing_insn: Insn | None = None
+    registers: dict[str, str] = field(default_factory=dict)
+    path: tuple[Branch, ...] = ()
+    source: SourceLine | None = None
+    stats: Stats | None = None
+    program: str | None = None
+    errno: int | None = None
+    subprogram: int | None = None
+    recent_insns: tuple[Insn, ...] = ()
+    call_insns: dict[int, str] = field(default_factory=dict)
+    truncated: bool = False
+    notes: tuple[str, ...] = ()
+    lines: int = 0
+    insn_lines: int = 0
+    unrecognized_lines: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "verdict": self.verdict.value,
+            "program": self.program,
+            "errno": self.errno,
+            "error": self.error,
+            "error_detail": list(self.error_detail),
+            "failing_insn": None if self.failing_insn is None else {
+                "index": self.failing_insn.index, "opcode": self.failing_insn.opcode,
+                "text": self.failing_insn.text, "frame": self.failing_insn.frame},
+            "subprogram": self.subprogram,
+            "registers": dict(self.registers),
+            "path": [{"from": b.src, "to": b.dst} for b in self.path],
+            "source": None if self.source is None else {
+                "file": self.source.file, "line": self.source.line, "text": self.source.text},
+            "stats": None if self.stats is None else {
+                "processed_insns": self.stats.processed_insns, "insn_limit": self.stats.insn_limit,
+                "max_states_per_insn": self.stats.max_states_per_insn,
+                "total_states": self.stats.total_states, "peak_states": self.stats.peak_states,
+                "mark_read": self.stats.mark_read, "verification_usec": self.stats.verification_usec,
+                "stack_depth": list(self.stats.stack_depth)},
+            "truncated": self.truncated,
+            "notes": list(self.notes),
+            "lines": self.lines,
+            "insn_lines": self.insn_lines,
+            "unrecognized_lines": self.unrecognized_lines,
+        }

@@ -1,0 +1,412 @@
+"""Streaming parser for verifier logs (levels 1 and 2, kernels 4.x to 6.18).
+
+One pass, one line at a time, memory bounded by the program (not the log):
+a 1M-instruction level-2 log is hundreds of MB and is never held in memory.
+The parser keeps only what the explanation needs: the last instruction and
+the register state before it, the branch path of the current walk, the
+source comment in force, the error lines and the statistics.
+
+Input may be a bare kernel log, libbpf's framed output (bpftool -d), a
+cilium/ebpf error line, or a log pasted inside other text; unknown lines
+are counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from collections import deque
+from collections.abc import Iterable
+
+from bpfdoctor.errors import InputError
+from bpfdoctor.verifier import lines as L
+from bpfdoctor.verifier.model import Branch, Insn, ParsedLog, SourceLine, Stats, Verdict
+from bpfdoctor.verifier.state import apply_annotation, parse_state
+
+log = logging.getLogger(__name__)
+
+_MAX_DETAIL = 20          # error lines kept after the first
+_MAX_PATH = 4096          # branch events kept; older ones are dropped
+_RECENT = 8               # instructions kept before the failing one
+_CALLER_SAVED = ("R1", "R2", "R3", "R4", "R5")
+_STRERROR = {os.strerror(e).lower(): e for e in range(1, 134)}
+_STRERROR["unknown error 524"] = 524  # ENOTSUPP has no libc name
+
+
+def _jump_class(opcode: int) -> bool:
+    """Conditional jumps: the verifier pushes the other side as a state (BPF_JMP/JMP32)."""
+    cls = opcode & 0x07
+    return cls in (0x05, 0x06) and (opcode >> 4) not in (0x0, 0x8, 0x9)
+
+
+def _is_helper_call(insn: Insn) -> bool:
+    return insn.opcode == 0x85 and not insn.text.startswith("call pc")
+
+
+class _Walk:
+    """Mutable state of one log being read; ``result()`` freezes it."""
+
+    def __init__(self) -> None:
+        self.regs: dict[int, dict[str, str]] = {}
+        self.frame = 0
+        self.pending: tuple[Insn, str | None] | None = None  # last insn, its annotation
+        self.recent: deque[Insn] = deque(maxlen=_RECENT)
+        self.calls: dict[int, str] = {}
+        self.jump_pos: dict[int, int] = {}
+        self.path: list[Branch] = []
+        self.path_dropped = 0
+        self.sources: dict[int, SourceLine] = {}
+        self.source: SourceLine | None = None
+        self.next_source: SourceLine | None = None
+        self.funcs: list[tuple[int, int]] = []
+        self.errors: list[str] = []
+        self.stats: Stats | None = None
+        self.usec: int | None = None
+        self.depth: tuple[int, ...] = ()
+        self.first_kind: str | None = None
+        self.insn_lines = 0
+        self.first_insn: int | None = None
+        self.after_stats = False
+
+    # -- instructions and states -------------------------------------------------
+
+    def insn(self, idx: int, opcode: int | None, text: str, ann: str | None) -> None:
+        self._settle_pending()
+        if self.first_insn is None:
+            self.first_insn = idx
+        self.insn_lines += 1
+        insn = Insn(idx, opcode if opcode is not None else -1, text, self.frame)
+        self.pending = (insn, ann)
+        self.recent.append(insn)
+        self.errors.clear()
+        if self.next_source is not None:
+            self.sources[idx] = self.next_source
+            self.next_source = None
+        if opcode is not None and _jump_class(opcode):
+            self.jump_pos[idx] = len(self.path)
+        elif opcode == 0x85:
+            self.calls[idx] = text
+
+    def _settle_pending(self) -> None:
+        """Apply the previous instruction's effects: its annotation, calls, exits."""
+        if self.pending is None:
+            return
+        insn, ann = self.pending
+        self.pending = None
+        if _is_helper_call(insn):
+            # kernel/bpf/verifier.c: check_helper_call marks the caller-saved
+            # registers R1-R5 not initialised after any helper or kfunc call.
+            regs = self.regs.setdefault(self.frame, {})
+            for r in _CALLER_SAVED:
+                regs.pop(r, None)
+        elif insn.opcode == 0x85:
+            self.frame += 1
+        elif insn.opcode == 0x95 and self.frame > 0:
+            self.frame -= 1
+        if ann:
+            self.frame = apply_annotation(self.regs, ann, self.frame)
+
+    def full_state(self, text: str) -> None:
+        """A complete state (``from X to Y:``, print_all): replaces that frame's registers."""
+        self._settle_pending()
+        frame, regs = parse_state(text, self.frame)
+        self.frame = frame
+        self.regs[frame] = regs
+
+    def partial_state(self, text: str) -> None:
+        """An ``N: R..`` state line: since 6.x only the registers scratched since the
+        last print (kernel/bpf/log.c: print_verifier_state with print_all=false),
+        so it is merged, not substituted."""
+        self._settle_pending()
+        self.frame = apply_annotation(self.regs, text, self.frame)
+
+    def branch(self, src: int, dst: int, state: str) -> None:
+        self._settle_pending()
+        keep = self.jump_pos.get(src, len(self.path))
+        del self.path[keep:]
+        self.path.append(Branch(src, dst))
+        if len(self.path) > _MAX_PATH:
+            drop = len(self.path) - _MAX_PATH // 2
+            del self.path[:drop]
+            self.path_dropped += drop
+            self.jump_pos = {k: max(v - drop, 0) for k, v in self.jump_pos.items()}
+        if state and state != "safe":
+            self.full_state(state)
+
+    def source_comment(self, text: str, file: str, line: int) -> None:
+        src = SourceLine(file, line, text.strip())
+        self.source = src
+        self.next_source = src
+
+    # -- result ------------------------------------------------------------------
+
+    def failing(self) -> Insn | None:
+        return self.pending[0] if self.pending is not None else None
+
+    def source_for(self, insn: Insn | None) -> SourceLine | None:
+        if insn is None:
+            return None
+        return self.sources.get(insn.index) or self.source
+
+    def subprogram(self, insn: Insn | None) -> int | None:
+        if insn is None or not self.funcs:
+            return None
+        best = None
+        for num, start in self.funcs:
+            if start <= insn.index:
+                best = num
+        return best
+
+
+class LogParser:
+    """Feed lines with ``feed``; ``finish`` returns the ``ParsedLog``."""
+
+    def __init__(self) -> None:
+        self.walk = _Walk()
+        self.program: str | None = None
+        self.errno: int | None = None
+        self.loader_failed = False
+        self.in_frame = False
+        self.framed = False
+        self.lines = 0
+        self.unrecognized = 0
+        self.omitted: int | None = None
+
+    def feed(self, raw: str) -> None:
+        self.lines += 1
+        s = raw.strip()
+        if not s:
+            return
+        if s[0].isdigit():
+            if self._numbered(s):
+                return
+        elif self._prefixed(s):
+            return
+        self._other(s)
+
+    def _numbered(self, s: str) -> bool:
+        w = self.walk
+        m = L.INSN.match(s)
+        if m:
+            w.insn(int(m.group(1)), int(m.group(2), 16), m.group(3), m.group(4))
+            w.first_kind = w.first_kind or "insn"
+            return True
+        m = L.STATE.match(s)
+        if m:
+            w.partial_state(m.group(2))
+            w.first_kind = w.first_kind or ("start" if m.group(1) == "0" else "state")
+            return True
+        if L.LIVE_ROW.match(s):
+            return True
+        m = L.PSEUDO_INSN.match(s)
+        if m:
+            w.insn(int(m.group(1)), None, f"<{m.group(2)}>", None)
+            return True
+        return False
+
+    def _prefixed(self, s: str) -> bool:
+        w = self.walk
+        c = s[0]
+        if c == ";":
+            m = L.SOURCE.match(s)
+            if m:
+                w.source_comment(m.group(1), m.group(2), int(m.group(3)))
+            return True
+        if c == "f":
+            m = L.FROM_TO.match(s)
+            if m:
+                w.branch(int(m.group(1)), int(m.group(2)), m.group(3))
+                return True
+            m = L.FUNC.match(s)
+            if m:
+                w.funcs.append((int(m.group(1)), int(m.group(2))))
+                w.first_kind = w.first_kind or "start"
+                return True
+            m = L.FRAME_PREFIX.match(s)
+            if m and "=" in s:
+                w.partial_state(s)
+                return True
+            return False
+        if c == "R" and "=" in s.split(" ", 1)[0]:
+            w.partial_state(s)
+            return True
+        if c == "p" and s.startswith("processed "):
+            return self._stats(s)
+        if c == "v" and s.startswith("verification time"):
+            m = L.VERIFICATION_TIME.match(s)
+            w.usec = int(m.group(1)) if m else None
+            return True
+        if c == "s" and s.startswith("stack depth"):
+            m = L.STACK_DEPTH.match(s)
+            w.depth = _depths(m.group(1)) if m else ()
+            return True
+        if c == "l" and s.startswith("libbpf: "):
+            self._libbpf(s)
+            return True
+        if c == "t" and s.startswith("to caller at"):
+            w._settle_pending()
+            w.frame = max(w.frame - 1, 0)
+            return True
+        return False
+
+    def _stats(self, s: str) -> bool:
+        m = L.STATS.match(s)
+        if not m:
+            return False
+        g = [int(x) if x is not None and x.isdigit() else None for x in m.groups()[:6]]
+        depth = _depths(m.group(7)) if m.group(7) else self.walk.depth
+        self.walk.stats = Stats(g[0], g[1], g[2], g[3], g[4], g[5], self.walk.usec, depth)
+        self.walk.after_stats = True
+        return True
+
+    def _libbpf(self, s: str) -> None:
+        m = L.LIBBPF_PROG.match(s)
+        if not m:
+            return
+        rest = m.group(2)
+        if L.BEGIN_MARK in rest:
+            # A new log starts: forget anything before it (other programs).
+            self.walk = _Walk()
+            self.program, self.in_frame, self.framed = m.group(1), True, True
+        elif L.END_MARK in rest:
+            self.in_frame = False
+        else:
+            failed = L.LIBBPF_FAILED.search(rest)
+            if failed:
+                self.program, self.errno, self.loader_failed = m.group(1), int(failed.group(1)), True
+            load_failed = L.LIBBPF_LOAD_FAILED.search(rest)
+            if load_failed:
+                self.program, self.loader_failed = m.group(1), True
+                self.errno = self.errno or _STRERROR.get(load_failed.group(1).strip().lower())
+
+    def _other(self, s: str) -> None:
+        if L.END_MARK in s:
+            self.in_frame = False
+            return
+        if "load program: " in s and self._cilium(s):
+            return
+        if self.framed and not self.in_frame:
+            self.unrecognized += 1
+            return
+        if s.startswith(L.NOISE_PREFIXES) or L.LIVENESS_DEBUG.match(s):
+            return
+        w = self.walk
+        if w.after_stats:
+            self.unrecognized += 1
+            return
+        if len(w.errors) <= _MAX_DETAIL:
+            w.errors.append(s)
+        self.unrecognized += 1
+
+    def _cilium(self, s: str) -> bool:
+        m = L.CILIUM.search(s)
+        if not m:
+            return False
+        self.errno = _STRERROR.get(m.group(1).strip())
+        self.loader_failed = True
+        self.omitted = int(m.group(3)) if m.group(3) else None
+        rest = m.group(2) or ""
+        im = L.CILIUM_INSN.match(rest)
+        if im:
+            self._numbered(im.group(1))
+            rest = im.group(2)
+        for part in rest.split(": ") if rest else ():
+            if part and not self._numbered(part):
+                self.walk.errors.append(part)
+        return True
+
+    def finish(self) -> ParsedLog:
+        w = self.walk
+        insn = w.failing()
+        errors = [e for e in w.errors if e]
+        verdict = _verdict(errors, w.stats, self.loader_failed)
+        notes, truncated = _notes(w, errors, verdict, self)
+        return ParsedLog(
+            verdict=verdict,
+            error=errors[0] if errors else None,
+            error_detail=tuple(errors[1:]),
+            failing_insn=insn if verdict is Verdict.REJECTED else None,
+            registers=dict(w.regs.get(insn.frame if insn else w.frame, {})),
+            path=tuple(w.path),
+            source=w.source_for(insn) if verdict is Verdict.REJECTED else None,
+            stats=w.stats,
+            program=self.program,
+            errno=self.errno,
+            subprogram=w.subprogram(insn),
+            recent_insns=tuple(w.recent)[:-1] if insn else (),
+            call_insns=dict(w.calls),
+            truncated=truncated,
+            notes=tuple(notes),
+            lines=self.lines,
+            insn_lines=w.insn_lines,
+            unrecognized_lines=self.unrecognized,
+        )
+
+
+def _depths(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split("+") if x.isdigit())
+
+
+def _verdict(errors: list[str], stats: Stats | None, loader_failed: bool) -> Verdict:
+    if errors or loader_failed:
+        return Verdict.REJECTED
+    if stats is not None:
+        return Verdict.ACCEPTED
+    return Verdict.UNKNOWN
+
+
+def _notes(w: _Walk, errors: list[str], verdict: Verdict, p: LogParser) -> tuple[list[str], bool]:
+    """Plain words on what the log lacks; and whether it looks truncated."""
+    notes: list[str] = []
+    truncated = False
+    if p.lines == 0 or (w.insn_lines == 0 and not errors and w.stats is None):
+        notes.append("no verifier log found in the input")
+        return notes, False
+    if w.stats is None and p.omitted is None:
+        truncated = True
+        notes.append("the log has no closing statistics line: it is truncated (log buffer too "
+                     "small?) and the error may be missing or incomplete")
+    if w.first_kind not in (None, "start") and (w.first_insn or 0) > 0:
+        truncated = True
+        notes.append("the log starts in the middle of verification: its head was cut "
+                     "(the kernel keeps only the tail when the buffer is too small)")
+    if p.errno == 28:
+        truncated = True
+        notes.append("the loader got ENOSPC: the kernel's log did not fit in the buffer")
+    if p.omitted:
+        notes.append(f"{p.omitted} line(s) of the log were omitted by the loader "
+                     "(cilium/ebpf: print the error with %+v for the whole log)")
+    if verdict is Verdict.REJECTED and not errors:
+        notes.append("the loader reports a failure but the log holds no verifier error")
+    if w.path_dropped:
+        notes.append(f"{w.path_dropped} older branch(es) of the path were dropped")
+    return notes, truncated
+
+
+def parse_lines(lines: Iterable[str]) -> ParsedLog:
+    """Parse a log given as an iterable of lines (a file object streams)."""
+    parser = LogParser()
+    for line in lines:
+        parser.feed(line)
+    return parser.finish()
+
+
+def parse_text(text: str) -> ParsedLog:
+    """Parse a log held in memory."""
+    return parse_lines(io.StringIO(text))
+
+
+def parse_file(path: str | os.PathLike) -> ParsedLog:
+    """Parse a log file, streaming it; undecodable bytes are replaced, not fatal."""
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline=None) as f:
+            return parse_lines(f)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a log file") from None
+    except PermissionError:
+        raise InputError(path, "permission denied") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
