@@ -141,55 +141,97 @@ def _check_syntax(spec: ArchSpec, syntax: str) -> None:
         log.debug("--syntax intel only changes x86 output; ignored for %s", spec.name)
 
 
-def iter_text(image: bytes, arch: ArchSpec, syntax: str = "att") -> Iterator[tuple[int, int, str, str]]:
-    """(offset, size, mnemonic, operands) for every instruction, in order.
-
-    Like libopcodes, bytes that do not decode print as ``(bad)`` and the walk
-    goes on ``arch.step`` bytes later (capstone itself would stop there).
-    """
-    _check_syntax(arch, syntax)
-    md = _handle(arch, syntax)
+def _runs(md, image: bytes, arch: ArchSpec) -> Iterator[tuple[bool, list[tuple[int, int, str, str]]]]:
+    """(filler, run): capstone's (offset, size, mnemonic, op_str) in runs
+    (filler False), and libopcodes' fillers where capstone stops (True): bytes that do not decode are ``(bad)``
+    (the walk goes on ``arch.step`` bytes later); on x86 an instruction cut
+    off by the end of the buffer shows its prefixes one by one, then
+    ``.byte`` for the opcode."""
     x86 = arch.cs_arch == "CS_ARCH_X86"
-    cache: dict[tuple[str, str], tuple[str, str] | None] = {}
-    maybe_rex = x86style.MAYBE_REX40
     pos, end = 0, len(image)
     view = memoryview(image)
     while pos < end:
-        for off, size, mnem, ops in md.disasm_lite(view[pos:], pos):
-            pos = off + size
-            if not x86:
-                yield off, size, mnem, ops
-                continue
-            key = (mnem, ops)
-            spelled = cache.get(key, False)
-            if spelled is False:
-                # Text that depends on the encoding is respelled per instruction.
-                encoded = x86style.needs_encoding(ops, syntax) or x86style.maybe_shift_one(mnem, ops, syntax)
-                spelled = None if encoded else _respell(mnem, ops, syntax, b"", arch)
-                cache[key] = spelled
+        run = list(md.disasm_lite(view[pos:], pos))
+        if run:
+            yield False, run
+            pos = run[-1][0] + run[-1][1]
+        if pos >= end:
+            break
+        if x86 and _runs_past_end(md, image, pos):
+            fill = [(off, 1, name, "") for off, name in x86style.truncated_prefixes(image, pos)]
+            pos += len(fill)
+            if pos < end:
+                fill.append((pos, 1, ".byte", f"0x{image[pos]:x}"))
+                pos += 1
+            yield True, fill
+            continue
+        step = min(arch.step, end - pos)
+        yield True, [(pos, step, "(bad)", "")]
+        pos += step
+
+
+_JCC = "jo jno jb jae je jne jbe ja js jns jp jnp jl jge jle jg jmp jrcxz jecxz loop loope loopne".split()
+_BRANCHES = {**{m: m for m in _JCC}, "callq": "call", "call": "call", "jmpq": "jmp"}
+
+
+class _X86Speller:
+    """capstone x86 text -> libopcodes spelling, cached.
+
+    Most text depends only on (mnemonic, op_str); text that depends on the
+    encoding (zero displacement, shift-by-one) is cached by the bytes too,
+    and RIP-relative comments depend on the address.
+    """
+
+    def __init__(self, arch: ArchSpec, syntax: str) -> None:
+        self.arch, self.syntax = arch, syntax
+        self.simple: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self.encoded: dict[tuple[bytes, str, str], tuple[str, str]] = {}
+
+    def spell(self, image: bytes, off: int, size: int, mnem: str, ops: str) -> tuple[str, str]:
+        if ops[:2] == "0x" and mnem in _BRANCHES:
+            # Direct call/jmp/jcc: the target is absolute hex in both spellings,
+            # and every target is new text, so keep these out of the caches.
+            return _BRANCHES[mnem], ops
+        key = (mnem, ops)
+        spelled = self.simple.get(key, False)
+        if spelled is False:
+            syntax = self.syntax
+            encoded = x86style.needs_encoding(ops, syntax) or x86style.maybe_shift_one(mnem, ops, syntax)
+            spelled = None if encoded else _respell(mnem, ops, syntax, b"", self.arch)
+            self.simple[key] = spelled
+        raw = None
+        if spelled is None:
+            raw = bytes(image[off:off + size])
+            spelled = self.encoded.get((raw, mnem, ops))
             if spelled is None:
-                spelled = _respell(mnem, ops, syntax, image[off:off + size], arch)
-            if image[off] in maybe_rex and x86style.unused_rex40(image[off:off + size], ops):
+                spelled = _respell(mnem, ops, self.syntax, raw, self.arch)
+                self.encoded[(raw, mnem, ops)] = spelled
+        if image[off] in x86style.MAYBE_REX40:
+            raw = raw or bytes(image[off:off + size])
+            if x86style.unused_rex40(raw, ops):
                 spelled = ("rex " + spelled[0], spelled[1])
-            if "rip" in ops:
-                target = x86style.rip_target(spelled[1], off + size)
-                if target:
-                    spelled = (spelled[0], f"{spelled[1]}        # {target}")
-            yield off, size, spelled[0], spelled[1]
-        if pos < end:
-            if x86 and _runs_past_end(md, image, pos):
-                # libopcodes: an instruction cut off by the end of the buffer
-                # shows its prefixes one by one, then ".byte" for the opcode.
-                for off, name in x86style.truncated_prefixes(image, pos):
-                    yield off, 1, name, ""
-                    pos = off + 1
-                if pos < end:
-                    yield pos, 1, ".byte", f"0x{image[pos]:x}"
-                    pos += 1
-                continue
-            step = min(arch.step, end - pos)
-            yield pos, step, "(bad)", ""
-            pos += step
+        if "rip" in ops:
+            target = x86style.rip_target(spelled[1], off + size)
+            if target:
+                spelled = (spelled[0], f"{spelled[1]}        # {target}")
+        return spelled
+
+    def plain(self, mnem: str, ops: str) -> bool:
+        """Whether the text of (mnem, ops) never depends on bytes or address."""
+        return self.simple.get((mnem, ops)) is not None and "rip" not in ops
+
+
+def iter_text(image: bytes, arch: ArchSpec, syntax: str = "att") -> Iterator[tuple[int, int, str, str]]:
+    """(offset, size, mnemonic, operands) for every instruction, in order
+    (x86 in libopcodes spelling; fillers as described in ``_runs``)."""
+    _check_syntax(arch, syntax)
+    md = _handle(arch, syntax)
+    speller = _X86Speller(arch, syntax) if arch.cs_arch == "CS_ARCH_X86" else None
+    for filler, run in _runs(md, image, arch):
+        for off, size, mnem, ops in run:
+            if speller is not None and not filler:
+                mnem, ops = speller.spell(image, off, size, mnem, ops)
+            yield off, size, mnem, ops
 
 
 def _runs_past_end(md, image: bytes, pos: int) -> bool:
@@ -232,20 +274,56 @@ def format_listing(image: bytes, arch: str | ArchSpec = "x86_64", syntax: str = 
     x86 instructions are laid out as libopcodes does (``%-6s ``).
     """
     spec = arch if isinstance(arch, ArchSpec) else resolve_arch(arch)
-    x86 = spec.cs_arch == "CS_ARCH_X86"
+    if spec.cs_arch != "CS_ARCH_X86":
+        lines = (f"{off:4x}:\t{mnem}\t{ops}" if ops else f"{off:4x}:\t{mnem}"
+                 for off, _size, mnem, ops in iter_text(image, spec, syntax))
+        return _join(lines, image, spec, syntax, opcodes)
+    return _x86_listing(image, spec, syntax, opcodes)
+
+
+def _pad(mnem: str, ops: str) -> str:
+    # libopcodes pads mnemonics to 6 columns, but not its ".byte" filler.
+    if not ops:
+        return mnem
+    return f"{mnem:<6} {ops}" if mnem != ".byte" else f"{mnem} {ops}"
+
+
+def _x86_listing(image: bytes, spec: ArchSpec, syntax: str, opcodes: bool) -> str:
+    # The hot loop of ``jit disasm``: one dict lookup per instruction when
+    # its text was seen before and does not depend on bytes or address.
+    _check_syntax(spec, syntax)
+    md = _handle(spec, syntax)
+    speller = _X86Speller(spec, syntax)
+    maybe_rex = x86style.MAYBE_REX40
+    lines: dict[tuple[str, str], str] = {}
     out = []
     append = out.append
-    for off, size, mnem, ops in iter_text(image, spec, syntax):
-        if x86:
-            # libopcodes pads mnemonics to 6 columns, but not its ".byte" filler.
-            text = (f"{mnem:<6} {ops}" if mnem != ".byte" else f"{mnem} {ops}") if ops else mnem
-        else:
-            text = f"{mnem}\t{ops}" if ops else mnem
-        if opcodes:
-            raw = image[off:off + size].hex(" ")
-            append(f"{off:4x}:\t{text}\n\t{raw} \n")
-        else:
-            append(f"{off:4x}:\t{text}\n")
+    for filler, run in _runs(md, image, spec):
+        for off, size, mnem, ops in run:
+            key = (mnem, ops)
+            text = lines.get(key)
+            if text is None or image[off] in maybe_rex:
+                if not filler and ops[:2] == "0x" and mnem in _BRANCHES and image[off] not in maybe_rex:
+                    text = f"{_BRANCHES[mnem]:<6} {ops}"
+                elif filler:
+                    text = _pad(mnem, ops)
+                else:
+                    text = _pad(*speller.spell(image, off, size, mnem, ops))
+                    if speller.plain(mnem, ops) and image[off] not in maybe_rex:
+                        lines[key] = text
+            if opcodes:
+                append(f"{off:4x}:\t{text}\n\t{image[off:off + size].hex(' ')} \n")
+            else:
+                append(f"{off:4x}:\t{text}\n")
+    return "".join(out)
+
+
+def _join(lines, image, spec, syntax, opcodes) -> str:
+    if not opcodes:
+        return "".join(line + "\n" for line in lines)
+    out = []
+    for (off, size, _m, _o), line in zip(iter_text(image, spec, syntax), lines):
+        out.append(f"{line}\n\t{image[off:off + size].hex(' ')} \n")
     return "".join(out)
 
 
