@@ -15,7 +15,7 @@ import errno as E
 
 from bpfdoctor.findings import Finding, Severity
 from bpfdoctor.host.kernel_info import version_tuple
-from bpfdoctor.kernel.enums import Capability
+from bpfdoctor.kernel.enums import Capability, ProgType
 
 AREA = "privilege"
 
@@ -32,6 +32,32 @@ def _caps_cause(facts) -> Finding | None:
                    {"euid": caps.euid, "effective": sorted(c._name_ for c in caps.effective)},
                    "run as root, or grant: setcap cap_bpf,cap_perfmon,cap_net_admin+ep <loader>",
                    "kernel/bpf/syscall.c: bpf_prog_load / map_create capability checks")
+
+
+# kernel/bpf/syscall.c: is_net_admin_prog_type / is_perfmon_prog_type
+_NET_ADMIN_TYPES = frozenset(ProgType[n] for n in (
+    "SCHED_CLS", "SCHED_ACT", "XDP", "LWT_IN", "LWT_OUT", "LWT_XMIT", "LWT_SEG6LOCAL", "SK_SKB",
+    "SK_MSG", "FLOW_DISSECTOR", "CGROUP_DEVICE", "CGROUP_SOCK", "CGROUP_SOCK_ADDR", "CGROUP_SOCKOPT",
+    "CGROUP_SYSCTL", "SOCK_OPS", "SK_LOOKUP", "SK_REUSEPORT", "LIRC_MODE2"))
+_PERFMON_TYPES = frozenset(ProgType[n] for n in (
+    "KPROBE", "TRACEPOINT", "PERF_EVENT", "RAW_TRACEPOINT", "RAW_TRACEPOINT_WRITABLE", "TRACING",
+    "LSM", "STRUCT_OPS", "EXT"))
+
+
+def _type_cap_cause(facts, prog_type) -> Finding | None:
+    """CAP_BPF is not enough for networking (CAP_NET_ADMIN) or tracing (CAP_PERFMON) programs."""
+    caps = facts.caps
+    if caps is None or prog_type is None or Capability.SYS_ADMIN in caps.effective:
+        return None
+    pt = ProgType(prog_type)
+    for types, cap in ((_NET_ADMIN_TYPES, Capability.NET_ADMIN), (_PERFMON_TYPES, Capability.PERFMON)):
+        if pt in types and cap not in caps.effective:
+            return Finding("eperm-capability", Severity.FAIL,
+                           f"EPERM: {pt.label} programs need CAP_{cap._name_}, which this process lacks", AREA,
+                           {"prog_type": pt.label, "missing": f"CAP_{cap._name_}"},
+                           f"grant CAP_{cap._name_}: setcap cap_bpf,cap_{cap._name_.lower()}+ep <loader>",
+                           "kernel/bpf/syscall.c: bpf_prog_load")
+    return None
 
 
 def _unpriv_cause(facts) -> Finding | None:
@@ -91,11 +117,13 @@ def _security_cause(facts) -> Finding:
                    "check the LSM policy (BPF LSM programs, SELinux bpf class, AppArmor) and the kernel log")
 
 
-def diagnose_eperm(errno: int, *, facts=None, accounting=None, root: str = "/") -> list[Finding]:
+def diagnose_eperm(errno: int, *, facts=None, accounting=None, prog_type: int | None = None,
+                   root: str = "/") -> list[Finding]:
     """Name the cause(s) of an EPERM (or ENOMEM) from a map create or program load.
 
     ``facts`` defaults to :func:`bpfdoctor.host.facts.read_host` of ``root``;
-    ``accounting`` to the version-based guess.  Returns the most likely causes
+    ``accounting`` to the version-based guess; ``prog_type`` (for a program
+    load) lets it name the type-specific capability.  Returns the most likely causes
     first; never empty for EPERM/ENOMEM.
     """
     if facts is None:
@@ -108,7 +136,7 @@ def diagnose_eperm(errno: int, *, facts=None, accounting=None, root: str = "/") 
         accounting = infer_accounting(version_tuple(facts.release))
     out: list[Finding] = []
     if errno == E.EPERM:
-        out += [f for f in (_unpriv_cause(facts), _caps_cause(facts)) if f]
+        out += [f for f in (_unpriv_cause(facts), _caps_cause(facts) or _type_cap_cause(facts, prog_type)) if f]
     mem = _memory_cause(errno, facts, accounting)
     if mem:
         out.append(mem)
