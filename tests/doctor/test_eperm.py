@@ -77,6 +77,8 @@ def test_perfmon_missing_for_tracing_program(bpf_kernel):
 def _as_nobody_create_map() -> dict:
     """Fork; the child becomes nobody (the pyenv interpreter may not be
     executable for it, so no exec) and reports its map create + diagnosis."""
+    import bpfdoctor.doctor.live  # noqa: F401 - nobody may not read the interpreter's library
+    import bpfdoctor.host.facts  # noqa: F401
     from bpfdoctor.doctor.eperm import diagnose_eperm
     from bpfdoctor.errors import SyscallError
     from bpfdoctor.kernel import maps
