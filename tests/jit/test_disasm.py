@@ -128,3 +128,24 @@ def test_x86style_rules():
     assert x86style.intel("shl", "edi, 1", one=True) == ("shl", "edi,1")
     assert x86style.unused_rex40(bytes.fromhex("400fbed2"), "%dl, %edx")
     assert not x86style.unused_rex40(bytes.fromhex("40887d00"), "%dil, (%rbp)")
+
+
+@pytest.mark.parametrize("syntax", ["att", "intel"])
+def test_listing_and_records_agree(images, syntax):
+    # format_listing has its own fast x86 loop; disassemble() must say the same.
+    for data, _meta in images.values():
+        blob = data + bytes.fromhex("400fbed2" "488b0510000000" "f0480f")
+        listing = format_listing(blob, "x86_64", syntax, opcodes=True).splitlines()
+        insns = disassemble(blob, "x86_64", syntax)
+        assert len(listing) == 2 * len(insns)
+        for insn, text, raw in zip(insns, listing[::2], listing[1::2]):
+            mnem = insn.mnemonic
+            want = mnem if not insn.operands else (
+                f"{mnem} {insn.operands}" if mnem == ".byte" else f"{mnem:<6} {insn.operands}")
+            assert text == f"{insn.offset:4x}:\t{want}"
+            assert raw == "\t" + insn.raw.hex(" ") + " "
+
+
+def test_non_x86_listing_layout():
+    text = format_listing(bytes.fromhex("fd030091c0035fd6"), "arm64", opcodes=True)
+    assert text == "   0:\tmov\tx29, sp\n\tfd 03 00 91 \n   4:\tret\n\tc0 03 5f d6 \n"

@@ -274,11 +274,13 @@ def format_listing(image: bytes, arch: str | ArchSpec = "x86_64", syntax: str = 
     x86 instructions are laid out as libopcodes does (``%-6s ``).
     """
     spec = arch if isinstance(arch, ArchSpec) else resolve_arch(arch)
-    if spec.cs_arch != "CS_ARCH_X86":
-        lines = (f"{off:4x}:\t{mnem}\t{ops}" if ops else f"{off:4x}:\t{mnem}"
-                 for off, _size, mnem, ops in iter_text(image, spec, syntax))
-        return _join(lines, image, spec, syntax, opcodes)
-    return _x86_listing(image, spec, syntax, opcodes)
+    if spec.cs_arch == "CS_ARCH_X86":
+        return _x86_listing(image, spec, syntax, opcodes)
+    out = []
+    for off, size, mnem, ops in iter_text(image, spec, syntax):
+        line = f"{off:4x}:\t{mnem}\t{ops}" if ops else f"{off:4x}:\t{mnem}"
+        out.append(f"{line}\n\t{image[off:off + size].hex(' ')} \n" if opcodes else line + "\n")
+    return "".join(out)
 
 
 def _pad(mnem: str, ops: str) -> str:
@@ -315,15 +317,6 @@ def _x86_listing(image: bytes, spec: ArchSpec, syntax: str, opcodes: bool) -> st
                 append(f"{off:4x}:\t{text}\n\t{image[off:off + size].hex(' ')} \n")
             else:
                 append(f"{off:4x}:\t{text}\n")
-    return "".join(out)
-
-
-def _join(lines, image, spec, syntax, opcodes) -> str:
-    if not opcodes:
-        return "".join(line + "\n" for line in lines)
-    out = []
-    for (off, size, _m, _o), line in zip(iter_text(image, spec, syntax), lines):
-        out.append(f"{line}\n\t{image[off:off + size].hex(' ')} \n")
     return "".join(out)
 
 

@@ -59,11 +59,6 @@ _REG16 = re.compile(r"^((ax|bx|cx|dx|si|di|sp|bp)|r\d+w)$")
 _REG8 = re.compile(r"^([abcd][lh]|sil|dil|spl|bpl|r\d+b)$")
 
 
-def pad(mnemonic: str, operands: str) -> str:
-    """libopcodes layout: mnemonic padded to 6 columns, one space, operands."""
-    return f"{mnemonic:<6} {operands}" if operands else mnemonic
-
-
 _SHIFTS = ("shl", "shr", "sar", "sal", "rol", "ror", "rcl", "rcr")
 _LEGACY_PREFIXES = frozenset((0x66, 0x67, 0xF0, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65))
 
