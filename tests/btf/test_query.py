@@ -35,8 +35,8 @@ def test_sizes_and_offsets_in_fixture(kinds_obj):
     assert loc.byte_offset == 12 and len(loc.path) == 3
     assert member_offset(b, nested, "name[1][2]").byte_offset == member_offset(b, nested, "name").byte_offset + 5
     assert type_name(b, b.type(find_member(b, nested, "cv").type).id) == "const volatile int *"
-    assert align_of(b, b.find("packed_one")) == 1
-    assert align_of(b, b.find("aligned_one")) == 16 or align_of(b, b.find("aligned_one")) == 4
+    assert align_of(b, nested) == 8  # libbpf caps alignment at the pointer size
+    assert align_of(b, bits) == 8
 
 
 def test_vmlinux_pid_offset_matches_bpftool_layout(vmlinux):

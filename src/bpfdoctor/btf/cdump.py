@@ -21,7 +21,8 @@ from bpfdoctor.btf.reader import Btf
 
 log = logging.getLogger(__name__)
 
-_NOT, _ING, _ED = 0, 1, 2  # order/emit states: not yet, in progress, done
+_NOT, _ING, _ED = 0, 1, 2
+_MAX_PAD_BITS = 8 << 20  # 1 MiB of padding  # order/emit states: not yet, in progress, done
 _MODS = (Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG)
 
 HEADER = ("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
@@ -39,6 +40,18 @@ def dump_c(btf: Btf, *, header: bool = True) -> str:
         d.dump_type(tid)
     body = "".join(d.out)
     return HEADER + body + FOOTER if header else body
+
+
+class _Checked:
+    """A bytearray view whose out-of-range index is a ParseError (a bad type id)."""
+
+    def __init__(self, arr: bytearray, btf: Btf) -> None:
+        self.arr, self.btf = arr, btf
+
+    def __setitem__(self, tid: int, value: int) -> None:
+        if not 0 <= tid < len(self.arr):
+            raise self.btf.error(f"type id {tid} out of range (1..{len(self.arr) - 1})")
+        self.arr[tid] = value
 
 
 class _CDumper:
@@ -61,7 +74,7 @@ class _CDumper:
             sys.setrecursionlimit(10000)
 
     def _mark_referenced(self) -> None:
-        ref = self.referenced
+        ref = _Checked(self.referenced, self.btf)
         for t in self.btf.types(include_base=True):
             k = t.kind
             if k == Kind.ARRAY:
@@ -76,7 +89,7 @@ class _CDumper:
             elif k == Kind.DATASEC:
                 for v in t.vars:
                     ref[v.type] = 1
-            elif t.type is not None and t.type < len(ref):
+            elif t.type is not None:
                 ref[t.type] = 1
 
     def dump_type(self, tid: int) -> None:
@@ -88,6 +101,8 @@ class _CDumper:
     # -- ordering (btf_dump_order_type) --------------------------------------
 
     def _order(self, tid: int, through_ptr: bool, queue: list[int]) -> int:
+        if tid >= len(self.order):
+            raise self.btf.error(f"type id {tid} out of range (1..{len(self.order) - 1})")
         if tid == 0 or self.order[tid] == _ED:
             return 1
         t = self.t(tid)
@@ -319,6 +334,9 @@ class _CDumper:
         """libbpf btf_dump_emit_bit_padding: fill gaps with anonymous bitfields."""
         if cur >= nxt:
             return
+        if nxt - cur > _MAX_PAD_BITS:
+            # libbpf would print millions of `long: 64;` lines; real types never need it.
+            raise self.btf.error(f"a gap of {(nxt - cur) // 8} bytes inside a struct is too large to pad")
         pads = (("long", self.ptr_sz * 8), ("int", 32), ("short", 16), ("char", 8))
         pfx = "\t" * lvl
         new_off = 0

@@ -148,7 +148,7 @@ class Btf:
                 break
             i += 3 + extra[0] + extra[1] * (info & 0xFFFF)
         if i > n:
-            self._overrun(len(starts) - 1, i, n)
+            self._overrun(starts[-1], len(starts) - 1, i, n)
         self.starts = starts
         self.count = len(starts)
         self.type_count = self.start_id + self.count
@@ -163,8 +163,7 @@ class Btf:
             f"{self.type_off + 4 * word:#x}; it and the {len(self.words) - word} words after it were skipped")
         log.warning("%s: %s", self.path, self.problems[-1])
 
-    def _overrun(self, index: int, end: int, n: int) -> None:
-        word = self.starts[index]
+    def _overrun(self, word: int, index: int, end: int, n: int) -> None:
         if word + 3 > n:
             raise self.error(f"type section truncated inside the header of type [{self.start_id + index}]",
                              self.type_off + 4 * word)
