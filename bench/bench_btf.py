@@ -1,0 +1,55 @@
+"""Benchmark: ``bpfdoctor btf dump`` beside ``bpftool btf dump`` in the same run.
+
+Run: python bench/bench_btf.py [FILE] [-n RUNS]
+Prints the best wall time of each command over N runs and the ratio, plus the
+in-process time to load vmlinux BTF for queries (parse + one name lookup).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+
+
+def best(cmd: list[str], runs: int, env: dict) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True, env=env)
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("file", nargs="?", default="/sys/kernel/btf/vmlinux")
+    ap.add_argument("-n", "--runs", type=int, default=5)
+    args = ap.parse_args()
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure an installed tool: bytecode cached
+    script = os.path.join(sysconfig.get_path("scripts"), "bpfdoctor")
+    ours = [script] if os.path.exists(script) else [sys.executable, "-m", "bpfdoctor"]
+    bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
+    for fmt, ref_fmt in (("raw", []), ("c", ["format", "c"])):
+        a = best([*ours, "btf", "dump", args.file, "--format", fmt], args.runs, env)
+        b = best([bpftool, "btf", "dump", "file", args.file, *ref_fmt], args.runs, env)
+        print(f"dump --format {fmt}: bpfdoctor {a * 1000:.0f} ms, bpftool {b * 1000:.0f} ms, ratio {a / b:.2f}x")
+    from bpfdoctor.btf import parse_btf
+
+    loads = []
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        with open(args.file, "rb") as f:
+            btf = parse_btf(f.read(), path=args.file)
+        btf.find("task_struct")
+        loads.append(time.perf_counter() - t)
+    print(f"load for queries (parse + find task_struct): {min(loads) * 1000:.0f} ms, {btf.count} types")
+
+
+if __name__ == "__main__":
+    main()
