@@ -176,12 +176,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("names", nargs="*", help="fixture names (default: all in tests/bpf/verifier/build)")
     args = ap.parse_args(argv)
     subprocess.run(["make", "-s", "-C", str(FIXTURES)], check=True)
-    names = args.names or sorted(p.stem for p in BUILD.glob("*.o"))
+    objs = sorted(p.stem for p in BUILD.glob("*.o"))
+    names = [n for n in args.names if n in objs] if args.names else objs
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        for path in capture(name, args.out):
-            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size} bytes")
+    written = [p for name in names for p in capture(name, args.out)]
+    written += capture_raw(args.out, args.names)
+    for path in written:
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size} bytes")
     return 0
+
+
+def capture_raw(out: Path, names: list[str]) -> list[Path]:
+    """Logs of the hand-built instruction fixtures (tests/verifier/rawbpf.py)."""
+    sys.path.insert(0, str(ROOT / "tests" / "verifier"))
+    import rawbpf  # noqa: E402  (a test helper, not part of the package)
+
+    written = []
+    for name, (build, _entry) in rawbpf.RAW_FIXTURES.items():
+        if names and name not in names:
+            continue
+        path = out / f"{name}.log"
+        path.write_text(build().log)
+        written.append(path)
+    return written
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from __future__ import annotations
 from bpfdoctor.verifier.catalog import CATALOG, entry
 from bpfdoctor.verifier.entry import CatalogEntry
 from bpfdoctor.verifier.errno import ErrnoInfo, explain_errno
-from bpfdoctor.verifier.explain import Explanation, LineForInsn, explain_log
+from bpfdoctor.verifier.explain import Explanation, LineForInsn, explain_log, is_verifier_log
 from bpfdoctor.verifier.model import Branch, Insn, ParsedLog, SourceLine, Stats, Verdict
 from bpfdoctor.verifier.parser import LogParser, parse_file, parse_lines, parse_text
 
@@ -26,5 +26,5 @@ def explain_text(text: str, line_for_insn: LineForInsn | None = None) -> Explana
 __all__ = [
     "CATALOG", "Branch", "CatalogEntry", "ErrnoInfo", "Explanation", "Insn", "LineForInsn",
     "LogParser", "ParsedLog", "SourceLine", "Stats", "Verdict", "entry", "explain_errno",
-    "explain_log", "explain_text", "parse_file", "parse_lines", "parse_text",
+    "explain_log", "explain_text", "is_verifier_log", "parse_file", "parse_lines", "parse_text",
 ]

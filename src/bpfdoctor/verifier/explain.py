@@ -25,6 +25,10 @@ _ERR_REG = re.compile(r"\bR(\d+)\b")
 _ASSIGN = re.compile(r"^[rw](\d+) = (.*)$")
 _OFF_SIZE = re.compile(r"off=(-?\d+) (?:access_)?size=(\d+)")
 _ALLOC = re.compile(r"alloc_insn=(\d+)")
+# Errors found before the walk (check_cfg, check_subprogs) name the instruction
+# in the message instead of printing it: "unreachable insn 2", "jump out of
+# range from insn 0 to 6", "infinite loop detected at insn 2".
+_MENTIONED = re.compile(r"(?:unreachable insn|from insn|at insn) (\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,12 @@ def match(log: ParsedLog) -> CatalogEntry | None:
     return None
 
 
+def is_verifier_log(log: ParsedLog) -> bool:
+    """Whether the input held anything of a verifier log: lines of the log's own
+    shapes, a loader's errno, or at least an error line the catalog knows."""
+    return log.verifier_lines > 0 or log.errno is not None or match(log) is not None
+
+
 # -- evidence ------------------------------------------------------------------------
 
 def _is_call(insn: Insn) -> bool:
@@ -118,15 +128,27 @@ def relevant_registers(log: ParsedLog) -> dict[str, str]:
         names += reads
     for line in ([log.error] if log.error else []) + list(log.error_detail[:2]):
         names += [f"R{n}" for n in _ERR_REG.findall(line)]
+    # R10 is always live: when the state holds it, we saw the whole state and
+    # an absent register is one the verifier considers not initialised.
+    missing = "not initialised" if "R10" in log.registers else "unknown (no state in the log)"
     out: dict[str, str] = {}
     for name in sorted(set(names), key=lambda n: int(n[1:])):
-        out[name] = log.registers.get(name, "not initialised")
+        out[name] = log.registers.get(name, missing)
     return out
 
 
+def failing_index(log: ParsedLog) -> int | None:
+    """The failing instruction's index: printed, or named in the error message."""
+    if log.failing_insn is not None:
+        return log.failing_insn.index
+    m = _MENTIONED.search(log.error or "")
+    return int(m.group(1)) if m else None
+
+
 def _source(log: ParsedLog, line_for_insn: LineForInsn | None) -> SourceLine | None:
-    if line_for_insn is not None and log.failing_insn is not None:
-        found = line_for_insn(log.failing_insn.index)
+    idx = failing_index(log)
+    if line_for_insn is not None and idx is not None:
+        found = line_for_insn(idx)
         if found:
             return SourceLine(found[0], int(found[1]), (found[2] or "").strip())
     return log.source
@@ -144,6 +166,9 @@ def _evidence(log: ParsedLog, source: SourceLine | None, regs: dict[str, str],
     if log.failing_insn is not None:
         ev["insn_index"] = log.failing_insn.index
         ev["insn"] = str(log.failing_insn)
+    mentioned = _MENTIONED.search(log.error or "")
+    if mentioned:
+        ev["insn_index" if log.failing_insn is None else "mentioned_insn"] = int(mentioned.group(1))
     if log.subprogram:
         ev["subprogram"] = f"func#{log.subprogram}"
     if source is not None:

@@ -85,7 +85,9 @@ class ParsedLog:
     call_insns: dict[int, str] = field(default_factory=dict)
     truncated: bool = False
     notes: tuple[str, ...] = ()
+    excerpt: tuple[str, ...] = ()
     lines: int = 0
+    verifier_lines: int = 0
     insn_lines: int = 0
     unrecognized_lines: int = 0
 
@@ -112,7 +114,9 @@ class ParsedLog:
                 "stack_depth": list(self.stats.stack_depth)},
             "truncated": self.truncated,
             "notes": list(self.notes),
+            "excerpt": list(self.excerpt),
             "lines": self.lines,
+            "verifier_lines": self.verifier_lines,
             "insn_lines": self.insn_lines,
             "unrecognized_lines": self.unrecognized_lines,
         }

@@ -30,6 +30,9 @@ _MAX_DETAIL = 20          # error lines kept after the first
 _MAX_PATH = 4096          # branch events kept; older ones are dropped
 _RECENT = 8               # instructions kept before the failing one
 _CALLER_SAVED = ("R1", "R2", "R3", "R4", "R5")
+# Lines not worth showing in an excerpt: liveness tables, precision backtracking.
+_NOT_EXCERPT = ("mark_precise:", "Live regs", "(", "libbpf: ", "Error: ", "Warning: ",
+                "If it used to work")
 _STRERROR = {os.strerror(e).lower(): e for e in range(1, 134)}
 _STRERROR["unknown error 524"] = 524  # ENOTSUPP has no libc name
 
@@ -160,9 +163,17 @@ class _Walk:
 
 
 class LogParser:
-    """Feed lines with ``feed``; ``finish`` returns the ``ParsedLog``."""
+    """Feed lines with ``feed``; ``finish`` returns the ``ParsedLog``.
 
-    def __init__(self) -> None:
+    ``program`` keeps only libbpf-framed logs of that program (bpftool output
+    may hold several).  ``excerpt`` lines of the log before the error are
+    kept for display.
+    """
+
+    def __init__(self, program: str | None = None, excerpt: int = 30) -> None:
+        self.want = program
+        self.skipping = False
+        self.excerpt: deque[str] = deque(maxlen=excerpt)
         self.walk = _Walk()
         self.program: str | None = None
         self.errno: int | None = None
@@ -170,6 +181,7 @@ class LogParser:
         self.in_frame = False
         self.framed = False
         self.lines = 0
+        self.known = 0
         self.unrecognized = 0
         self.omitted: int | None = None
 
@@ -178,10 +190,16 @@ class LogParser:
         s = raw.strip()
         if not s:
             return
+        if self.skipping and not s.startswith("libbpf: "):
+            return
+        if not s.startswith(_NOT_EXCERPT) and not self.walk.after_stats:
+            self.excerpt.append(raw.rstrip())
         if s[0].isdigit():
             if self._numbered(s):
+                self.known += 1
                 return
         elif self._prefixed(s):
+            self.known += 1
             return
         self._other(s)
 
@@ -266,11 +284,17 @@ class LogParser:
             return
         rest = m.group(2)
         if L.BEGIN_MARK in rest:
+            self.skipping = self.want is not None and m.group(1) != self.want
+            if self.skipping:
+                return
             # A new log starts: forget anything before it (other programs).
             self.walk = _Walk()
+            self.excerpt.clear()
             self.program, self.in_frame, self.framed = m.group(1), True, True
         elif L.END_MARK in rest:
-            self.in_frame = False
+            self.in_frame = self.skipping = False
+        elif self.want is not None and m.group(1) != self.want:
+            return
         else:
             failed = L.LIBBPF_FAILED.search(rest)
             if failed:
@@ -338,7 +362,9 @@ class LogParser:
             call_insns=dict(w.calls),
             truncated=truncated,
             notes=tuple(notes),
+            excerpt=tuple(self.excerpt),
             lines=self.lines,
+            verifier_lines=self.known,
             insn_lines=w.insn_lines,
             unrecognized_lines=self.unrecognized,
         )
@@ -384,24 +410,24 @@ def _notes(w: _Walk, errors: list[str], verdict: Verdict, p: LogParser) -> tuple
     return notes, truncated
 
 
-def parse_lines(lines: Iterable[str]) -> ParsedLog:
+def parse_lines(lines: Iterable[str], program: str | None = None) -> ParsedLog:
     """Parse a log given as an iterable of lines (a file object streams)."""
-    parser = LogParser()
+    parser = LogParser(program)
     for line in lines:
         parser.feed(line)
     return parser.finish()
 
 
-def parse_text(text: str) -> ParsedLog:
+def parse_text(text: str, program: str | None = None) -> ParsedLog:
     """Parse a log held in memory."""
-    return parse_lines(io.StringIO(text))
+    return parse_lines(io.StringIO(text), program)
 
 
-def parse_file(path: str | os.PathLike) -> ParsedLog:
+def parse_file(path: str | os.PathLike, program: str | None = None) -> ParsedLog:
     """Parse a log file, streaming it; undecodable bytes are replaced, not fatal."""
     try:
         with open(path, encoding="utf-8", errors="replace", newline=None) as f:
-            return parse_lines(f)
+            return parse_lines(f, program)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:

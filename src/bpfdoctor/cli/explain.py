@@ -1,0 +1,123 @@
+"""``bpfdoctor explain``: what a verifier log says, in one screen.
+
+Thin: read the input, call ``bpfdoctor.verifier``, render.  Exit code 0 when
+the log shows the program was accepted, 1 when it explains a rejection (or
+the log has no verdict), 2 on bad input (via the CLI's error handling).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import click
+
+from bpfdoctor.errors import InputError, UsageError
+
+
+@click.command("explain")
+@click.argument("logfile", required=False, default="-", metavar="[LOGFILE|-]")
+@click.option("--object", "obj", type=click.Path(dir_okay=False), default=None,
+              help="The BPF object the log is from: maps instructions to source lines via BTF line_info.")
+@click.option("--program", default=None, help="Program (function) name: picks its log in bpftool "
+              "output with several, and its line_info in --object.")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@click.option("--log", "show_log", is_flag=True, help="Also show the log lines before the error.")
+@click.pass_context
+def explain(ctx: click.Context, logfile: str, obj: str | None, program: str | None,
+            as_json: bool, show_log: bool) -> int:
+    """Explain a verifier log: failing instruction, source line, cause, fix.
+
+    LOGFILE is a verifier log as the kernel wrote it, bpftool/libbpf output,
+    or cilium/ebpf's error text; '-' (the default) reads standard input.
+    """
+    from bpfdoctor.verifier import explain_log, is_verifier_log
+
+    parsed = _parse(logfile, program)
+    name = "standard input" if logfile == "-" else logfile
+    if not is_verifier_log(parsed):
+        raise InputError(name, f"no verifier log found ({parsed.lines} lines read)",
+                         hint="pass the log the kernel returned (bpftool -d prog load OBJ PIN "
+                              "prints it), not the object file")
+    line_for_insn = None
+    if obj is not None:
+        from bpfdoctor.verifier.objlines import line_lookup
+
+        line_for_insn = line_lookup(obj, program or parsed.program)
+    result = explain_log(parsed, line_for_insn)
+    color = getattr(ctx.obj, "color", None)
+    if as_json:
+        from bpfdoctor.render.output import write_json
+
+        data = result.to_dict()
+        if not show_log:
+            data["log"].pop("excerpt", None)
+        write_json(data)
+    else:
+        _render(result, show_log, color)
+    return result.exit_code
+
+
+def _parse(logfile: str, program: str | None):
+    from bpfdoctor.verifier import parse_file, parse_lines
+
+    if logfile == "-":
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("no LOGFILE given and standard input is a terminal",
+                             hint="bpfdoctor explain verifier.log  (or pipe the log in)")
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") \
+            if hasattr(sys.stdin, "buffer") else sys.stdin
+        return parse_lines(stream, program)
+    return parse_file(logfile, program)
+
+
+def _render(result, show_log: bool, color: bool | None) -> None:
+    from rich.text import Text
+
+    from bpfdoctor.render.findings import MARK, STYLE
+    from bpfdoctor.render.output import console
+
+    con = console(color)
+    f = result.finding
+    con.print(Text(f"{MARK[f.severity]} {f.id}: {f.summary}", style=STYLE[f.severity]))
+    for label, value in _evidence_rows(result):
+        con.print(Text(f"  {label:<10} ", style="bold") + Text(value))
+    entry = result.entry
+    if entry is not None:
+        con.print()
+        con.print(Text("  why       ", style="bold") + Text(entry.explanation))
+        con.print(Text("  cause     ", style="bold") + Text(entry.cause))
+    if f.fix:
+        first, *rest = f.fix.splitlines()
+        con.print(Text("  fix       ", style="bold") + Text(first))
+        for line in rest:
+            con.print(Text(f"              {line}", style="cyan"))
+    if f.reference:
+        con.print(Text(f"  see       {f.reference}", style="dim"))
+    if show_log and result.log.excerpt:
+        con.print()
+        con.print(Text("  log (last lines before the verdict):", style="bold"))
+        for line in result.log.excerpt:
+            con.print(Text(f"    {line}", style="dim"))
+
+
+def _evidence_rows(result) -> list[tuple[str, str]]:
+    ev = result.finding.evidence
+    rows = []
+    if "insn" not in ev and "insn_index" in ev:
+        rows.append(("insn", f"#{ev['insn_index']} (named in the message)"))
+    for key, label in (("program", "program"), ("message", "error"), ("insn", "insn"),
+                       ("subprogram", "function"), ("source", "source"), ("acquired_by", "acquired"),
+                       ("errno", "errno"), ("processed_insns", "processed")):
+        if key in ev:
+            rows.append((label, str(ev[key])))
+    for line in ev.get("detail", [])[:3]:
+        rows.append(("", line))
+    for name, value in ev.get("registers", {}).items():
+        rows.append(("registers" if not any(r[0] == "registers" for r in rows) else "",
+                     f"{name}={value}"))
+    if ev.get("path"):
+        rows.append(("path", ", ".join(ev["path"][-8:])))
+    for note in ev.get("notes", []):
+        rows.append(("note", note))
+    return rows
