@@ -99,11 +99,17 @@ def infer_accounting(release: tuple[int, int, int]) -> Accounting:
 
 def gather_live(*, features: bool = True, kern_version: int = 0) -> LiveFacts:
     """Run the live probes.  Helper probes start first (forked) inside probe_all."""
+    done: dict = {}
+
+    def others() -> None:  # runs while the forked helper probes work
+        done["jit"] = probe_jit()
+        done["acct"] = probe_accounting()
+
     feats = None
     if features:
         from bpfdoctor.kernel.probes import probe_all
 
-        feats = probe_all(kern_version=kern_version)
-    jit = probe_jit()
-    acct = probe_accounting()
-    return LiveFacts(jit, acct, feats, jit.errno)
+        feats = probe_all(kern_version=kern_version, meanwhile=others)
+    else:
+        others()
+    return LiveFacts(done["jit"], done["acct"], feats, done["jit"].errno)

@@ -288,12 +288,13 @@ def probe_misc(kern_version: int = 0) -> tuple[Probe, ...]:
     return tuple(out)
 
 
-def probe_all(*, helpers: bool = True, workers: int = 2, kern_version: int = 0) -> Features:
+def probe_all(*, helpers: bool = True, workers: int = 2, kern_version: int = 0, meanwhile=None) -> Features:
     """Everything bpftool's ``feature probe`` covers (and ISA v4, and helper ids
     newer than our table), with every object closed again.
 
     The helper probes (thousands of loads) start first, in forked children,
-    and the program-type, map-type and misc probes run meanwhile.
+    and the program-type, map-type and misc probes run meanwhile, then the
+    caller's ``meanwhile()`` (other live checks), before the parent's share.
     """
     finish = None
     extra = 0
@@ -305,6 +306,8 @@ def probe_all(*, helpers: bool = True, workers: int = 2, kern_version: int = 0) 
     prog_types = tuple(probe_prog_type(pt, kern_version) for pt in ProgType if pt != ProgType.UNSPEC)
     map_types = tuple(probe_map_type(mt) for mt in MapType if mt != MapType.UNSPEC)
     misc = probe_misc(kern_version)
+    if meanwhile is not None:
+        meanwhile()
     avail: dict[str, tuple[str, ...]] = {}
     unavail: dict[str, tuple[str, ...]] = {}
     loads = len(prog_types) + len(map_types) + len(misc) + extra
