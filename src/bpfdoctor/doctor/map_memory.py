@@ -171,5 +171,12 @@ def map_memory(name: str, map_type: int, key_size: int, value_size: int, max_ent
 def maps_memory(specs, cpus: int) -> list[MapMemory]:
     """For records with ``name, type, key_size, value_size, max_entries, flags``
     (``bpfdoctor.elf`` ``MapSpec``)."""
-    return [map_memory(s.name, s.type, s.key_size, s.value_size, s.max_entries,
-                       getattr(s, "flags", 0) or 0, cpus) for s in specs]
+    out = []
+    for s in specs:
+        sizes = (s.key_size, s.value_size, s.max_entries)
+        m = map_memory(s.name, int(s.type or 0), *(v or 0 for v in sizes), getattr(s, "flags", 0) or 0, cpus)
+        if s.max_entries is None:  # a BTF map definition may leave it to the loader
+            m = MapMemory(m.name, m.type, m.cost, m.charged, m.formula,
+                          (m.note + "; " if m.note else "") + "max_entries not set in the object: counted as 0")
+        out.append(m)
+    return out

@@ -78,7 +78,10 @@ def memlock_report(obj_path: str | os.PathLike | None = None, *, root: str = "/"
         acct = infer_accounting(version_tuple(facts.release))
     findings = check_memlock(facts, acct)
     if obj_path is not None and specs is None:
-        from bpfdoctor.elf import open_object  # the lead's ELF reader
+        try:
+            from bpfdoctor.elf import open_object  # the lead's ELF reader
+        except ImportError:  # the package does not re-export it (yet)
+            from bpfdoctor.elf.object import open_object
 
         specs = open_object(obj_path).maps
     maps = tuple(maps_memory(specs, possible_cpus(root))) if specs is not None else ()
