@@ -32,12 +32,15 @@ def insn(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> b
 
 def load(insns: bytes, *, log_level: int = 2, log_size: int = 1 << 20, license: bytes = b"GPL") -> RawLoad:
     """BPF_PROG_LOAD a socket filter; returns the verifier's log and errno."""
-    buf = ctypes.create_string_buffer(log_size)
+    if log_level == 0:
+        log_size = 0  # the kernel refuses a log buffer without a level (EINVAL)
+    buf = ctypes.create_string_buffer(max(log_size, 1))
     code = ctypes.create_string_buffer(insns, len(insns))
     lic = ctypes.create_string_buffer(license + b"\0")
     attr = ctypes.create_string_buffer(_ATTR_SIZE)
     struct.pack_into("<IIQQIIQ", attr, 0, _SOCKET_FILTER, len(insns) // 8, ctypes.addressof(code),
-                     ctypes.addressof(lic), log_level, log_size, ctypes.addressof(buf))
+                     ctypes.addressof(lic), log_level, log_size,
+                     ctypes.addressof(buf) if log_size else 0)
     fd = _libc.syscall(_NR_BPF, _BPF_PROG_LOAD, attr, _ATTR_SIZE)
     err = ctypes.get_errno() if fd < 0 else 0
     if fd >= 0:

@@ -1,0 +1,172 @@
+"""Log shapes other than 6.18's: older kernels, loaders, logs inside other text.
+
+The old-kernel samples are written in the formats those kernels print
+(kernel/bpf/verifier.c of 4.x/5.x: print_verifier_state with liveness
+suffixes and 'inv', statistics without the state counters).
+"""
+
+from __future__ import annotations
+
+from bpfdoctor.verifier import Verdict, explain_log, explain_text, parse_text
+from conftest import LOGS
+
+OLD_5X_LEVEL2 = """\
+0: R1=ctx(id=0,off=0,imm=0) R10=fp0
+0: (bf) r6 = r1
+1: R1=ctx(id=0,off=0,imm=0) R6_w=ctx(id=0,off=0,imm=0) R10=fp0
+1: (b7) r1 = 0
+2: R1_w=invP0 R6_w=ctx(id=0,off=0,imm=0) R10=fp0
+2: (63) *(u32 *)(r10 -4) = r1
+3: R1_w=invP0 R6_w=ctx(id=0,off=0,imm=0) R10=fp0 fp-8=mmmm????
+3: (bf) r2 = r10
+4: R1_w=invP0 R2_w=fp0 R6_w=ctx(id=0,off=0,imm=0) R10=fp0 fp-8=mmmm????
+4: (07) r2 += -4
+5: R1_w=invP0 R2_w=fp-4 R6_w=ctx(id=0,off=0,imm=0) R10=fp0 fp-8=mmmm????
+5: (18) r1 = 0xffff8881aee6c000
+7: R1_w=map_ptr(id=0,off=0,ks=4,vs=8,imm=0) R2_w=fp-4 R6_w=ctx(id=0,off=0,imm=0) R10=fp0 fp-8=mmmm????
+7: (85) call bpf_map_lookup_elem#1
+8: R0_w=map_value_or_null(id=1,off=0,ks=4,vs=8,imm=0) R6_w=ctx(id=0,off=0,imm=0) R10=fp0 fp-8=mmmm????
+8: (79) r1 = *(u64 *)(r0 +0)
+R0 invalid mem access 'map_value_or_null'
+processed 9 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+"""
+
+OLD_4X_LEVEL1 = """\
+0: (bf) r6 = r1
+1: (61) r1 = *(u32 *)(r6 +76)
+2: (79) r0 = *(u64 *)(r1 +0)
+R1 invalid mem access 'inv'
+processed 3 insns (limit 131072), stack depth 0
+"""
+
+FRAMES_5X = """\
+0: R1=ctx(id=0,off=0,imm=0) R10=fp0
+0: (bf) r6 = r1
+1: (85) call pc+2
+caller:
+ R6_w=ctx(id=0,off=0,imm=0) R10=fp0
+callee:
+ frame1: R1=ctx(id=0,off=0,imm=0) R10=fp0
+4: (b7) r0 = 0
+5: (95) exit
+returning from callee:
+ frame1: R0_w=inv0 R1=ctx(id=0,off=0,imm=0) R10=fp0
+to caller at 2:
+ R0_w=inv0 R6_w=ctx(id=0,off=0,imm=0) R10=fp0
+2: (bf) r0 = r3
+R3 !read_ok
+processed 6 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 1
+"""
+
+
+def test_old_level2_full_states_with_liveness_suffixes():
+    parsed = parse_text(OLD_5X_LEVEL2)
+    result = explain_log(parsed)
+    assert result.finding.id == "map-value-null-check-missing"
+    assert parsed.failing_insn.index == 8
+    assert parsed.registers["R0"] == "map_value_or_null(id=1,off=0,ks=4,vs=8,imm=0)"
+    assert "R1" not in parsed.registers  # clobbered by the call
+    assert parsed.stats.processed_insns == 9
+
+
+def test_old_kernel_inv_wording_and_stats():
+    parsed = parse_text(OLD_4X_LEVEL1)
+    assert explain_log(parsed).finding.id == "scalar-deref"
+    assert parsed.failing_insn.text == "r0 = *(u64 *)(r1 +0)"
+    assert parsed.stats.insn_limit == 131072 and parsed.stats.stack_depth == (0,)
+    assert parsed.stats.total_states is None
+    # no state lines at all: the register is unknown, not "not initialised"
+    assert explain_log(parsed).registers == {"R1": "unknown (no state in the log)"}
+
+
+def test_caller_callee_frames():
+    parsed = parse_text(FRAMES_5X)
+    assert parsed.failing_insn.index == 2 and parsed.failing_insn.frame == 0
+    assert parsed.registers["R0"] == "inv0" and "R1" not in parsed.registers
+    assert explain_log(parsed).finding.id == "uninitialized-register"
+
+
+def test_subprogram_frames_in_6x_annotations():
+    parsed = parse_text((LOGS / "call_depth.log").read_text())
+    assert parsed.failing_insn.frame == 7
+    assert parsed.error == "the call stack of 9 frames is too deep"
+
+
+def test_libbpf_framing_picks_the_program():
+    one = (LOGS / "map_value_null.l1.log").read_text()
+    two = (LOGS / "scalar_deref.l1.log").read_text()
+    both = one + two
+    assert explain_text(both).finding.id == "scalar-deref"          # the last log
+    parsed = parse_text(both, program="map_value_null")
+    assert parsed.program == "map_value_null"
+    assert explain_log(parsed).finding.id == "map-value-null-check-missing"
+
+
+def test_cilium_error_line():
+    line = ("field MapValueNull: program map_value_null: load program: permission denied: "
+            "7: (79) r1 = *(u64 *)(r0 +0): R0 invalid mem access 'map_value_or_null' "
+            "(6 line(s) omitted)\n")
+    parsed = parse_text(line)
+    assert parsed.errno == 13
+    assert parsed.failing_insn.index == 7
+    assert parsed.error == "R0 invalid mem access 'map_value_or_null'"
+    assert any("6 line(s) of the log were omitted" in n for n in parsed.notes)
+    assert explain_log(parsed).finding.id == "map-value-null-check-missing"
+
+
+def test_cilium_without_instruction():
+    parsed = parse_text("load program: invalid argument: unreachable insn 2 (3 line(s) omitted)")
+    assert parsed.errno == 22
+    assert explain_log(parsed).finding.id == "unreachable-insn"
+
+
+def test_log_embedded_in_other_text():
+    text = ("=== RUN   TestLoad\n    some test output\n"
+            + (LOGS / "packet_no_bounds.log").read_text()
+            + "--- FAIL: TestLoad (0.01s)\nFAIL\n")
+    parsed = parse_text(text)
+    assert explain_log(parsed).finding.id == "packet-bounds-check-missing"
+    assert parsed.error_detail == ("R1 offset is outside of the packet",)
+
+
+def test_truncated_tail_is_reported():
+    full = (LOGS / "map_index_unbounded.log").read_text()
+    cut = full[: full.index("R0 unbounded memory access")]
+    parsed = parse_text(cut)
+    assert parsed.verdict is Verdict.UNKNOWN and parsed.truncated
+    assert any("truncated" in n for n in parsed.notes)
+    assert explain_log(parsed).finding.id == "verifier-log-incomplete"
+
+
+def test_enospc_from_loader():
+    text = ("libbpf: prog 'x': BPF program load failed: No space left on device\n"
+            "libbpf: prog 'x': -- BEGIN PROG LOAD LOG --\n0: R1=ctx() R10=fp0\n"
+            "0: (b7) r0 = 0\n-- END PROG LOAD LOG --\nlibbpf: prog 'x': failed to load: -28\n")
+    parsed = parse_text(text)
+    assert parsed.errno == 28 and parsed.truncated
+    assert any("ENOSPC" in n for n in parsed.notes)
+
+
+def test_loader_failure_without_verifier_error():
+    parsed = parse_text("libbpf: prog 'x': failed to load: -1\n")
+    result = explain_log(parsed)
+    assert result.finding.id == "load-failed-eperm"
+    assert "diagnose_eperm" in result.finding.detail
+
+
+def test_branch_path_follows_the_current_walk():
+    text = """\
+0: R1=ctx() R10=fp0
+0: (b7) r0 = 0                 ; R0=0
+1: (15) if r1 == 0x0 goto pc+2 ; R1=ctx()
+2: (55) if r0 != 0x0 goto pc+1 ; R0=0
+3: (95) exit
+from 2 to 4: R0=0 R1=ctx() R10=fp0
+4: (95) exit
+from 1 to 4: R0=0 R1=ctx() R10=fp0
+4: (bf) r0 = r9
+R9 !read_ok
+processed 7 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+"""
+    parsed = parse_text(text)
+    assert [(b.src, b.dst) for b in parsed.path] == [(1, 4)]
