@@ -1,0 +1,143 @@
+"""``bpfdoctor elf ...`` and ``bpfdoctor disasm``: object-file inspection."""
+
+from __future__ import annotations
+
+import click
+
+from bpfdoctor.render.output import write_json, write_text
+
+
+def _open(path: str):
+    from bpfdoctor.elf.reader import ElfFile
+
+    return ElfFile.open(path)
+
+
+@click.group()
+def elf() -> None:
+    """Inspect a BPF object file (no kernel needed)."""
+
+
+@elf.command()
+@click.argument("obj", type=click.Path(dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def sections(obj: str, as_json: bool) -> None:
+    """Section headers, as llvm-objdump -h prints them."""
+    from bpfdoctor.elf import objdump
+
+    f = _open(obj)
+    if as_json:
+        write_json([{"index": s.index, "name": s.name, "size": s.size, "vma": s.addr, "type": s.type,
+                     "flags": s.flags, "kind": objdump.section_kind(s)} for s in f.sections])
+    else:
+        write_text(objdump.format_sections(f, obj))
+
+
+@elf.command()
+@click.argument("obj", type=click.Path(dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def symbols(obj: str, as_json: bool) -> None:
+    """The symbol table, as llvm-readelf -s prints it."""
+    from bpfdoctor.elf import readelf
+
+    f = _open(obj)
+    if as_json:
+        write_json([{"index": s.index, "name": f.symbol_name(s), "value": s.value, "size": s.size,
+                     "type": s.type, "bind": s.bind, "visibility": s.visibility,
+                     "section": f.sections[s.shndx].name if 0 < s.shndx < len(f.sections) else None,
+                     "shndx": s.shndx} for s in f.symbols])
+    else:
+        write_text(readelf.format_symbols(f))
+
+
+@elf.command()
+@click.argument("obj", type=click.Path(dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with what each relocation means.")
+def relocs(obj: str, as_json: bool) -> None:
+    """Every relocation with its BPF type name, as llvm-readelf -r prints them."""
+    from bpfdoctor.elf import readelf
+    from bpfdoctor.elf.relocs import program_relocations, reloc_name
+
+    f = _open(obj)
+    if not as_json:
+        write_text(readelf.format_relocations(f))
+        return
+    out = []
+    for rs in f.relocation_sections():
+        target = f.sections[rs.info] if rs.info < len(f.sections) else None
+        meaning = {}
+        if target is not None and target.is_exec:
+            meaning = {r.insn: r.kind for r in program_relocations(f, target)}
+        for r in f.relocations(rs):
+            sym = f.symbols[r.sym] if r.sym < len(f.symbols) else None
+            out.append({"section": rs.name, "target_section": target.name if target else None,
+                        "offset": r.offset, "insn": r.offset // 8 if target is not None and target.is_exec else None,
+                        "type": reloc_name(r.type), "type_id": r.type,
+                        "symbol": f.symbol_name(sym) if sym else None, "symbol_value": sym.value if sym else None,
+                        "kind": meaning.get(r.offset // 8)})
+    write_json(out)
+
+
+@elf.command()
+@click.argument("obj", type=click.Path(dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema in the README).")
+@click.pass_obj
+def info(state, obj: str, as_json: bool) -> int:
+    """Programs, maps, license, BTF and what libbpf 1.0+ would refuse."""
+    from bpfdoctor.elf import open_object
+    from bpfdoctor.render.elfinfo import findings_lines, info_dict, info_lines
+
+    o = open_object(obj)
+    data = info_dict(o, obj)
+    if as_json:
+        write_json(data)
+    else:
+        from bpfdoctor.findings import Finding, Severity
+
+        findings = [Finding(id=f["id"], severity=Severity(f["severity"]), summary=f["summary"],
+                            area=f["area"], fix=f["fix"], detail=f["detail"]) for f in data["findings"]]
+        _emit(state, info_lines(data) + findings_lines(findings))
+    return 1 if data["findings"] and any(f["severity"] in ("warn", "fail") for f in data["findings"]) else 0
+
+
+def _emit(state, lines) -> None:
+    from bpfdoctor.render.findings import print_rich, render_plain
+    from bpfdoctor.render.output import console, use_color
+
+    forced = state.color if state else None
+    if use_color(forced):
+        print_rich(console(forced), lines)
+    else:
+        write_text(render_plain(lines))
+
+
+@click.command()
+@click.argument("obj", type=click.Path(dir_okay=True))
+@click.option("--section", "-j", "sections", multiple=True, help="Only this section (repeatable), like llvm-objdump -j.")
+@click.option("--no-show-raw-insn", is_flag=True, help="Leave out the instruction bytes.")
+@click.option("--syntax", type=click.Choice(["llvm", "kernel"]), default="llvm", show_default=True,
+              help="llvm: llvm-objdump -d; kernel: the verifier / bpftool xlated syntax.")
+@click.option("--source", "-S", "with_source", is_flag=True,
+              help="Interleave the C source lines recorded in .BTF.ext line_info.")
+def disasm(obj: str, sections: tuple[str, ...], no_show_raw_insn: bool, syntax: str, with_source: bool) -> None:
+    """Disassemble a BPF object (output identical to llvm-objdump-19 -d)."""
+    from bpfdoctor.elf.reader import ElfFile
+    from bpfdoctor.errors import NotFoundError
+
+    f = ElfFile.open(obj)
+    if sections:
+        have = {s.name for s in f.sections}
+        missing = [s for s in sections if s not in have]
+        if missing:
+            raise NotFoundError(f"{obj}: no section named {', '.join(missing)}")
+    if syntax == "kernel" or with_source:
+        from bpfdoctor.elf.listing import kernel_listing, source_listing
+
+        if syntax == "kernel":
+            write_text(kernel_listing(f, obj, sections=sections or None, with_source=with_source))
+        else:
+            write_text(source_listing(f, obj, sections=sections or None, show_raw=not no_show_raw_insn))
+        return
+    from bpfdoctor.elf.objdump import disassemble
+
+    write_text(disassemble(f, obj, sections=sections or None, show_raw=not no_show_raw_insn))

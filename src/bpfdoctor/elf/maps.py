@@ -1,0 +1,76 @@
+"""Map definitions of an object: the legacy ``maps`` section and BTF ``.maps``."""
+
+from __future__ import annotations
+
+import struct
+
+from bpfdoctor.elf.reader import STT_SECTION
+from bpfdoctor.errors import ParseError
+
+# struct bpf_map_def as libbpf < 1.0 and samples/bpf/bpf_load.c read it: five
+# u32 fields, optionally followed by inner_map_idx and numa_node.
+_LEGACY_FIELDS = ("type", "key_size", "value_size", "max_entries", "map_flags", "inner_map_idx",
+                  "numa_node")
+
+
+def legacy_maps(obj) -> list:
+    from bpfdoctor.elf.object import MapSpec
+
+    elf = obj.elf
+    sec = elf.section("maps")
+    if sec is None:
+        return []
+    syms = sorted((s for s in elf.symbols if s.shndx == sec.index and s.type != STT_SECTION and s.name),
+                  key=lambda s: s.value)
+    if not syms:
+        return []
+    # libbpf (bpf_object__init_user_maps, pre-1.0): every definition has the
+    # same size, the section size divided by the number of map symbols.
+    if sec.size % len(syms):
+        raise ParseError(obj.path, f"legacy maps section size {sec.size} is not a multiple of its "
+                         f"{len(syms)} map definitions", section="maps")
+    def_size = sec.size // len(syms)
+    if def_size < 20:
+        raise ParseError(obj.path, f"legacy map definitions are {def_size} bytes, smaller than "
+                         "struct bpf_map_def (20)", section="maps")
+    data = elf.section_data(sec)
+    e = "<" if elf.little_endian else ">"
+    nfields = min(def_size // 4, len(_LEGACY_FIELDS))
+    out = []
+    for s in syms:
+        if s.value + def_size > len(data):
+            raise ParseError(obj.path, f"map {s.name} at {s.value:#x} runs past the section", section="maps")
+        vals = dict(zip(_LEGACY_FIELDS, struct.unpack_from(f"{e}{nfields}I", data, s.value)))
+        out.append(MapSpec(
+            name=s.name, type=vals["type"], key_size=vals["key_size"], value_size=vals["value_size"],
+            max_entries=vals["max_entries"], flags=vals["map_flags"], source="legacy", section="maps",
+            offset=s.value, inner_map_idx=vals.get("inner_map_idx"), numa_node=vals.get("numa_node")))
+    return out
+
+
+def btf_map_specs(obj) -> list:
+    """BTF-defined maps (``.maps``), sizes resolved from BTF; [] without BTF."""
+    if obj.elf.section(".maps") is None or obj.btf is None:
+        return []
+    from bpfdoctor.btf.maps import btf_maps
+
+    return [_spec_from_def(obj.btf, d) for d in btf_maps(obj.btf)]
+
+
+def _spec_from_def(btf, d, section: str = ".maps"):
+    from bpfdoctor.btf.query import type_name
+    from bpfdoctor.elf.object import MapSpec
+
+    value_size = d.value_size
+    if value_size is None and d.values_type_id is not None:
+        # __array(values, ...): libbpf (parse_btf_map_def) fixes value_size at
+        # 4, the size of a map or program fd.
+        value_size = 4
+    return MapSpec(
+        name=d.name, type=d.type, key_size=d.key_size, value_size=value_size,
+        max_entries=d.max_entries, flags=d.map_flags or 0, source="btf", section=section,
+        offset=d.offset or 0, pinning=d.pinning or 0, numa_node=d.numa_node, map_extra=d.map_extra,
+        key_type=type_name(btf, d.key_type_id) if d.key_type_id else None,
+        value_type=type_name(btf, d.value_type_id) if d.value_type_id else None,
+        inner=_spec_from_def(btf, d.inner, section) if d.inner else None,
+        problems=tuple(d.problems))
