@@ -106,13 +106,14 @@ def _evidence_rows(result) -> list[tuple[str, str]]:
     rows = []
     if "insn" not in ev and "insn_index" in ev:
         rows.append(("insn", f"#{ev['insn_index']} (named in the message)"))
-    for key, label in (("program", "program"), ("message", "error"), ("insn", "insn"),
-                       ("subprogram", "function"), ("source", "source"), ("acquired_by", "acquired"),
-                       ("errno", "errno"), ("processed_insns", "processed")):
-        if key in ev:
+    for key, label in (("program", "program"), ("message", "error"), ("detail", ""),
+                       ("insn", "insn"), ("subprogram", "function"), ("source", "source"),
+                       ("acquired_by", "acquired"), ("errno", "errno"),
+                       ("processed_insns", "processed")):
+        if key == "detail":
+            rows.extend(("", line) for line in ev.get("detail", [])[:3])
+        elif key in ev:
             rows.append((label, str(ev[key])))
-    for line in ev.get("detail", [])[:3]:
-        rows.append(("", line))
     for name, value in ev.get("registers", {}).items():
         rows.append(("registers" if not any(r[0] == "registers" for r in rows) else "",
                      f"{name}={value}"))

@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 
 # "7: (79) r1 = *(u64 *)(r0 +0)      ; R1_w=scalar()"  (annotation since 6.2)
-INSN = re.compile(r"(\d+): \(([0-9a-f]{2})\) (.*?)(?:\s+; (.*))?$")
+INSN = re.compile(r"(\d+): \(([0-9a-f]{2})\) ")
+# kernel/bpf/log.c: print_insn_state pads the instruction, prints ";" and the
+# state, which starts with a space: " ; " cannot occur in instruction text.
+ANNOTATION_SEP = " ; "
 # libbpf rewrites a poisoned instruction as "1: <invalid CO-RE relocation>"
 # (libbpf.c: fixup_log_failed_core_relo / fixup_log_missing_map_load).
 PSEUDO_INSN = re.compile(r"(\d+): <([^>]+)>$")
@@ -43,7 +46,7 @@ END_MARK = "-- END PROG LOAD LOG --"
 # cilium/ebpf: "load program: permission denied: 7: (79) r1 = ...: R0 invalid
 # mem access 'scalar' (5 line(s) omitted)"
 CILIUM = re.compile(r"load program: ([a-z][a-z ]*?)(?:: (.*?))?(?: \((\d+) line\(s\) omitted\))?$")
-CILIUM_INSN = re.compile(r"(\d+: \([0-9a-f]{2}\) .*?)(?:\s+;[^:]*)?: (.*)$")
+CILIUM_INSN = re.compile(r"(\d+: \([0-9a-f]{2}\) [^:;]*?)(?:\s+;[^:]*)?: (.*)$")
 
 # Lines the verifier prints that are neither instructions, states nor the
 # error: precision backtracking, liveness debugging, loop/state dumps,

@@ -97,14 +97,15 @@ class _Walk:
             return
         insn, ann = self.pending
         self.pending = None
-        if _is_helper_call(insn):
-            # kernel/bpf/verifier.c: check_helper_call marks the caller-saved
-            # registers R1-R5 not initialised after any helper or kfunc call.
+        if insn.opcode == 0x85:
+            # kernel/bpf/verifier.c: check_helper_call and check_func_call
+            # (clear_caller_saved_regs) mark R1-R5 of the caller not
+            # initialised across any call.
             regs = self.regs.setdefault(self.frame, {})
             for r in _CALLER_SAVED:
                 regs.pop(r, None)
-        elif insn.opcode == 0x85:
-            self.frame += 1
+            if not _is_helper_call(insn):
+                self.frame += 1
         elif insn.opcode == 0x95 and self.frame > 0:
             self.frame -= 1
         if ann:
@@ -207,7 +208,10 @@ class LogParser:
         w = self.walk
         m = L.INSN.match(s)
         if m:
-            w.insn(int(m.group(1)), int(m.group(2), 16), m.group(3), m.group(4))
+            rest = s[m.end():]
+            cut = rest.find(L.ANNOTATION_SEP)
+            text, ann = (rest, None) if cut < 0 else (rest[:cut].rstrip(), rest[cut + 3:])
+            w.insn(int(m.group(1)), int(m.group(2), 16), text, ann)
             w.first_kind = w.first_kind or "insn"
             return True
         m = L.STATE.match(s)

@@ -23,21 +23,25 @@ def tokens(text: str) -> tuple[int | None, list[tuple[str, str]]]:
     """Split a state text into (frame or None, [(name, value)])."""
     text = text.strip()
     frame = None
-    m = L.FRAME_PREFIX.match(text)
-    if m:
-        frame = int(m.group(1))
-        text = text[m.end():]
+    if text.startswith("frame"):
+        m = L.FRAME_PREFIX.match(text)
+        if m:
+            frame = int(m.group(1))
+            text = text[m.end():]
     out = []
     for tok in L.STATE_SPLIT.split(text):
         name, eq, value = tok.partition("=")
-        if eq and name:
-            if name.startswith("frame"):
-                # a later "frameN:" inside one line: keep the last frame named
-                m = L.FRAME_PREFIX.match(name + "=")
-                if m:
-                    frame = int(m.group(1))
-                    name, eq, value = name[m.end():].partition("=") if "=" in name[m.end():] else (name, eq, value)
-            out.append((_key(name), value))
+        if not eq or not name:
+            continue
+        if name.startswith("frame"):
+            # a second "frameN:" inside one line (several frames printed)
+            m = L.FRAME_PREFIX.match(tok)
+            if m:
+                frame = int(m.group(1))
+                name, eq, value = tok[m.end():].partition("=")
+        if "_" in name:
+            name = _key(name)
+        out.append((name, value))
     return frame, out
 
 
@@ -47,7 +51,7 @@ def parse_state(text: str, frame: int) -> tuple[int, dict[str, str]]:
     return (frame if named is None else named), dict(toks)
 
 
-def apply_annotation(regs: dict[int, dict[str, str]], text: str, frame: int) -> int:
+def apply_annotation(regs: dict[int, dict[str, str]], text: str, frame: int = 0) -> int:
     """Apply an instruction's ``; R1=...`` delta to ``regs``; return the frame in force.
 
     Since 6.2 the kernel prints after each instruction only the registers
@@ -56,7 +60,9 @@ def apply_annotation(regs: dict[int, dict[str, str]], text: str, frame: int) -> 
     """
     named, toks = tokens(text)
     if named is None:
-        named = 0 if frame == 0 else frame
+        # kernel/bpf/log.c: print_verifier_state prints " frameN:" only for
+        # frameno != 0, so a state without it belongs to the main frame.
+        named = 0
     target = regs.setdefault(named, {})
     for name, value in toks:
         target[name] = value
