@@ -243,10 +243,16 @@ class BpfObject:
 
     @cached_property
     def externs(self) -> list[Extern]:
+        # Undefined symbols are STT_NOTYPE; a symbol that a call relocation
+        # (R_BPF_64_32) refers to is a function (a kfunc), anything else a
+        # variable (__ksym or __kconfig), as libbpf tells them apart by use.
+        called = {r.symbol for rels in self._relocs_by_section.values() for r in rels
+                  if r.kind == "extern" and r.type == 10}
         out = []
         for s in self.elf.symbols:
             if s.shndx == SHN_UNDEF and s.bind != STB_LOCAL and s.name:
-                out.append(Extern(s.name, "function" if s.type == STT_FUNC else "variable", s.bind == 2))
+                kind = "function" if s.type == STT_FUNC or s.name in called else "variable"
+                out.append(Extern(s.name, kind, s.bind == 2))
         return out
 
     # -- BTF ------------------------------------------------------------------------
