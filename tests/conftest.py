@@ -1,35 +1,22 @@
-"""Shared test plumbing: the fixture BPF objects and the reference tools."""
+"""Shared fixtures; helpers live in testlib.py."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
-BPF_DIR = TESTS / "bpf"
-BUILD = BPF_DIR / "build"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _ensure_built() -> None:
-    """Build the fixtures once if they are missing (CI runs make first)."""
-    if any(BUILD.glob("*.o")):
-        return
-    if shutil.which("clang-19") is None:
-        pytest.skip("fixture objects not built and clang-19 is not installed (make -C tests/bpf)")
-    subprocess.run(["make", "-C", str(BPF_DIR), "-s", "-j2"], check=True)
-
-
-def fixture_objects(pattern: str = "*.o") -> list[Path]:
-    """Every built fixture matching ``pattern`` (for parametrising at collection)."""
-    return sorted(p for p in BUILD.glob(pattern) if p.name != "large.o")
+from testlib import BPF_DIR, BUILD, ensure_built  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def build_dir() -> Path:
-    _ensure_built()
+    ensure_built()
     return BUILD
 
 
@@ -44,45 +31,7 @@ def obj(build_dir):
     return get
 
 
-def require_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed")
-    return path
-
-
-def pytest_collection_modifyitems(config, items):
-    # Make sure parametrisation over fixture_objects() saw a built tree.
-    pass
-
-
 def pytest_configure(config):
+    # Parametrised tests list the fixture objects at collection time.
     if not any(BUILD.glob("*.o")) and shutil.which("clang-19"):
         subprocess.run(["make", "-C", str(BPF_DIR), "-s", "-j2"], check=False)
-
-
-class CliResult:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.exit_code, self.stdout, self.stderr = code, out, err
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def run_cli(*args: str) -> CliResult:
-    """Run ``bpfdoctor ARGS`` in-process through ``cli.main`` (the one place
-    that turns errors into messages and exit codes)."""
-    import contextlib
-    import io
-
-    from bpfdoctor.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return CliResult(code, out.getvalue(), err.getvalue())

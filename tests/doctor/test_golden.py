@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from bpfdoctor.cli import cli
 
-from fakeroot_loader import build_tree
+from .fakeroot_loader import build_tree
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("BPFDOCTOR_UPDATE_GOLDEN"))

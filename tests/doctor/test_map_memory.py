@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bpfdoctor.doctor.map_memory import PAGE_SIZE, map_memory
 from bpfdoctor.doctor.memlock_report import memlock_report
 from bpfdoctor.kernel.enums import MapType
-from fakeroot_loader import build_tree
+from .fakeroot_loader import build_tree
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from bpfdoctor.elf.object import BpfObject
 from bpfdoctor.elf.reader import ElfFile
 from bpfdoctor.errors import BpfDoctorError
 from bpfdoctor.render.elfinfo import info_dict
-from conftest import BUILD, run_cli as run
+from testlib import BUILD, run_cli as run
 
 
 def everything(data: bytes) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_cli
+from testlib import run_cli
 
 INFO_KEYS = {"file", "byte_order", "license", "kern_version", "btf", "btf_ext", "programs", "subprograms",
              "maps", "data_sections", "externs", "core_relocations", "findings"}

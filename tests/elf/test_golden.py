@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bpfdoctor.cli import cli
-from conftest import BUILD, fixture_objects, require_tool
+from testlib import BUILD, fixture_objects, require_tool
 
 pytestmark = pytest.mark.tools
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bpfdoctor.elf.reader import ElfFile
-from conftest import BUILD, fixture_objects
+from testlib import BUILD, fixture_objects
 
 elftools = pytest.importorskip("elftools.elf.elffile")
 from elftools.elf.relocation import RelocationSection  # noqa: E402

@@ -10,9 +10,9 @@ import pytest
 from bpfdoctor.isa import llvm
 from bpfdoctor.isa.insn import split_regs
 
-from conftest import require_tool  # noqa: F401  (tests/ is on sys.path via rootdir conftest)
+from testlib import require_tool  # noqa: F401  (tests/ is on sys.path via rootdir conftest)
 
-import oracle
+from . import oracle
 
 pytestmark = pytest.mark.tools
 

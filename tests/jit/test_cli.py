@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from jit_logforms import FORMS, DumpSpec, make_log
+from .jit_logforms import FORMS, DumpSpec, make_log
 
 from bpfdoctor.jit.disasm import format_listing
 

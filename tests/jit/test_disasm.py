@@ -1,7 +1,7 @@
 """Native disassembly: identical to binutils objdump on real JIT images."""
 
 import pytest
-from objdump_ref import objdump_insns, our_insns
+from .objdump_ref import objdump_insns, our_insns
 
 from bpfdoctor.errors import UsageError
 from bpfdoctor.jit import x86style
@@ -25,7 +25,7 @@ def _compare(objdump, path, data, syntax):
 @pytest.mark.tools
 @pytest.mark.parametrize("syntax", ["att", "intel"])
 def test_identical_to_objdump_on_real_images(objdump, images, tmp_path, syntax):
-    from conftest import DATA
+    from .conftest import DATA
 
     for name, (data, _meta) in images.items():
         _compare(objdump, DATA / name, data, syntax)

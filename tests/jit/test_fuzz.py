@@ -4,7 +4,7 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jit_logforms import FORMS, DumpSpec, make_log
+from .jit_logforms import FORMS, DumpSpec, make_log
 
 from bpfdoctor.errors import BpfDoctorError
 from bpfdoctor.jit.disasm import ARCHES, disassemble

@@ -12,8 +12,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DATA
-from objdump_ref import objdump_insns, our_insns
+from .conftest import DATA
+from .objdump_ref import objdump_insns, our_insns
 
 from bpfdoctor.jit.disasm import format_listing
 from bpfdoctor.jit.logformat import format_kernel_log

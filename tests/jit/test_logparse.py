@@ -3,7 +3,7 @@
 import random
 
 import pytest
-from jit_logforms import FORMS, WITH_CALLER, DumpSpec, dump_lines, make_log
+from .jit_logforms import FORMS, WITH_CALLER, DumpSpec, dump_lines, make_log
 
 from bpfdoctor.errors import NotFoundError, ParseError
 from bpfdoctor.jit.logformat import format_kernel_log, format_rows

@@ -9,9 +9,9 @@ import pytest
 from bpfdoctor.errors import NotFoundError
 from bpfdoctor.verifier import CATALOG, entry, explain_text
 from bpfdoctor.verifier.catalog import candidates
-from conftest import FIXTURES
-from expected import EXPECTED
-from rawbpf import RAW_FIXTURES
+from .conftest import FIXTURES
+from .expected import EXPECTED
+from .rawbpf import RAW_FIXTURES
 
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import BUILD, LOGS
+from .conftest import BUILD, LOGS
 
 
 def run(*args, stdin: str | bytes | None = None):

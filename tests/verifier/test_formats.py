@@ -8,7 +8,7 @@ suffixes and 'inv', statistics without the state counters).
 from __future__ import annotations
 
 from bpfdoctor.verifier import Verdict, explain_log, explain_text, parse_text
-from conftest import LOGS
+from .conftest import LOGS
 
 OLD_5X_LEVEL2 = """\
 0: R1=ctx(id=0,off=0,imm=0) R10=fp0

@@ -11,9 +11,9 @@ import pytest
 
 from bpfdoctor.verifier import Verdict, explain_log, parse_text
 from bpfdoctor.verifier.explain import failing_index
-from conftest import FIXTURES
-from expected import EXPECTED
-from rawbpf import RAW_FIXTURES
+from .conftest import FIXTURES
+from .expected import EXPECTED
+from .rawbpf import RAW_FIXTURES
 
 pytestmark = pytest.mark.kernel
 

@@ -7,8 +7,8 @@ import pytest
 from bpfdoctor.errors import NotFoundError
 from bpfdoctor.verifier import parse_file
 from bpfdoctor.verifier.objlines import line_lookup
-from conftest import LOGS
-from expected import EXPECTED
+from .conftest import LOGS
+from .expected import EXPECTED
 
 
 def _mappable() -> list[str]:

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpfdoctor.verifier import ParsedLog, Verdict, explain_log, parse_text
-from conftest import LOGS
+from .conftest import LOGS
 
 SAMPLES = [(LOGS / n).read_text() for n in ("map_value_null.log", "combined_stack.log",
                                            "unreleased_socket.l1.log", "call_depth.log")]

@@ -6,9 +6,9 @@ import pytest
 
 from bpfdoctor.verifier import Verdict, explain_log, parse_file
 from bpfdoctor.verifier.explain import failing_index
-from expected import EXPECTED, LEVEL1_WITHOUT_INSN
+from .expected import EXPECTED, LEVEL1_WITHOUT_INSN
 
-from conftest import LOGS
+from .conftest import LOGS
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -1,0 +1,62 @@
+"""Helpers shared by the test directories (import as ``testlib``; a plain
+``conftest`` import is ambiguous with several conftest.py files)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+BPF_DIR = TESTS / "bpf"
+BUILD = BPF_DIR / "build"
+
+
+def ensure_built() -> None:
+    """Build the fixtures once if they are missing (CI runs make first)."""
+    if any(BUILD.glob("*.o")):
+        return
+    if shutil.which("clang-19") is None:
+        pytest.skip("fixture objects not built and clang-19 is not installed (make -C tests/bpf)")
+    subprocess.run(["make", "-C", str(BPF_DIR), "-s", "-j2"], check=True)
+
+
+def fixture_objects(pattern: str = "*.o") -> list[Path]:
+    """Every built fixture matching ``pattern`` (for parametrising at collection)."""
+    return sorted(p for p in BUILD.glob(pattern) if p.name != "large.o")
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.exit_code, self.stdout, self.stderr = code, out, err
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(*args: str) -> CliResult:
+    """Run ``bpfdoctor ARGS`` in-process through ``cli.main`` (the one place
+    that turns errors into messages and exit codes)."""
+    import contextlib
+    import io
+
+    from bpfdoctor.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return CliResult(code, out.getvalue(), err.getvalue())
