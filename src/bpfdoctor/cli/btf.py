@@ -21,21 +21,12 @@ def _read(path: str) -> bytes:
 
 
 def _elf_sections(path: str, data: bytes) -> tuple[bytes | None, bytes | None]:
-    """(.BTF, .BTF.ext) of an ELF object.  Private until elf.open_object lands."""
-    import io
+    """(.BTF, .BTF.ext) of an ELF object, through the project's ELF reader."""
+    from bpfdoctor.elf.reader import ElfFile
 
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
-
-    try:
-        elf = ELFFile(io.BytesIO(data))
-        found = {}
-        for name in (".BTF", ".BTF.ext"):
-            sec = elf.get_section_by_name(name)
-            found[name] = None if sec is None or sec["sh_type"] == "SHT_NOBITS" else sec.data()
-    except (ELFError, ValueError, KeyError, IndexError, AssertionError) as e:
-        raise InputError(path, f"not a readable ELF object: {e}") from None
-    return found[".BTF"], found[".BTF.ext"]
+    elf = ElfFile(data, path)
+    return (elf.section_data(s) if (s := elf.section(".BTF")) else None,
+            elf.section_data(s) if (s := elf.section(".BTF.ext")) else None)
 
 
 def load_file(path: str, base=None):
