@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import logging
 import os
 import sys
 
@@ -74,6 +73,8 @@ def cli(ctx: click.Context, debug: bool, color: bool | None) -> None:
     """bpfdoctor: troubleshoot eBPF on Linux."""
     ctx.obj = State(debug=debug, color=color)
     if debug:
+        import logging  # ~3 ms; only --debug needs it here
+
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
 
 

@@ -6,7 +6,6 @@ and never goes through rich, which costs tens of milliseconds to import.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any
@@ -40,6 +39,8 @@ def to_jsonable(value: Any) -> Any:
 
 def write_json(value: Any) -> None:
     """Stable JSON on stdout: indented, keys in record order, newline at the end."""
+    import json
+
     sys.stdout.write(json.dumps(to_jsonable(value), indent=2) + "\n")
     sys.stdout.flush()
 
