@@ -1,0 +1,149 @@
+"""Finding loaded programs the way bpftool's ``PROG`` argument does.
+
+``id N``, ``name NAME``, ``tag TAG`` or ``pinned PATH``
+(tools/bpf/bpftool/prog.c ``prog_parse_fds``/``prog_fd_by_nametag``): a name
+or tag may match several programs, each is opened by id.  Every descriptor
+returned is owned by the caller (close it, or use ``with``).
+"""
+
+from __future__ import annotations
+
+import errno as E
+import os
+from dataclasses import dataclass
+
+from bpfdoctor.errors import NotFoundError, SyscallError, UsageError
+from bpfdoctor.kernel import info as kinfo
+from bpfdoctor.kernel import objects
+from bpfdoctor.kernel.objects import KernelObject, ObjKind
+
+KINDS = ("id", "name", "tag", "pinned")
+NAME_LEN = 16  # BPF_OBJ_NAME_LEN
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    kind: str
+    value: str
+    number: int = 0  # the id, for ``id``
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+
+def parse_selector(words: tuple[str, ...] | list[str]) -> Selector:
+    """``("id", "12")`` -> Selector; a one-line UsageError otherwise."""
+    if len(words) != 2:
+        raise UsageError(f"PROG is two words ({'|'.join(KINDS)} VALUE), got {' '.join(words) or 'nothing'!r}")
+    kind, value = words[0], words[1]
+    if kind not in KINDS:
+        raise UsageError(f"unknown program selector {kind!r}: expected one of {', '.join(KINDS)}")
+    if kind == "id":
+        if not value.isdigit() or int(value) > 0xFFFFFFFF:
+            raise UsageError(f"bad program id {value!r}: expected a number")
+        return Selector(kind, value, int(value))
+    if kind == "tag":
+        tag = value.lower()
+        if len(tag) != 16 or any(c not in "0123456789abcdef" for c in tag):
+            raise UsageError(f"bad program tag {value!r}: expected 16 hex digits")
+        return Selector(kind, tag)
+    if kind == "name" and not value:
+        raise UsageError("empty program name")
+    return Selector(kind, value)
+
+
+def open_programs(sel: Selector) -> list[KernelObject]:
+    """Descriptors of the programs ``sel`` names; NotFoundError if none."""
+    if sel.kind == "id":
+        return [open_by_id(sel.number)]
+    if sel.kind == "pinned":
+        return [open_pinned(sel.value)]
+    found: list[KernelObject] = []
+    for prog_id in objects.ids(ObjKind.PROG):
+        fd = _try_open(prog_id)
+        if fd is None:
+            continue
+        if _matches(fd, sel):
+            found.append(fd)
+        else:
+            fd.close()
+    if not found:
+        raise NotFoundError(f"no loaded program has {sel}")
+    return found
+
+
+def open_by_id(prog_id: int) -> KernelObject:
+    try:
+        return objects.fd_by_id(ObjKind.PROG, prog_id)
+    except SyscallError as e:
+        if e.errno == E.ENOENT:
+            raise NotFoundError(f"no program with id {prog_id} is loaded") from None
+        raise
+
+
+def open_pinned(path: str) -> KernelObject:
+    """bpftool ``open_obj_pinned_any``: the pin must be a program."""
+    try:
+        fd = objects.obj_get(path)
+    except SyscallError as e:
+        why = {E.ENOENT: "no such file", E.EPERM: "not a BPF object or no permission",
+               E.EACCES: "permission denied", E.EINVAL: "not on a bpf filesystem"}.get(e.errno, e.errno_name)
+        raise NotFoundError(f"{path}: cannot open pinned object: {why}") from None
+    kind = fd_kind(fd.fd)
+    if kind != "prog":
+        fd.close()
+        raise UsageError(f"{path}: pinned object is a {kind or 'non-BPF file'}, not a program")
+    fd.obj_kind = ObjKind.PROG
+    return fd
+
+
+def fd_kind(fd: int) -> str | None:
+    """bpftool common.c ``get_fd_type``: ``anon_inode:bpf-prog`` -> "prog"."""
+    try:
+        link = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+    for kind in ("prog", "map", "link"):
+        if link == f"anon_inode:bpf-{kind}":
+            return kind
+    return None
+
+
+def _try_open(prog_id: int) -> KernelObject | None:
+    try:
+        return objects.fd_by_id(ObjKind.PROG, prog_id)
+    except SyscallError as e:
+        if e.errno == E.ENOENT:  # unloaded since GET_NEXT_ID
+            return None
+        raise
+
+
+def _matches(fd: KernelObject, sel: Selector) -> bool:
+    rec = kinfo.prog_info(fd, arrays=None)
+    if sel.kind == "tag":
+        return rec.tag == sel.value
+    if rec.name == sel.value[:NAME_LEN - 1]:
+        # The kernel keeps 15 characters; a longer NAME must equal the BTF name.
+        return len(sel.value) < NAME_LEN - 1 or full_name(fd, rec) == sel.value
+    return False
+
+
+def full_name(fd: int | KernelObject, rec: kinfo.ProgInfoRecord) -> str:
+    """bpftool common.c ``get_prog_full_name``: a 15-character name is
+    completed from the BTF name of the program's first func_info record."""
+    if len(rec.name) < NAME_LEN - 1 or not rec.btf_id:
+        return rec.name
+    from bpfdoctor.kernel.prog_btf import program_btf
+
+    finfo = kinfo.prog_info(fd, arrays=frozenset({"func_info"}))
+    if len(finfo.func_info) < 8:
+        return rec.name
+    type_id = int.from_bytes(finfo.func_info[4:8], "little")
+    btf = program_btf(rec.btf_id)
+    if btf is None:
+        return rec.name
+    try:
+        t = btf.type(type_id)
+    except Exception:  # noqa: BLE001 - a bad id: keep the kernel's name, as bpftool does
+        return rec.name
+    return t.name if t.kind.name == "FUNC" and t.name else rec.name
