@@ -10,6 +10,7 @@ _TYPES = {0: "NOTYPE", 1: "OBJECT", 2: "FUNC", 3: "SECTION", 4: "FILE", 5: "COMM
           10: "GNU_IFUNC"}
 _BINDS = {0: "LOCAL", 1: "GLOBAL", 2: "WEAK", 10: "UNIQUE"}
 _VIS = {0: "DEFAULT", 1: "INTERNAL", 2: "HIDDEN", 3: "PROTECTED"}
+_UNKNOWN_TYPE = f"{'Unknown':<22}"
 
 
 def _ndx(shndx: int) -> str:
@@ -42,26 +43,33 @@ def format_relocations(elf: ElfFile) -> str:
     if not relsecs:
         return "\nThere are no relocations in this file.\n"
     syms = elf.symbols
+    # The part after the type column depends only on the symbol: build it once.
+    tails = [""] + [f" {s.value:016x} {elf.symbol_name(s) if s.type == STT_SECTION else s.name}"
+                    for s in syms[1:]]
+    types = {t: f"{n:<22}" for t, n in RELOC_NAMES.items()}
     out = []
     for rs in relsecs:
         rels = elf.relocations(rs)
         n = len(rels)
         # llvm-readelf says "1 entries" (ELFDumper.cpp printRelocHeaderFields).
         out.append(f"\nRelocation section '{rs.name}' at offset {rs.offset:#x} contains {n} entries:\n")
-        rela = rs.type == SHT_RELA
-        out.append("    Offset             Info             Type               Symbol's Value  Symbol's Name"
-                   + (" + Addend\n" if rela else "\n"))
+        if rs.type == SHT_RELA:
+            out.append("    Offset             Info             Type               Symbol's Value  Symbol's Name"
+                       " + Addend\n")
+            out.extend(_rela_line(r, syms, tails, types) for r in rels)
+            continue
+        out.append("    Offset             Info             Type               Symbol's Value  Symbol's Name\n")
+        # One %-format per section keeps the per-line work in C.
+        fields = []
         for r in rels:
-            info = (r.sym << 32) | r.type
-            tname = RELOC_NAMES.get(r.type, "Unknown")
-            line = f"{r.offset:016x}  {info:016x} {tname:<22}"
-            if r.sym:
-                s = syms[r.sym]
-                name = elf.symbol_name(s) if s.type == STT_SECTION else s.name
-                line += f" {s.value:016x} {name}"
-                if rela:
-                    line += f" {'-' if r.addend < 0 else '+'} {abs(r.addend):x}"
-            elif rela:
-                line += f"{'':>34}{'-' if r.addend < 0 else ''}{abs(r.addend):x}"
-            out.append(line + "\n")
+            fields += (r.offset, (r.sym << 32) | r.type, types.get(r.type) or _UNKNOWN_TYPE, tails[r.sym])
+        out.append(("%016x  %016x %s%s\n" * n) % tuple(fields))
     return "".join(out)
+
+
+def _rela_line(r, syms, tails, types) -> str:
+    line = f"{r.offset:016x}  {(r.sym << 32) | r.type:016x} {types.get(r.type) or _UNKNOWN_TYPE}"
+    sign = "-" if r.addend < 0 else "+"
+    if r.sym:
+        return f"{line}{tails[r.sym]} {sign} {abs(r.addend):x}\n"
+    return f"{line}{'':>34}{'-' if r.addend < 0 else ''}{abs(r.addend):x}\n"
