@@ -35,3 +35,51 @@ def pytest_configure(config):
     # Parametrised tests list the fixture objects at collection time.
     if not any(BUILD.glob("*.o")) and shutil.which("clang-19"):
         subprocess.run(["make", "-C", str(BPF_DIR), "-s", "-j2"], check=False)
+
+
+# -- Nothing the suite does may stay in the kernel -------------------------------
+# Programs, maps and bpffs pins that exist at the end of the run but not at its
+# start fail the session.  (Another process loading programs at the same time
+# would trip this too; CI runs the suite alone.)  BPFDOCTOR_SKIP_LEAK_CHECK=1
+# turns it off for development on a shared machine.
+_KERNEL_BEFORE: dict[str, set] | None = None
+
+
+def _kernel_snapshot() -> dict[str, set] | None:
+    import os
+
+    try:
+        from bpfdoctor.errors import BpfDoctorError
+        from bpfdoctor.kernel.objects import ObjKind, ids
+
+        snap = {"programs": set(ids(ObjKind.PROG)), "maps": set(ids(ObjKind.MAP))}
+    except (BpfDoctorError, OSError):
+        return None  # no bpf() here: nothing can leak
+    pins = set()
+    for top, _dirs, files in os.walk("/sys/fs/bpf"):
+        pins.update(os.path.join(top, f) for f in files)
+    snap["pins"] = pins
+    return snap
+
+
+def pytest_sessionstart(session):
+    import os
+
+    global _KERNEL_BEFORE
+    if not os.environ.get("BPFDOCTOR_SKIP_LEAK_CHECK"):
+        _KERNEL_BEFORE = _kernel_snapshot()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import gc
+
+    if _KERNEL_BEFORE is None:
+        return
+    gc.collect()  # fds owned by dropped objects
+    after = _kernel_snapshot() or {}
+    left = {k: sorted(after.get(k, set()) - v) for k, v in _KERNEL_BEFORE.items()}
+    left = {k: v for k, v in left.items() if v}
+    if left:
+        session.config.get_terminal_writer().line(
+            f"bpfdoctor tests left objects in the kernel: {left}", red=True)
+        session.exitstatus = 1
