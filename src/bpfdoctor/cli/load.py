@@ -1,0 +1,180 @@
+"""``bpfdoctor load``: load an object's programs, report the verifier's answer.
+
+Thin: check the options, call ``bpfdoctor.kernel.loader.load_object``,
+render.  Exit code 0 when every program loaded, 1 when some were rejected,
+2 on bad input (via the CLI's error handling).  Everything is unloaded before
+exit unless ``--pin DIR`` asks to keep it.
+"""
+
+from __future__ import annotations
+
+import click
+
+from bpfdoctor.errors import UsageError
+
+
+def _type_help() -> str:
+    return "Program type for every selected program (for sections libbpf does not know, e.g. xdp)."
+
+
+@click.command("load")
+@click.argument("obj", type=click.Path(dir_okay=False))
+@click.option("--program", "programs", multiple=True, metavar="NAME",
+              help="Load only this program (repeatable); default: all.")
+@click.option("--type", "prog_type", default=None, metavar="TYPE", help=_type_help())
+@click.option("--log-level", type=click.IntRange(0, 7), default=0, show_default=True,
+              help="Verifier log level (1: decisions, 2: every state); 0 logs only on rejection.")
+@click.option("--pin", "pin_dir", default=None, metavar="DIR",
+              help="Keep programs and maps loaded: pin them under DIR (must be on bpffs).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--log", "show_log", is_flag=True, help="Show the whole verifier log.")
+@click.pass_context
+def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str | None, log_level: int,
+         pin_dir: str | None, as_json: bool, show_log: bool) -> int:
+    """Load OBJ's programs into the kernel, the way libbpf would, and report
+    per program: id, tag, sizes and verifier statistics, or why the verifier
+    rejected it (error, instruction, source line, explanation, fix)."""
+    from bpfdoctor.kernel.loader import load_object
+    from bpfdoctor.kernel.loader.pin import check_pin_dir
+
+    if pin_dir is not None:
+        pin_dir = check_pin_dir(pin_dir)
+    with load_object(obj, programs=programs or None, prog_type=prog_type, log_level=log_level) as lo:
+        if pin_dir is not None and lo.programs:
+            lo.pin(pin_dir)
+        report = build_report(lo, show_log or log_level > 0)
+    if as_json:
+        from bpfdoctor.render.output import write_json
+
+        write_json(report)
+    else:
+        render_text(report, getattr(ctx.obj, "color", None), show_log)
+    return 0 if all(p["status"] == "loaded" for p in report["programs"]) else 1
+
+
+def build_report(lo, with_log: bool) -> dict:
+    progs = [_program_entry(r, with_log) for r in lo.results]
+    return {
+        "object": lo.path,
+        "summary": {"programs": len(progs), "loaded": sum(p["status"] == "loaded" for p in progs),
+                    "rejected": sum(p["status"] != "loaded" for p in progs)},
+        "programs": progs,
+        "maps": [m.to_dict() for m in lo.map_results],
+        "btf": {"loaded": lo.btf is not None, "sanitized": lo.btf_sanitized,
+                "log": lo.btf_log or None},
+        "notes": lo.notes,
+    }
+
+
+def _program_entry(r, with_log: bool) -> dict:
+    from bpfdoctor.kernel.loader.explain import errno_meaning, explain_result, log_tail, needs_host_diagnosis
+
+    d = r.to_dict()
+    d["errno_meaning"] = errno_meaning(r.errno) if r.errno is not None else None
+    d["explanation"] = None
+    d["diagnosis"] = []
+    d["log_tail"] = log_tail(r.log) if r.status == "rejected" else []
+    d["log"] = r.log if with_log and r.log else None
+    if r.status == "rejected":
+        exp = explain_result(r)
+        if exp is not None:
+            d["explanation"] = exp.finding.to_dict()
+        if needs_host_diagnosis(r):
+            from bpfdoctor.doctor import diagnose_eperm
+            from bpfdoctor.kernel.loader.consts import prog_type_by_name
+
+            pt = prog_type_by_name(r.prog_type)
+            d["diagnosis"] = [f.to_dict() for f in diagnose_eperm(r.errno, prog_type=pt)]
+    return d
+
+
+# -- text -------------------------------------------------------------------------
+
+def render_text(report: dict, color: bool | None, show_log: bool) -> None:
+    from rich.text import Text
+
+    from bpfdoctor.render.output import console
+
+    con = console(color)
+    s = report["summary"]
+    verdict = "all loaded" if s["rejected"] == 0 else f"{s['rejected']} not loaded"
+    con.print(Text(f"{report['object']}: {s['loaded']}/{s['programs']} programs loaded ({verdict})",
+                   style="bold green" if s["rejected"] == 0 else "bold red"))
+    for p in report["programs"]:
+        con.print()
+        for text, style in program_lines(p, show_log):
+            con.print(Text(text, style=style or ""))
+    if report["maps"]:
+        con.print()
+        con.print(Text("maps", style="bold"))
+        for m in report["maps"]:
+            pin = f"  pinned {m['pinned']}" if m["pinned"] else ""
+            con.print(f"  {m['kernel_name']:<16} {m['type']:<16} id {m['id']:<6} key {m['key_size']}B "
+                      f"value {m['value_size']}B max_entries {m['max_entries']}{pin}")
+    for note in report["notes"] + ([f"BTF sanitized for this kernel: {', '.join(report['btf']['sanitized'])}"]
+                                   if report["btf"]["sanitized"] else []):
+        con.print(Text(f"note: {note}", style="yellow"))
+
+
+def program_lines(p: dict, show_log: bool) -> list[tuple[str, str | None]]:
+    head = f"{p['name']} ({p['type']}, section {p['section']})"
+    if p["status"] == "loaded":
+        out = [(f"ok    {head}: loaded, id {p['id']}, tag {p['tag']}", "green"),
+               (f"      xlated {p['xlated_bytes']} B, jited {p['jited_bytes']} B, {p['insns']} insns"
+                + (f" (with {', '.join(p['subprograms'])})" if p["subprograms"] else ""), None)]
+        st = p["stats"] or {}
+        parts = [f"{st.get('processed_insns') or p['verified_insns']} insns processed"]
+        if st.get("total_states") is not None:
+            parts.append(f"{st['total_states']} states (peak {st['peak_states']})")
+        if st.get("time_usec") is not None:
+            parts.append(f"{st['time_usec']} us")
+        if st.get("stack_depth"):
+            parts.append("stack " + "+".join(map(str, st["stack_depth"])))
+        out.append(("      verifier: " + ", ".join(parts), None))
+        if p["pinned"]:
+            out.append((f"      pinned at {p['pinned']}", None))
+    elif p["status"] == "error":
+        out = [(f"FAIL  {head}: not loaded: {p['message']}", "bold red")]
+    else:
+        out = [(f"FAIL  {head}: rejected: {p['errno_name']} ({p['errno_meaning']})", "bold red")]
+        out += _explanation_lines(p)
+        for f in p["diagnosis"]:
+            out.append((f"      cause: {f['summary']}", "yellow"))
+            if f.get("fix"):
+                out.append((f"        fix: {f['fix'].splitlines()[0]}", None))
+        if not show_log and p["log_tail"]:
+            out.append(("      log (last lines):", "bold"))
+            out += [(f"        {ln}", "dim") for ln in p["log_tail"]]
+    poisoned = [c for c in p["core_relocations"] if c["poisoned"]]
+    if poisoned:
+        out.append((f"      CO-RE: {len(poisoned)} of {len(p['core_relocations'])} relocations failed "
+                    f"and were poisoned ({', '.join(c['spec'] for c in poisoned[:3])})", "yellow"))
+    if show_log and p["log"]:
+        out.append(("      verifier log:", "bold"))
+        out += [(f"        {ln}", "dim") for ln in p["log"].splitlines()]
+    return out
+
+
+def _explanation_lines(p: dict) -> list[tuple[str, str | None]]:
+    f = p["explanation"]
+    if not f:
+        return [(f"      error: {p['message']}", None)]
+    ev = f.get("evidence", {})
+    out = [(f"      error     {ev.get('message', p['message'])}", None)]
+    for key, label in (("insn", "insn"), ("source", "source"), ("subprogram", "function")):
+        if key in ev:
+            out.append((f"      {label:<9} {ev[key]}", None))
+    regs = ev.get("registers") or {}
+    if regs:
+        out.append(("      registers " + " ".join(f"{k}={v}" for k, v in list(regs.items())[:6]), None))
+    out.append((f"      why       {f['summary']}", None))
+    if f.get("detail"):
+        out.append((f"                {f['detail'].splitlines()[0]}", "dim"))
+    if f.get("fix"):
+        first, *rest = f["fix"].splitlines()
+        out.append((f"      fix       {first}", "cyan"))
+        out += [(f"                {r}", "cyan") for r in rest[:4]]
+    return out
+
+
+__all__ = ["load", "UsageError"]

@@ -1,0 +1,127 @@
+"""Apply CO-RE relocations to instructions (libbpf relo_core.c
+``bpf_core_calc_relo_insn`` + ``bpf_core_patch_insn``).
+
+Resolution itself is ``bpfdoctor.btf.core_resolve.resolve_relocation`` (pure,
+libbpf semantics); this module writes the answer into the instruction: the
+immediate of an ALU op or ld_imm64, the offset of a load/store (with the load
+size adjusted when the kernel's field is a narrower or wider unsigned int),
+or the poison call ``0xbad2310`` when the relocation failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bpfdoctor.btf.core_resolve import resolve_relocation
+from bpfdoctor.btf.core_spec import CoreReloKind, parse_spec
+from bpfdoctor.btf.query import skip_mods
+from bpfdoctor.kernel.loader.consts import JMP_CALL, LD_IMM64, POISON_CORE
+from bpfdoctor.kernel.loader.insnbuf import InsnBuf
+
+CLS_LD, CLS_LDX, CLS_ST, CLS_STX, CLS_ALU, CLS_ALU64 = 0, 1, 2, 3, 4, 7
+_SIZE_CODE = {1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18}
+_CODE_SIZE = {v: k for k, v in _SIZE_CODE.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class CoreOutcome:
+    """One applied relocation, for the report and the tests."""
+
+    insn: int            # section instruction index
+    kind: str
+    spec: str
+    local_value: int | None
+    value: int | None
+    poisoned: bool
+    error: str | None = None
+
+
+class CoreError(Exception):
+    """The relocation cannot be applied (libbpf fails the program load)."""
+
+
+def poison(buf: InsnBuf, i: int) -> None:
+    """relo_core.c bpf_core_poison_insn; both halves of an ld_imm64."""
+    if buf.get(i)[0] == LD_IMM64 and i + 1 < len(buf):
+        buf.set(i + 1, code=JMP_CALL, dst=0, src=0, off=0, imm=POISON_CORE)
+    buf.set(i, code=JMP_CALL, dst=0, src=0, off=0, imm=POISON_CORE)
+
+
+def _mem_size_change(local, relo, target) -> tuple[int, int] | None | str:
+    """(old, new) byte size for a load/store whose field changed size; 'poison'
+    when the change is unsafe (relo_core.c bpf_core_calc_relo: only unsigned
+    ints and pointers may be resized)."""
+    size = resolve_relocation(local, relo.type_id, relo.access, CoreReloKind.FIELD_BYTE_SIZE, target)
+    if size.value is None or size.local_value is None or size.value == size.local_value:
+        return None
+    sign = resolve_relocation(local, relo.type_id, relo.access, CoreReloKind.FIELD_SIGNED, target)
+    if sign.local_value == 0 and sign.value == 0:
+        return size.local_value, size.value
+    return "poison"
+
+
+def _is_bitfield(local, relo) -> bool:
+    """relo_core.c bpf_core_calc_field_relo sets ``validate = !bitfield``: clang
+    and libbpf may size a bitfield's load differently, so the baked-in value
+    is not checked.  (``resolve_relocation`` reports validate by kind only.)"""
+    kind = CoreReloKind(relo.kind)
+    if not kind.is_field_based:
+        return False
+    spec = parse_spec(local, relo.type_id, relo.access, kind)
+    if len(spec.accessors) < 2 or spec.accessors[-1].name is None:
+        return False
+    acc = spec.accessors[-1]
+    parent = local.type(skip_mods(local, acc.type_id))
+    return parent.is_composite and acc.idx < len(parent.members) and parent.members[acc.idx].bitfield_size > 0
+
+
+def apply_one(buf: InsnBuf, i: int, relo, local, target) -> CoreOutcome:
+    """Resolve ``relo`` (a btf.ext CoreRelo) and patch slot ``i`` of ``buf``."""
+    res = resolve_relocation(local, relo.type_id, relo.access, relo.kind, target)
+    kind = CoreReloKind(relo.kind).libbpf_name
+    out = CoreOutcome(relo.insn, kind, res.local_spec, res.local_value, res.value, res.poison, res.error)
+    if res.error:
+        raise CoreError(f"CO-RE relocation {kind} of {res.local_spec} at insn {relo.insn}: {res.error}")
+    if res.poison:
+        poison(buf, i)
+        return out
+    code, _dst, src, off, imm = buf.get(i)
+    cls = code & 7
+    new = res.value
+    check = res.validate and res.local_value is not None and not _is_bitfield(local, relo)
+
+    def unexpected(got):
+        return CoreError(f"CO-RE relocation {kind} at insn {relo.insn}: instruction holds {got}, "
+                         f"expected {res.local_value} (relo_core.c: unexpected insn value)")
+
+    if cls in (CLS_ALU, CLS_ALU64):
+        if code & 0x08:
+            raise CoreError(f"CO-RE relocation at insn {relo.insn}: ALU instruction does not use an immediate")
+        if check and imm != res.local_value:
+            raise unexpected(imm)
+        buf.set(i, imm=new)
+    elif cls in (CLS_LDX, CLS_ST, CLS_STX):
+        if check and off != res.local_value:
+            raise unexpected(off)
+        if new > 0x7FFF:
+            raise CoreError(f"CO-RE relocation at insn {relo.insn}: offset {new} does not fit an instruction")
+        change = _mem_size_change(local, relo, target) if relo.kind == CoreReloKind.FIELD_BYTE_OFFSET else None
+        if change == "poison":
+            poison(buf, i)
+            return CoreOutcome(relo.insn, kind, res.local_spec, res.local_value, None, True,
+                               "field size changed and is not an unsigned int")
+        buf.set(i, off=new)
+        if change:
+            old_sz, new_sz = change
+            if _CODE_SIZE.get(code & 0x18) != old_sz or new_sz not in _SIZE_CODE:
+                raise CoreError(f"CO-RE relocation at insn {relo.insn}: unexpected memory access size")
+            buf.set(i, code=(code & ~0x18) | _SIZE_CODE[new_sz])
+    elif code == LD_IMM64 and src == 0 and i + 1 < len(buf):
+        old = (imm & 0xFFFFFFFF) | ((buf.get(i + 1)[4] & 0xFFFFFFFF) << 32)
+        if check and old != res.local_value:
+            raise unexpected(old)
+        buf.set(i, imm=new & 0xFFFFFFFF)
+        buf.set(i + 1, imm=(new >> 32) & 0xFFFFFFFF)
+    else:
+        raise CoreError(f"CO-RE relocation at insn {relo.insn}: cannot patch instruction code {code:#x}")
+    return out

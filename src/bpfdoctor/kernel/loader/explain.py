@@ -1,0 +1,39 @@
+"""Why a program was rejected, from its verifier log (``bpfdoctor.verifier``)."""
+
+from __future__ import annotations
+
+import errno as E
+import os
+
+_STAT_PREFIXES = ("processed ", "verification time", "stack depth", "-- END PROG LOAD LOG --")
+
+
+def log_tail(log: str, n: int = 8) -> list[str]:
+    """The last ``n`` lines of the log that are not closing statistics."""
+    lines = [ln.rstrip() for ln in log.splitlines() if ln.strip()]
+    while lines and lines[-1].lstrip().startswith(_STAT_PREFIXES):
+        lines.pop()
+    return lines[-n:]
+
+
+def errno_meaning(err: int) -> str:
+    from bpfdoctor.verifier import explain_errno
+
+    info = explain_errno(err)
+    base = os.strerror(err) if err != 524 else "Operation not supported"
+    causes = getattr(info, "prog_load", ()) if info is not None else ()
+    return f"{base}: {causes[0]}" if causes else base
+
+
+def explain_result(result):
+    """A ``verifier.Explanation`` for a rejected program, or None without a log."""
+    if not result.log.strip():
+        return None
+    from bpfdoctor.verifier import explain_text
+
+    return explain_text(result.log, result.line_for_insn)
+
+
+def needs_host_diagnosis(result) -> bool:
+    """EPERM/ENOMEM are about the host (capabilities, memory), not the program."""
+    return result.errno in (E.EPERM, E.ENOMEM)

@@ -1,0 +1,105 @@
+"""Create the planned maps in the kernel (libbpf.c ``bpf_object__create_maps``).
+
+Per map, as libbpf does: sizes the kernel decides at run time (perf event
+arrays get one slot per possible CPU, ring buffers a power-of-two number of
+pages), the inner map template of a map-in-map created first and closed once
+the outer exists, a retry without BTF when the kernel refuses the key/value
+types, internal maps filled with the section bytes and ``.rodata``/
+``.kconfig`` frozen (``bpf_object__populate_internal_map``), then the
+``.values`` slots of map-in-maps (``init_map_in_map_slots``).
+"""
+
+from __future__ import annotations
+
+import logging
+import mmap
+import struct
+from dataclasses import replace
+
+from bpfdoctor.errors import InputError, SyscallError
+from bpfdoctor.kernel.enums import MapType
+from bpfdoctor.kernel.loader.mapplan import MapPlan
+from bpfdoctor.kernel.maps import Map, create_map
+
+log = logging.getLogger(__name__)
+
+
+def _ringbuf_size(size: int) -> int:
+    """libbpf.c adjust_ringbuf_sz: a power-of-two multiple of the page size."""
+    page = mmap.PAGESIZE
+    mul = 1
+    while mul * page < size:
+        mul <<= 1
+    return mul * page
+
+
+def runtime_shape(plan: MapPlan) -> MapPlan:
+    if plan.map_type == MapType.PERF_EVENT_ARRAY and not plan.max_entries:
+        from bpfdoctor.host.cpus import possible_cpus
+
+        return replace(plan, max_entries=possible_cpus())
+    if plan.map_type == MapType.RINGBUF:
+        return replace(plan, max_entries=_ringbuf_size(plan.max_entries))
+    return plan
+
+
+def _create(plan: MapPlan, btf_fd: int, inner_fd: int) -> Map:
+    return create_map(plan.map_type, plan.key_size, plan.value_size, plan.max_entries, flags=plan.flags,
+                      name=plan.kernel_name, inner_map_fd=inner_fd, numa_node=plan.numa_node,
+                      btf_fd=btf_fd if (plan.btf_key_type_id or plan.btf_value_type_id) else 0,
+                      btf_key_type_id=plan.btf_key_type_id, btf_value_type_id=plan.btf_value_type_id,
+                      map_extra=plan.map_extra)
+
+
+def create_one(plan: MapPlan, btf_fd: int | None, inner_fd: int = 0) -> tuple[Map, list[str]]:
+    """Create one map; notes say what was adjusted (retry without BTF)."""
+    notes: list[str] = []
+    plan = runtime_shape(plan)
+    if btf_fd is None:
+        plan = plan.without_btf()
+    try:
+        return _create(plan, btf_fd or 0, inner_fd), notes
+    except SyscallError as e:
+        if not (plan.btf_key_type_id or plan.btf_value_type_id):
+            raise SyscallError(e.command, e.errno, f"map {plan.name!r}: {e}") from None
+        # libbpf.c bpf_object__create_map: "Retrying without BTF."
+        notes.append(f"map {plan.name}: kernel refused its BTF types ({e.errno_name}); created without BTF")
+        try:
+            return _create(plan.without_btf(), 0, inner_fd), notes
+        except SyscallError as e2:
+            raise SyscallError(e2.command, e2.errno, f"map {plan.name!r}: {e2}") from None
+
+
+def create_with_inner(plan: MapPlan, btf_fd: int | None, by_index: list[Map]) -> tuple[Map, list[str]]:
+    if plan.inner is not None:
+        template, notes = create_one(plan.inner, btf_fd)
+        with template:  # the template only gives the kernel the inner shape
+            outer, more = create_one(plan, btf_fd, template.fd)
+        return outer, notes + more
+    if plan.inner_map_idx is not None:
+        if plan.inner_map_idx >= len(by_index):
+            raise InputError(None, f"map {plan.name!r}: inner_map_idx {plan.inner_map_idx} names a map "
+                             "defined after it")
+        return create_one(plan, btf_fd, by_index[plan.inner_map_idx].fd)
+    return create_one(plan, btf_fd)
+
+
+def populate(plan: MapPlan, m: Map) -> None:
+    if not plan.is_internal:
+        return
+    data = plan.initial if plan.initial is not None else bytes(plan.value_size)
+    m.update(b"\0\0\0\0", data)
+    if plan.freeze:
+        m.freeze()
+
+
+def fill_slots(plan: MapPlan, m: Map, fd_of) -> list[str]:
+    """Write ``.values`` entries: fd_of(name) gives the map/program fd or None."""
+    notes = []
+    for index, target in plan.slots:
+        fd = fd_of(target)
+        if fd is None:
+            notes.append(f"map {plan.name}: slot {index} ({target}) left empty: {target} is not loaded")
+            continue
+        m.update(struct.pack("<I", index), struct.pack("<I", fd))
+    return notes

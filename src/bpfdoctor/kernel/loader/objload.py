@@ -1,0 +1,227 @@
+"""Load a whole object: BTF, maps, programs; own every descriptor.
+
+``load_object(path)`` returns a ``LoadedObject`` (a context manager): the
+kernel BTF, the maps and the programs it created, and a ``ProgramResult``
+per program.  Closing it releases everything; nothing stays in the kernel
+unless pinned.  If preparing the object fails half way (a map the kernel
+refuses, a bad extern), what was already created is closed before the error
+propagates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bpfdoctor.elf import open_object
+from bpfdoctor.errors import InputError, NotFoundError, SyscallError
+from bpfdoctor.kernel.loader import btfprep, mapcreate
+from bpfdoctor.kernel.loader.btfext_raw import parse_raw_ext
+from bpfdoctor.kernel.loader.consts import attach_type_by_name, prog_type_by_name
+from bpfdoctor.kernel.loader.env import KernelEnv
+from bpfdoctor.kernel.loader.externs import Externs, resolve_externs
+from bpfdoctor.kernel.loader.mapplan import plan_maps
+from bpfdoctor.kernel.loader.loadone import load_one
+from bpfdoctor.kernel.loader.relocate import Targets, check_object, relocate_function
+from bpfdoctor.kernel.loader.results import MapResult, ProgramResult
+
+log = logging.getLogger(__name__)
+
+
+class LoadedObject:
+    """Kernel objects created for one BPF object file."""
+
+    def __init__(self, obj) -> None:
+        self.obj = obj
+        self.path = obj.path
+        self.btf = None            # kernel.btf.Btf or None
+        self.btf_log = ""
+        self.btf_sanitized: list[str] = []
+        self.maps: dict[str, object] = {}       # name -> kernel.maps.Map
+        self.map_plans: dict[str, object] = {}
+        self.programs: dict[str, object] = {}   # name -> kernel.progs.Program
+        self.results: list[ProgramResult] = []
+        self.map_results: list[MapResult] = []
+        self.notes: list[str] = []
+        self.externs = Externs()
+
+    # -- lifetime ----------------------------------------------------------------
+    def close(self) -> None:
+        for p in self.programs.values():
+            p.close()
+        for m in self.maps.values():
+            m.close()
+        if self.btf is not None:
+            self.btf.close()
+        self.programs, self.maps, self.btf = {}, {}, None
+
+    def __enter__(self) -> "LoadedObject":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def all_loaded(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    def result(self, name: str) -> ProgramResult:
+        return next(r for r in self.results if r.name == name)
+
+    # -- pinning -----------------------------------------------------------------
+    def pin(self, directory: str) -> None:
+        """Pin every loaded program and map under ``directory`` (on bpffs)."""
+        from bpfdoctor.kernel.loader.pin import Pins, check_pin_dir
+
+        pins = Pins(check_pin_dir(directory))
+        try:
+            paths = {name: pins.pin(p, name) for name, p in self.programs.items()}
+            mpaths = {name: pins.pin(m, name, "maps") for name, m in self.maps.items()}
+        except BaseException:
+            pins.undo()
+            raise
+        self.results = [replace(r, pinned=paths.get(r.name)) for r in self.results]
+        self.map_results = [replace(m, pinned=mpaths.get(m.name)) for m in self.map_results]
+
+
+def _select(obj, names: Sequence[str] | None) -> list:
+    progs = obj.programs
+    if not progs:
+        raise InputError(obj.path, "no programs (no function in a code section other than .text)")
+    if not names:
+        return progs
+    by_name = {p.name: p for p in progs}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise NotFoundError(f"{obj.path}: no program named {missing[0]!r} "
+                            f"(programs: {', '.join(by_name)})")
+    return [by_name[n] for n in names]
+
+
+def _types(obj, progs, override: str | None) -> dict[str, tuple[int, int]]:
+    out = {}
+    forced = None
+    if override:
+        forced = prog_type_by_name(override)
+        if forced is None:
+            raise InputError(None, f"unknown program type {override!r} (see --help for the list)")
+    for p in progs:
+        if forced is not None:
+            same = p.prog_type and prog_type_by_name(p.prog_type) == forced
+            out[p.name] = (int(forced), attach_type_by_name(p.attach_type) if same else 0)
+            continue
+        pt = prog_type_by_name(p.prog_type) if p.prog_type else None
+        if pt is None:
+            raise InputError(obj.path, f"program {p.name}: section {p.section!r} names no program type "
+                             "libbpf knows", hint=f"pass --type TYPE (for example --type xdp)")
+        out[p.name] = (int(pt), attach_type_by_name(p.attach_type))
+    return out
+
+
+def load_object(path, *, programs: Sequence[str] | None = None, prog_type: str | None = None,
+                log_level: int = 0, env: KernelEnv | None = None) -> LoadedObject:
+    """Load ``path`` (or a ``BpfObject``) the way libbpf would.  Programs the
+    kernel rejects are reported in ``results``, not raised; a bad object
+    raises ``InputError``/``ParseError``; a map the kernel refuses raises
+    ``SyscallError``."""
+    obj = path if hasattr(path, "elf") else open_object(path)
+    check_object(obj)
+    selected = _select(obj, programs)
+    types = _types(obj, selected, prog_type)
+    env = env or KernelEnv()
+    lo = LoadedObject(obj)
+    try:
+        lo.externs = resolve_externs(obj, env)
+        raw = _load_btf(lo, env)
+        _create_maps(lo, raw)
+        _load_programs(lo, selected, types, raw, env, log_level)
+        _fill_prog_slots(lo)
+    except BaseException:
+        lo.close()
+        raise
+    return lo
+
+
+def _load_btf(lo: LoadedObject, env):
+    from bpfdoctor.errors import VerifierError
+    from bpfdoctor.kernel.btf import load_btf
+
+    obj = lo.obj
+    if obj.btf is None:
+        return None
+    kv = lo.externs.kconfig
+    raw, lo.btf_sanitized = btfprep.prepare(obj.btf, obj.elf, env.btf_features, lo.externs.kconfig_offsets,
+                                            max((v.offset + v.size for v in kv), default=0))
+    try:
+        lo.btf = load_btf(raw.tobytes())
+    except VerifierError as e:
+        # libbpf: "Error loading .BTF into kernel ... BTF is optional, ignoring."
+        lo.btf_log = e.log
+        lo.notes.append(f"kernel refused the object's BTF ({e.errno_name}: {e.summary}); loading without it")
+    except SyscallError as e:
+        lo.notes.append(f"kernel refused the object's BTF ({e.errno_name}); loading without it")
+    return raw
+
+
+def _create_maps(lo: LoadedObject, raw) -> None:
+    from bpfdoctor.kernel.info import map_info
+
+    btf_fd = lo.btf.fd if lo.btf is not None else None
+    plans = plan_maps(lo.obj, raw if lo.btf is not None else None, lo.externs.kconfig_data)
+    created = []
+    for plan in plans:
+        m, notes = mapcreate.create_with_inner(plan, btf_fd, created)
+        lo.maps[plan.name] = m
+        lo.map_plans[plan.name] = plan
+        created.append(m)
+        lo.notes += notes
+        mapcreate.populate(plan, m)
+        info = map_info(m)
+        lo.map_results.append(MapResult(plan.name, plan.kernel_name, plan.kind, plan.map_type, info.id,
+                                        info.key_size, info.value_size, info.max_entries, info.map_flags))
+    for plan in plans:
+        if plan.slots and plan.map_type in (12, 13):  # ARRAY_OF_MAPS, HASH_OF_MAPS
+            lo.notes += mapcreate.fill_slots(plan, lo.maps[plan.name],
+                                             lambda n: lo.maps[n].fd if n in lo.maps else None)
+
+
+def _fill_prog_slots(lo: LoadedObject) -> None:
+    for name, plan in lo.map_plans.items():
+        if plan.slots and plan.map_type == 3:  # PROG_ARRAY: libbpf.c init_prog_array_slots
+            lo.notes += mapcreate.fill_slots(plan, lo.maps[name],
+                                             lambda n: lo.programs[n].fd if n in lo.programs else None)
+
+
+def _targets(lo: LoadedObject) -> Targets:
+    t = Targets(externs=lo.externs)
+    for name, plan in lo.map_plans.items():
+        fd = lo.maps[name].fd
+        if plan.kind == "legacy":
+            t.legacy[plan.offset] = fd
+        elif plan.kind == "btf":
+            t.btf[name] = fd
+        elif plan.kind == "kconfig":
+            t.kconfig_fd = fd
+        else:
+            t.data[name] = fd
+    return t
+
+
+def _load_programs(lo: LoadedObject, selected, types, raw, env, log_level: int) -> None:
+    obj = lo.obj
+    t = _targets(lo)
+    cache: dict[str, object] = {}
+
+    def relocated(func):
+        if func.name not in cache:
+            cache[func.name] = relocate_function(obj, func, t, lambda: env.vmlinux)
+        return cache[func.name]
+
+    raw_ext = None
+    ext_data = obj.section_data(".BTF.ext")
+    if ext_data and obj.btf is not None and lo.btf is not None:
+        raw_ext = parse_raw_ext(ext_data, obj.btf.str_at, obj.path)
+    for p in selected:
+        ptype, atype = types[p.name]
+        lo.results.append(load_one(lo, p, ptype, atype, relocated, raw_ext, env, log_level))

@@ -1,0 +1,123 @@
+"""Load one relocated program (libbpf.c ``bpf_object_load_prog``) and say how it went.
+
+The load runs with ``BPF_LOG_STATS`` (4) so an accepted program still tells
+its verification time and states at almost no cost; a rejected one is loaded
+again at level 1 for the verifier's full reasoning (libbpf retries the same
+way, with its own buffer).  ``log_level`` from the user is passed as is, plus
+the stats bit.
+"""
+
+from __future__ import annotations
+
+import bisect
+import errno as E
+import logging
+
+from bpfdoctor.errors import SyscallError, VerifierError
+from bpfdoctor.kernel.enums import AttachType, ProgType
+from bpfdoctor.kernel.info import prog_info
+from bpfdoctor.kernel.loader.consts import BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS
+from bpfdoctor.kernel.loader.results import VerifierStats
+from bpfdoctor.kernel.progs import Program, load_program
+
+log = logging.getLogger(__name__)
+
+LOG_STATS = 4
+_NO_LOG_HELPS = (E.EPERM, E.ENOMEM, E.E2BIG, E.ENOSYS, E.EBADF)
+
+
+class AttachError(Exception):
+    """No attach target for a program that needs one."""
+
+
+def attach_btf_id(prog_type: int, attach_type: int, target: str | None, env) -> int:
+    """libbpf.c libbpf_find_attach_btf_id / find_attach_btf_id: vmlinux BTF id
+    of the traced function (``btf_trace_<tp>`` typedef for tp_btf,
+    ``bpf_lsm_<hook>`` for LSM, ``bpf_iter_<name>`` for iterators)."""
+    from bpfdoctor.btf.kinds import Kind
+
+    if prog_type not in (ProgType.TRACING, ProgType.LSM, ProgType.EXT, ProgType.STRUCT_OPS):
+        return 0
+    if prog_type == ProgType.EXT:
+        raise AttachError("freplace programs need the program they replace (attach_prog_fd); not supported")
+    if prog_type == ProgType.STRUCT_OPS:
+        raise AttachError("struct_ops programs are loaded with their struct_ops map; not supported")
+    if not target:
+        raise AttachError("the section names no attach target (e.g. SEC(\"fentry/do_unlinkat\"))")
+    prefix, kind = "", Kind.FUNC
+    if attach_type == AttachType.TRACE_RAW_TP:
+        prefix, kind = "btf_trace_", Kind.TYPEDEF
+    elif attach_type in (AttachType.LSM_MAC, AttachType.LSM_CGROUP):
+        prefix = "bpf_lsm_"
+    elif attach_type == AttachType.TRACE_ITER:
+        prefix = "bpf_iter_"
+    ids = env.vmlinux.find_ids(prefix + target, kind)
+    if not ids:
+        raise AttachError(f"attach target {prefix + target!r} ({kind.name}) not found in vmlinux BTF")
+    return ids[0]
+
+
+def prog_flags(sectype) -> int:
+    flags = 0
+    if sectype is not None and "SLEEPABLE" in sectype.flags:
+        flags |= BPF_F_SLEEPABLE
+    if sectype is not None and "XDP_FRAGS" in sectype.flags:
+        flags |= BPF_F_XDP_HAS_FRAGS
+    return flags
+
+
+def line_lookup(lines: list[tuple[int, ...]], btf) -> object:
+    """``line_for_insn`` over the loaded program's own line_info (appended
+    subprograms included), for the verifier explanation."""
+    if not lines or btf is None:
+        return None
+    starts = [r[0] for r in lines]
+
+    def line_for_insn(idx: int):
+        k = bisect.bisect_right(starts, idx) - 1
+        if k < 0:
+            return None
+        _off, file_off, line_off, col = lines[k][:4]
+        return btf.str_at(file_off), col >> 10, btf.str_at(line_off).strip()
+
+    return line_for_insn
+
+
+def _attempt(args: dict, level: int) -> Program:
+    return load_program(**args, log_level=level, log_size=1 << 16 if level == LOG_STATS else 1 << 22)
+
+
+def load(args: dict, user_level: int) -> tuple[Program | None, str, SyscallError | None]:
+    """(program, log, error).  ``args`` are load_program keyword arguments."""
+    level = (user_level | LOG_STATS) if user_level else LOG_STATS
+    try:
+        p = _attempt(args, level)
+        return p, p.log, None
+    except VerifierError as e:
+        if user_level or e.errno in _NO_LOG_HELPS:
+            return None, e.log, e
+        first = e
+    except SyscallError as e:
+        return None, "", e
+    # Stats-only logs hold the error line but not the reasoning: ask again at level 1.
+    try:
+        p = _attempt(args, 1)
+    except VerifierError as e:
+        return None, e.log, e
+    except SyscallError as e:
+        return None, first.log, first if e.errno == first.errno else e
+    log.warning("%s loaded on the second attempt (log level 1) after %s", args.get("name"), first.errno_name)
+    return p, p.log, None
+
+
+def loaded_facts(p: Program) -> dict:
+    info = prog_info(p)
+    return {"id": info.id, "tag": info.tag, "xlated_len": info.xlated_prog_len,
+            "jited_len": info.jited_prog_len, "verified_insns": info.verified_insns}
+
+
+def stats_of(log_text: str, verified: int | None) -> VerifierStats:
+    s = VerifierStats.from_log(log_text)
+    if s.processed_insns is None and verified is not None:
+        return VerifierStats(processed_insns=verified)
+    return s

@@ -1,0 +1,108 @@
+"""Records the loader reports: one per program, one per map (frozen values)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_PROCESSED = re.compile(r"processed (\d+) insns \(limit (\d+)\) max_states_per_insn (\d+) "
+                        r"total_states (\d+) peak_states (\d+)")
+_TIME = re.compile(r"verification time (\d+) usec")
+_STACK = re.compile(r"stack depth ([\d+]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierStats:
+    """The verifier's closing statistics (kernel/bpf/verifier.c print_verification_stats)."""
+
+    processed_insns: int | None = None
+    insn_limit: int | None = None
+    max_states_per_insn: int | None = None
+    total_states: int | None = None
+    peak_states: int | None = None
+    time_usec: int | None = None
+    stack_depth: tuple[int, ...] = ()
+
+    @classmethod
+    def from_log(cls, log: str) -> "VerifierStats":
+        m = _PROCESSED.search(log)
+        t = _TIME.search(log)
+        s = _STACK.search(log)
+        nums = [int(g) for g in m.groups()] if m else [None] * 5
+        return cls(*nums, int(t.group(1)) if t else None,
+                   tuple(int(x) for x in s.group(1).split("+") if x) if s else ())
+
+    def to_dict(self) -> dict:
+        return {"processed_insns": self.processed_insns, "insn_limit": self.insn_limit,
+                "max_states_per_insn": self.max_states_per_insn, "total_states": self.total_states,
+                "peak_states": self.peak_states, "time_usec": self.time_usec,
+                "stack_depth": list(self.stack_depth)}
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramResult:
+    """What happened to one program.  ``status``: loaded, rejected (the kernel
+    said no: errno and log), or error (the loader could not prepare it)."""
+
+    name: str
+    section: str
+    prog_type: str
+    attach_type: str | None
+    status: str
+    insn_count: int = 0
+    subprograms: tuple[str, ...] = ()
+    id: int | None = None
+    tag: str | None = None
+    xlated_len: int | None = None
+    jited_len: int | None = None
+    verified_insns: int | None = None
+    stats: VerifierStats | None = None
+    errno: int | None = None
+    errno_name: str | None = None
+    message: str | None = None
+    log: str = ""
+    core: tuple = ()
+    notes: tuple[str, ...] = ()
+    pinned: str | None = None
+    line_for_insn: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "loaded"
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "section": self.section, "type": self.prog_type,
+            "attach_type": self.attach_type, "status": self.status, "insns": self.insn_count,
+            "subprograms": list(self.subprograms), "id": self.id, "tag": self.tag,
+            "xlated_bytes": self.xlated_len, "jited_bytes": self.jited_len,
+            "verified_insns": self.verified_insns,
+            "stats": self.stats.to_dict() if self.stats else None,
+            "errno": self.errno, "errno_name": self.errno_name, "message": self.message,
+            "core_relocations": [{"insn": c.insn, "kind": c.kind, "spec": c.spec,
+                                  "local": c.local_value, "value": c.value, "poisoned": c.poisoned}
+                                 for c in self.core],
+            "notes": list(self.notes), "pinned": self.pinned,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MapResult:
+    name: str
+    kernel_name: str
+    kind: str
+    map_type: int
+    id: int
+    key_size: int
+    value_size: int
+    max_entries: int
+    flags: int
+    pinned: str | None = None
+
+    def to_dict(self) -> dict:
+        from bpfdoctor.elf.object import map_type_name
+
+        return {"name": self.name, "kernel_name": self.kernel_name, "kind": self.kind,
+                "type": map_type_name(self.map_type), "id": self.id, "key_size": self.key_size,
+                "value_size": self.value_size, "max_entries": self.max_entries, "flags": self.flags,
+                "pinned": self.pinned}
