@@ -95,6 +95,7 @@ def prog_info(fd: int | OwnedFd, arrays: frozenset[str] | None = PROG_ARRAYS) ->
     num = _fdnum(fd)
     _get_info(num, info)
     bufs: dict[str, ctypes.Array] = {}
+    first = ProgInfo.from_buffer_copy(info)  # the counts, should no array be fetched
     if arrays:
         for count, ptr, elem in _PROG_ARRAYS:
             n = getattr(info, count)
@@ -106,6 +107,8 @@ def prog_info(fd: int | OwnedFd, arrays: frozenset[str] | None = PROG_ARRAYS) ->
             setattr(info, ptr, ctypes.addressof(bufs[ptr]))
         if bufs:
             _get_info(num, info)
+        else:
+            info = first  # nothing to fetch: keep the lengths the kernel reported
     return _prog_record(info, bufs)
 
 

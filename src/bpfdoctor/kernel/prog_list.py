@@ -46,6 +46,7 @@ class ProgramList:
     programs: tuple[ProgramEntry, ...]
     pinned_scanned: bool
     pids_scanned: bool
+    any_pinned: bool = False       # bpftool -j adds "pinned": [] to every entry then
     pids_method: str = "procfs fdinfo scan (prog_id:)"
 
 
@@ -82,7 +83,7 @@ def describe(fd: KernelObject, *, pinned: dict[int, list[str]] | None = None,
         full_name=prog_select.full_name(fd, rec) if rec.name else "",
         memlock=int(memlock) if memlock and memlock.isdigit() else None,
         loaded_at=boot_to_wall(rec.load_time_ns) if rec.load_time_ns else None,
-        pinned=tuple(reversed((pinned or {}).get(rec.id, []))),
+        pinned=tuple((pinned or {}).get(rec.id, [])),
         pids=tuple((holders or {}).get(rec.id, [])),
     )
 
@@ -91,8 +92,8 @@ def list_programs(selector: prog_select.Selector | None = None, *, with_pinned: 
                   with_pids: bool = True) -> ProgramList:
     """All programs (or those ``selector`` names), in id order as bpftool shows them.
 
-    Pinned paths are listed newest-walked first: bpftool appends each path
-    to a libbpf hashmap bucket, whose iteration returns the last added first.
+    Pinned paths come in walk order (readdir order: bpffs lists the newest
+    entry first), which is the order bpftool 7.1 prints them in.
     """
     pinned = pinned_programs() if with_pinned else None
     holders = program_holders() if with_pids else None
@@ -100,7 +101,7 @@ def list_programs(selector: prog_select.Selector | None = None, *, with_pinned: 
     for fd in _open_all(selector):
         with fd:
             entries.append(describe(fd, pinned=pinned, holders=holders))
-    return ProgramList(tuple(entries), with_pinned, with_pids)
+    return ProgramList(tuple(entries), with_pinned, with_pids, bool(pinned))
 
 
 def _open_all(selector: prog_select.Selector | None):

@@ -199,3 +199,14 @@ def source_json(src, linum: bool) -> dict:
         if src.column:
             row["line_col"] = src.column
     return row
+
+
+def kernel_log(funcs, *, comm: str, pid: int = 0, passes: int = 1) -> str:
+    """One ``bpf_jit_enable=2`` dump per function, as the kernel prints one per
+    JIT-compiled function (include/linux/filter.h ``bpf_jit_dump``).  The
+    loader's comm and pid and the pass count are not in the program info:
+    ``from=`` is the program name, ``pid=0`` and ``pass=1`` (see docs)."""
+    from bpfdoctor.jit.logformat import format_kernel_log
+
+    return "".join(format_kernel_log(f.image, flen=f.flen, passes=passes, image_ptr=f"{f.address:016x}",
+                                     comm=comm[:15], pid=pid) for f in funcs)

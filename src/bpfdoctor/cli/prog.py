@@ -1,0 +1,160 @@
+"""``bpfdoctor prog``: loaded programs, as ``bpftool prog show/dump`` prints them."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+PROG_HELP = "PROG is 'id N', 'name NAME', 'tag TAG' or 'pinned PATH' (as bpftool takes them)."
+
+
+@click.group("prog")
+def prog() -> None:
+    """Loaded programs: list, dump xlated, dump jited.
+
+    PROG is 'id N', 'name NAME', 'tag TAG' or 'pinned PATH'.
+    """
+
+
+def _selector(words):
+    from bpfdoctor.kernel.prog_select import parse_selector
+
+    return parse_selector(tuple(words))
+
+
+def _notes(notes) -> None:
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+
+
+@prog.command("list")
+@click.argument("prog_words", nargs=-1, metavar="[PROG]")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (bpftool -j prog show fields).")
+@click.option("--pinned/--no-pinned", default=True, help="Walk bpf mounts for pinned paths (bpftool -f).")
+@click.option("--pids/--no-pids", default=True, help="Scan /proc for processes holding each program.")
+def list_cmd(prog_words, as_json: bool, pinned: bool, pids: bool) -> int:
+    """Every loaded program (or those PROG names), like 'bpftool -f prog show'."""
+    from bpfdoctor.kernel.prog_list import list_programs
+    from bpfdoctor.render import prog as R
+    from bpfdoctor.render.output import write_json, write_text
+
+    sel = _selector(prog_words) if prog_words else None
+    plist = list_programs(sel, with_pinned=pinned, with_pids=pids)
+    if as_json:
+        write_json(R.list_json(plist))
+    else:
+        write_text(R.list_text(plist))
+    return 0
+
+
+@prog.group("dump")
+def dump() -> None:
+    """Dump a loaded program's instructions."""
+
+
+@dump.command("xlated")
+@click.argument("prog_words", nargs=2, metavar="PROG")
+@click.option("--json", "as_json", is_flag=True, help="bpftool -j prog dump xlated layout.")
+@click.option("--source/--no-source", default=True, show_default=True,
+              help="'; source' lines from the program's BTF line info.")
+@click.option("--linum", is_flag=True, help="Add [file:… line_num:… line_col:…] (bpftool 'linum').")
+@click.option("--opcodes", is_flag=True, help="Raw instruction bytes (bpftool 'opcodes').")
+def xlated_cmd(prog_words, as_json: bool, source: bool, linum: bool, opcodes: bool) -> int:
+    """The translated (post-verifier) instructions, as 'bpftool prog dump xlated'."""
+    from bpfdoctor.isa import xlated as X
+    from bpfdoctor.kernel import prog_dump
+    from bpfdoctor.kernel.prog_access import read_access
+    from bpfdoctor.kernel.prog_kallsyms import read_kernel_symbols
+    from bpfdoctor.render import prog as R
+    from bpfdoctor.render.output import write_json, write_text
+
+    fds = prog_dump.open_one_or_more(_selector(prog_words))
+    ksyms, access, cache = read_kernel_symbols(), read_access(), {}
+    dumps = []
+    try:
+        for fd in fds:
+            dumps.append(prog_dump.dump_xlated(fd, ksyms=ksyms, btf_cache=cache, access=access))
+    finally:
+        for fd in fds:
+            fd.close()
+    many = len(dumps) > 1
+    if as_json:
+        body = [X.to_json(list(d.lines), opcodes=opcodes, linum=linum, source=source) for d in dumps]
+        if many:
+            body = [{**_header_json(d), "insns": b} for d, b in zip(dumps, body)]
+        write_json(body if many else body[0])
+    else:
+        parts = []
+        for d in dumps:
+            text = X.format_plain(list(d.lines), opcodes=opcodes, linum=linum, source=source)
+            parts.append(R.header_text(d.data.entry) + "\n" + text if many else text)
+        write_text("\n".join(parts))
+    for d in dumps:
+        _notes(d.notes)
+    return 0
+
+
+def _header_json(d) -> dict:
+    """print_prog_header_json: the leading fields of a 'prog show' entry."""
+    from bpfdoctor.render import prog as R
+
+    full = R.entry_json(d.data.entry, any_pinned=False)
+    keep = ("id", "type", "name", "tag", "gpl_compatible", "run_time_ns", "run_cnt", "recursion_misses")
+    return {k: full[k] for k in keep if k in full}
+
+
+@dump.command("jited")
+@click.argument("prog_words", nargs=2, metavar="PROG")
+@click.option("-o", "--opcodes", is_flag=True, help="Raw bytes under each instruction.")
+@click.option("--source/--no-source", default=True, show_default=True,
+              help="'; source' lines from jited_line_info.")
+@click.option("--linum", is_flag=True, help="Add [file:… line_num:… line_col:…].")
+@click.option("--arch", default=None, help="Architecture of the image (default: this host's).")
+@click.option("--syntax", type=click.Choice(["att", "intel"]), default="att", show_default=True)
+@click.option("--as-kernel-log", is_flag=True, help="Print as the kernel's bpf_jit_enable=2 dump.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def jited_cmd(prog_words, opcodes: bool, source: bool, linum: bool, arch: str | None, syntax: str,
+              as_kernel_log: bool, as_json: bool) -> int:
+    """The native code the JIT produced, one block per function."""
+    import os
+
+    from bpfdoctor.jit.disasm import arch_for_machine, disassemble, format_listing, resolve_arch
+    from bpfdoctor.kernel import prog_dump
+    from bpfdoctor.kernel.prog_access import read_access
+    from bpfdoctor.kernel.prog_kallsyms import read_kernel_symbols
+    from bpfdoctor.render import prog as R
+    from bpfdoctor.render.output import write_json, write_text
+
+    spec = resolve_arch(arch) if arch else arch_for_machine(os.uname().machine, sys.byteorder)
+    fds = prog_dump.open_one_or_more(_selector(prog_words))
+    ksyms, access, cache = read_kernel_symbols(), read_access(), {}
+    dumps = []
+    try:
+        for fd in fds:
+            dumps.append(prog_dump.dump_jited(fd, ksyms=ksyms, btf_cache=cache, access=access))
+    finally:
+        for fd in fds:
+            fd.close()
+    if as_kernel_log:
+        write_text("".join(R.kernel_log(d.funcs, comm=d.data.entry.info.name) for d in dumps))
+    elif as_json:
+        body = [R.jited_json(_funcs(d, source), insns_of=lambda b: disassemble(b, spec, syntax), linum=linum)
+                for d in dumps]
+        write_json(body if len(body) > 1 else body[0])
+    else:
+        parts = []
+        for d in dumps:
+            text = R.jited_text(_funcs(d, source), linum=linum,
+                                listing=lambda b: format_listing(b, spec, syntax, opcodes=opcodes))
+            parts.append(R.header_text(d.data.entry) + "\n" + text if len(dumps) > 1 else text)
+        write_text("\n".join(parts))
+    for d in dumps:
+        _notes(d.notes)
+    return 0
+
+
+def _funcs(d, source: bool):
+    import dataclasses
+
+    return d.funcs if source else tuple(dataclasses.replace(f, sources=None) for f in d.funcs)
