@@ -100,11 +100,20 @@ def load_object(obj: pathlib.Path, owned: list) -> list[Loaded]:
     return progs
 
 
-def assert_unloaded(ids: list[int]) -> None:
+def assert_unloaded(ids: list[int], map_ids: set[int] = frozenset()) -> None:
+    """Programs must be gone at once; their maps are freed from a workqueue
+    (kernel/bpf/syscall.c ``bpf_map_put`` -> ``bpf_map_free_deferred``), so
+    wait a little for those."""
+    import time
+
     from bpfdoctor.errors import SyscallError
     from bpfdoctor.kernel import objects
     from bpfdoctor.kernel.objects import ObjKind
 
+    deadline = time.monotonic() + 5
+    while map_ids & set(objects.ids(ObjKind.MAP)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not map_ids & set(objects.ids(ObjKind.MAP)), "maps of the test programs are still there"
     for prog_id in ids:
         try:
             objects.fd_by_id(ObjKind.PROG, prog_id).close()
@@ -134,9 +143,12 @@ def loaded(bpf_kernel, tmp_path_factory):
                 progs[p.name] = p
         yield progs
     finally:
+        from bpfdoctor.kernel import info
+
+        map_ids = {m for fd in owned for m in info.prog_info(fd, arrays=frozenset({"map_ids"})).map_ids}
         for fd in owned:
             fd.close()
-        assert_unloaded([p.id for p in progs.values()])
+        assert_unloaded([p.id for p in progs.values()], map_ids)
 
 
 @pytest.fixture(scope="session")
@@ -164,6 +176,6 @@ def no_btf_prog(bpf_kernel):
     try:
         yield Loaded("bd_nobtf", info.prog_info(prog, arrays=None).id, prog)
     finally:
-        prog_id = info.prog_info(prog, arrays=None).id
+        rec = info.prog_info(prog, arrays=frozenset({"map_ids"}))
         prog.close()
-        assert_unloaded([prog_id])
+        assert_unloaded([rec.id], set(rec.map_ids))

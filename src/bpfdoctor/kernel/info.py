@@ -83,6 +83,11 @@ class ProgInfoRecord:
     line_info_rec_size: int = 0
     jited_line_info: tuple[int, ...] = ()
     prog_tags: tuple[str, ...] = ()
+    # The counts the kernel reports even when it withholds the arrays
+    # (bpf_dump_raw_ok false: pointers zeroed, counts kept).
+    nr_jited_ksyms: int = 0
+    nr_jited_func_lens: int = 0
+    nr_jited_line_info: int = 0
 
 
 def prog_info(fd: int | OwnedFd, arrays: frozenset[str] | None = PROG_ARRAYS) -> ProgInfoRecord:
@@ -135,6 +140,8 @@ def _prog_record(info: ProgInfo, bufs: dict[str, ctypes.Array]) -> ProgInfoRecor
         func_info_rec_size=info.func_info_rec_size, line_info=get["line_info"],
         line_info_rec_size=info.line_info_rec_size, jited_line_info=_u64s(get["jited_line_info"]),
         prog_tags=tuple(get["prog_tags"][i:i + 8].hex() for i in range(0, len(get["prog_tags"]), 8)),
+        nr_jited_ksyms=info.nr_jited_ksyms, nr_jited_func_lens=info.nr_jited_func_lens,
+        nr_jited_line_info=info.nr_jited_line_info,
     )
 
 

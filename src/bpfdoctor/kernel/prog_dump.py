@@ -79,8 +79,9 @@ def _symbols(ksyms: KernelSymbols, rec: kinfo.ProgInfoRecord, insns) -> X.Symbol
     if any(i.code == 0x85 and i.src == 0 and 0 < i.imm < 1024 and i.imm not in HELPER_NAMES for i in insns):
         # Helper ids newer than our table: the running kernel's enum names them.
         extra = {k: v for k, v in kernel_helper_names().items() if k not in HELPER_NAMES}
-    return X.Symbols(ksyms.call_base, ksyms.names(targets), rec.jited_ksyms,
-                     len(rec.jited_ksyms) or (1 if rec.jited_prog_len and not ksyms.hidden else 0), extra)
+    # bpftool tests info->nr_jited_ksyms, the count the kernel keeps even when
+    # it withholds the addresses.
+    return X.Symbols(ksyms.call_base, ksyms.names(targets), rec.jited_ksyms, rec.nr_jited_ksyms, extra)
 
 
 def dump_xlated(fd: KernelObject, *, ksyms: KernelSymbols | None = None, btf_cache: dict | None = None,

@@ -12,7 +12,7 @@ import errno as E
 import os
 from dataclasses import dataclass
 
-from bpfdoctor.errors import NotFoundError, SyscallError, UsageError
+from bpfdoctor.errors import BpfDoctorError, NotFoundError, SyscallError, UsageError
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects
 from bpfdoctor.kernel.objects import KernelObject, ObjKind
@@ -83,11 +83,15 @@ def open_by_id(prog_id: int) -> KernelObject:
 
 def open_pinned(path: str) -> KernelObject:
     """bpftool ``open_obj_pinned_any``: the pin must be a program."""
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a directory, not a pinned program")
     try:
         fd = objects.obj_get(path)
     except SyscallError as e:
         why = {E.ENOENT: "no such file", E.EPERM: "not a BPF object or no permission",
                E.EACCES: "permission denied", E.EINVAL: "not on a bpf filesystem"}.get(e.errno, e.errno_name)
+        if e.errno in (E.ENOENT, E.EINVAL) and os.path.exists(path):
+            why = f"not a pinned BPF object ({e.errno_name})"
         raise NotFoundError(f"{path}: cannot open pinned object: {why}") from None
     kind = fd_kind(fd.fd)
     if kind != "prog":
@@ -122,10 +126,10 @@ def _matches(fd: KernelObject, sel: Selector) -> bool:
     rec = kinfo.prog_info(fd, arrays=None)
     if sel.kind == "tag":
         return rec.tag == sel.value
-    if rec.name == sel.value[:NAME_LEN - 1]:
-        # The kernel keeps 15 characters; a longer NAME must equal the BTF name.
-        return len(sel.value) < NAME_LEN - 1 or full_name(fd, rec) == sel.value
-    return False
+    if rec.name == sel.value:  # the kernel's (at most 15-character) name, as bpftool 7.1
+        return True
+    # A longer NAME must be the full BTF name (newer bpftool matches it too).
+    return len(sel.value) >= NAME_LEN - 1 and sel.value.startswith(rec.name) and full_name(fd, rec) == sel.value
 
 
 def full_name(fd: int | KernelObject, rec: kinfo.ProgInfoRecord) -> str:
@@ -144,6 +148,6 @@ def full_name(fd: int | KernelObject, rec: kinfo.ProgInfoRecord) -> str:
         return rec.name
     try:
         t = btf.type(type_id)
-    except Exception:  # noqa: BLE001 - a bad id: keep the kernel's name, as bpftool does
+    except BpfDoctorError:  # a bad id: keep the kernel's name, as bpftool does
         return rec.name
     return t.name if t.kind.name == "FUNC" and t.name else rec.name
