@@ -10,7 +10,6 @@ the stats bit.
 from __future__ import annotations
 
 import bisect
-import errno as E
 import logging
 
 from bpfdoctor.errors import SyscallError, VerifierError
@@ -23,7 +22,6 @@ from bpfdoctor.kernel.progs import Program, load_program
 log = logging.getLogger(__name__)
 
 LOG_STATS = 4
-_NO_LOG_HELPS = (E.EPERM, E.ENOMEM, E.E2BIG, E.ENOSYS, E.EBADF)
 
 
 class AttachError(Exception):
@@ -94,12 +92,13 @@ def load(args: dict, user_level: int) -> tuple[Program | None, str, SyscallError
         p = _attempt(args, level)
         return p, p.log, None
     except VerifierError as e:
-        if user_level or e.errno in _NO_LOG_HELPS:
+        if user_level:
             return None, e.log, e
         first = e
     except SyscallError as e:
         return None, "", e
-    # Stats-only logs hold the error line but not the reasoning: ask again at level 1.
+    # Stats-only logs hold the error line but not the reasoning: ask again at
+    # level 1, whatever the errno, as libbpf.c bpf_object_load_prog does.
     try:
         p = _attempt(args, 1)
     except VerifierError as e:
