@@ -45,10 +45,7 @@ int core_enum_index(struct pt_regs *ctx)
 	if (!v)
 		return 0;
 	/* index 1000 would be out of bounds: the relocated value is 4 */
-	__u32 idx = bpf_core_enum_value(enum pid_type, PIDTYPE_MAX);
-	if (idx >= 8)
-		idx = 7;
-	v[idx] += 1;
+	v[bpf_core_enum_value(enum pid_type, PIDTYPE_MAX)] += 1;
 	return 0;
 }
 

@@ -27,7 +27,9 @@ def load_one(lo, p, ptype: int, atype: int, relocated, raw_ext, env, log_level: 
     args = dict(prog_type=ptype, insns=linked.buf.tobytes(), license=obj.license or "", name=p.name,
                 expected_attach_type=atype, attach_btf_id=attach_id,
                 kern_version=obj.kern_version or env.version_code, prog_flags=progload.prog_flags(p.sectype))
-    if lo.btf is not None and raw_ext is not None:
+    # libbpf passes func/line info only when the kernel knows BTF FUNC: the
+    # sanitized FUNC -> TYPEDEF would not be a valid func_info type.
+    if lo.btf is not None and raw_ext is not None and env.btf_features.func:
         args.update(prog_btf_fd=lo.btf.fd, func_info=pack(funcs, raw_ext.func_rec_size),
                     func_info_rec_size=raw_ext.func_rec_size, line_info=pack(lines, raw_ext.line_rec_size),
                     line_info_rec_size=raw_ext.line_rec_size)
