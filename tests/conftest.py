@@ -72,13 +72,21 @@ def pytest_sessionstart(session):
 
 def pytest_sessionfinish(session, exitstatus):
     import gc
+    import time
 
     if _KERNEL_BEFORE is None:
         return
     gc.collect()  # fds owned by dropped objects
-    after = _kernel_snapshot() or {}
-    left = {k: sorted(after.get(k, set()) - v) for k, v in _KERNEL_BEFORE.items()}
-    left = {k: v for k, v in left.items() if v}
+    # The kernel frees a program's maps from a workqueue after the program
+    # goes (bpf_map_put -> bpf_map_free_deferred): give it a few seconds.
+    deadline = time.monotonic() + 5
+    while True:
+        after = _kernel_snapshot() or {}
+        left = {k: sorted(after.get(k, set()) - v) for k, v in _KERNEL_BEFORE.items()}
+        left = {k: v for k, v in left.items() if v}
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     if left:
         session.config.get_terminal_writer().line(
             f"bpfdoctor tests left objects in the kernel: {left}", red=True)

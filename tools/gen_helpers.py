@@ -31,11 +31,12 @@ def main() -> None:
         "",
         "HELPER_NAMES: dict[int, str] = {",
     ]
-    lines += [f"    {i}: {('bpf_' + n)!r}," for i, n in helpers if n != "unspec"]
+    # id 0 is "unspec"; the kernel's disasm.c func_id_str names it bpf_unspec too.
+    lines += [f"    {i}: {('bpf_' + n)!r}," for i, n in helpers]
     lines += ["}", "", "HELPER_IDS: dict[str, int] = {v: k for k, v in HELPER_NAMES.items()}",
               f"MAX_HELPER_ID = {max(i for i, _ in helpers)}", ""]
     OUT.write_text("\n".join(lines))
-    print(f"wrote {OUT} ({len(helpers) - 1} helpers)")
+    print(f"wrote {OUT} ({len(helpers)} ids)")
 
 
 if __name__ == "__main__":
