@@ -8,6 +8,11 @@ is enough) — ``btf_dump_order_type``; they are emitted with
 (``btf_dump_emit_type_chain``); clashing names get a ``___N`` suffix
 (``btf_dump_resolve_name``).  The recursion depth is that of C nesting, which
 BTF from a compiler keeps small; malformed cycles are cut by state flags.
+
+Speed: a vmlinux has ~127,000 types, so the dumper never builds a ``BtfType``
+record.  It reads the packed words through ``_Types``: one words array for the
+base and split BTF together, each id's word position, and each id's kind as a
+byte.
 """
 
 from __future__ import annotations
@@ -15,15 +20,19 @@ from __future__ import annotations
 import logging
 import sys
 
-from bpfdoctor.btf.kinds import Kind
+from bpfdoctor.btf.packed import Packed
 from bpfdoctor.btf.query import align_of, ptr_size, resolve_size
 from bpfdoctor.btf.reader import Btf
 
 log = logging.getLogger(__name__)
 
-_NOT, _ING, _ED = 0, 1, 2
-_MAX_PAD_BITS = 8 << 20  # 1 MiB of padding  # order/emit states: not yet, in progress, done
-_MODS = (Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG)
+_NOT, _ING, _ED = 0, 1, 2  # order/emit states: not yet, in progress, done
+_MAX_PAD_BITS = 8 << 20  # 1 MiB of padding
+# Kind numbers (include/uapi/linux/btf.h), as plain ints for the hot paths.
+_INT, _PTR, _ARRAY, _STRUCT, _UNION, _ENUM, _FWD, _TYPEDEF = 1, 2, 3, 4, 5, 6, 7, 8
+_VOLATILE, _CONST, _RESTRICT, _FUNC_PROTO, _FLOAT, _TYPE_TAG, _ENUM64 = 9, 10, 11, 13, 16, 18, 19
+_MODS = (_VOLATILE, _CONST, _RESTRICT, _TYPE_TAG)
+_QUALIFIERS = {_VOLATILE: "volatile", _CONST: "const", _RESTRICT: "restrict"}
 
 HEADER = ("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
           "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
@@ -54,6 +63,18 @@ class _Checked:
         self.arr[tid] = value
 
 
+class _Strings(dict):
+    """Name offset -> str, filled from ``Btf.str_at`` on first use."""
+
+    def __init__(self, btf: Btf) -> None:
+        super().__init__()
+        self.str_at = btf.str_at
+
+    def __missing__(self, off: int) -> str:
+        s = self[off] = self.str_at(off)
+        return s
+
+
 class _CDumper:
     def __init__(self, btf: Btf) -> None:
         self.btf = btf
@@ -61,36 +82,51 @@ class _CDumper:
         self.order = bytearray(n)
         self.emit = bytearray(n)
         self.fwd_emitted = bytearray(n)
-        self.referenced = bytearray(n)
         self.names: dict[int, str] = {}
         self.type_names: dict[str, int] = {}
         self.ident_names: dict[str, int] = {}
         self.out: list[str] = []
         self.ptr_sz = ptr_size(btf)
-        self.t = btf.type
-        self._mark_referenced()
+        self.sizes: dict[int, int] = {}
+        # Shared with query.align_of, which fills it; read directly on the hot path.
+        self.aligns: dict[int, int] = btf.__dict__.setdefault("_align_cache", {})
+        self.strs = _Strings(btf)
+        pk = Packed(btf)
+        self.W, self.P, self.K = pk.words, pk.pos, pk.kinds
+        refs = pk.check()
+        if refs is None:
+            self._check_slowly()
+        self.referenced = refs if refs is not None else set()
         old = sys.getrecursionlimit()
         if old < 10000:
             sys.setrecursionlimit(10000)
 
-    def _mark_referenced(self) -> None:
-        ref = _Checked(self.referenced, self.btf)
+    def _check_slowly(self) -> None:
+        """Raise the ParseError for the first bad type id or name, as record building finds it."""
+        ref = _Checked(bytearray(self.btf.type_count), self.btf)
         for t in self.btf.types(include_base=True):
             k = t.kind
-            if k == Kind.ARRAY:
+            if k == _ARRAY:
                 ref[t.array.index_type] = ref[t.array.type] = 1
-            elif k in (Kind.STRUCT, Kind.UNION):
+            elif k == _STRUCT or k == _UNION:
                 for m in t.members:
                     ref[m.type] = 1
-            elif k == Kind.FUNC_PROTO:
+            elif k == _FUNC_PROTO:
                 for p in t.params:
                     ref[p.type] = 1
                 ref[t.type] = 1
-            elif k == Kind.DATASEC:
+            elif k == 15:  # DATASEC
                 for v in t.vars:
                     ref[v.type] = 1
             elif t.type is not None:
                 ref[t.type] = 1
+
+    def name(self, tid: int) -> str:
+        return self.strs[self.W[self.P[tid]]]
+
+    def align(self, tid: int) -> int:
+        got = self.aligns.get(tid)
+        return got if got is not None else align_of(self.btf, tid)
 
     def dump_type(self, tid: int) -> None:
         queue: list[int] = []
@@ -101,128 +137,134 @@ class _CDumper:
     # -- ordering (btf_dump_order_type) --------------------------------------
 
     def _order(self, tid: int, through_ptr: bool, queue: list[int]) -> int:
-        if tid >= len(self.order):
-            raise self.btf.error(f"type id {tid} out of range (1..{len(self.order) - 1})")
-        if tid == 0 or self.order[tid] == _ED:
+        order = self.order
+        if tid >= len(order):
+            raise self.btf.error(f"type id {tid} out of range (1..{len(order) - 1})")
+        if tid == 0 or order[tid] == _ED:
             return 1
-        t = self.t(tid)
-        k = t.kind
-        if self.order[tid] == _ING:
-            if k in (Kind.STRUCT, Kind.UNION) and through_ptr and t.name:
+        k = self.K[tid]
+        W = self.W
+        p = self.P[tid]
+        if order[tid] == _ING:
+            if (k == _STRUCT or k == _UNION) and through_ptr and self.name(tid):
                 return 0
             log.warning("unsatisfiable type cycle, id:[%d]", tid)
             return -1
-        if k in (Kind.INT, Kind.FLOAT):
-            self.order[tid] = _ED
+        if k == _INT or k == _FLOAT:
+            order[tid] = _ED
             return 0
-        if k == Kind.PTR:
-            r = self._order(t.type, True, queue)
-            self.order[tid] = _ED
+        if k == _PTR:
+            r = self._order(W[p + 2], True, queue)
+            order[tid] = _ED
             return r
-        if k == Kind.ARRAY:
-            return self._order(t.array.type, False, queue)
-        if k in (Kind.STRUCT, Kind.UNION):
-            if through_ptr and t.name:
+        if k == _ARRAY:
+            return self._order(W[p + 3], False, queue)
+        if k == _STRUCT or k == _UNION:
+            named = self.name(tid)
+            if through_ptr and named:
                 return 0
-            self.order[tid] = _ING
-            for m in t.members:
-                if self._order(m.type, False, queue) < 0:
+            order[tid] = _ING
+            for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):  # member types
+                if self._order(W[j], False, queue) < 0:
                     return -1
-            if t.name:
+            if named:
                 queue.append(tid)
-            self.order[tid] = _ED
+            order[tid] = _ED
             return 1
-        if k in (Kind.ENUM, Kind.ENUM64, Kind.FWD):
-            if t.name or not self.referenced[tid]:
+        if k == _ENUM or k == _ENUM64 or k == _FWD:
+            if self.name(tid) or tid not in self.referenced:
                 queue.append(tid)
-            self.order[tid] = _ED
+            order[tid] = _ED
             return 1
-        if k == Kind.TYPEDEF:
-            strong = self._order(t.type, through_ptr, queue)
+        if k == _TYPEDEF:
+            strong = self._order(W[p + 2], through_ptr, queue)
             if strong < 0:
                 return strong
             if through_ptr and not strong:
                 return 0
             queue.append(tid)
-            self.order[tid] = _ED
+            order[tid] = _ED
             return 1
         if k in _MODS:
-            return self._order(t.type, through_ptr, queue)
-        if k == Kind.FUNC_PROTO:
-            r = self._order(t.type, through_ptr, queue)
+            return self._order(W[p + 2], through_ptr, queue)
+        if k == _FUNC_PROTO:
+            r = self._order(W[p + 2], through_ptr, queue)
             if r < 0:
                 return r
             strong = r > 0
-            for p in t.params:
-                r = self._order(p.type, through_ptr, queue)
+            for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):  # parameter types
+                r = self._order(W[j], through_ptr, queue)
                 if r < 0:
                     return r
                 strong = strong or r > 0
             return int(strong)
-        self.order[tid] = _ED
+        order[tid] = _ED
         return 0
 
     # -- emitting (btf_dump_emit_type) ---------------------------------------
 
     def _emit(self, tid: int, cont: int) -> None:
-        if tid == 0 or self.emit[tid] == _ED:
+        emit = self.emit
+        if tid == 0 or emit[tid] == _ED:
             return
-        t = self.t(tid)
-        k = t.kind
+        k = self.K[tid]
+        W = self.W
+        p = self.P[tid]
         w = self.out.append
-        if self.emit[tid] == _ING:
+        if emit[tid] == _ING:
             if self.fwd_emitted[tid]:
                 return
-            if k in (Kind.STRUCT, Kind.UNION):
+            if k == _STRUCT or k == _UNION:
                 if tid == cont:
                     return
-                if not t.name:
+                if not self.name(tid):
                     log.warning("anonymous struct/union loop, id:[%d]", tid)
                     return
-                w(self._struct_fwd(tid, t) + ";\n\n")
+                w(self._struct_fwd(tid) + ";\n\n")
                 self.fwd_emitted[tid] = 1
-            elif k == Kind.TYPEDEF:
-                if t.name != "__builtin_va_list":
-                    w(self._typedef_def(tid, t, 0) + ";\n\n")
+            elif k == _TYPEDEF:
+                if self.name(tid) != "__builtin_va_list":
+                    w(self._typedef_def(tid, 0) + ";\n\n")
                 self.fwd_emitted[tid] = 1
             return
-        if k == Kind.INT:
-            self.emit[tid] = _ED
-        elif k in (Kind.ENUM, Kind.ENUM64):
+        if k == _INT:
+            emit[tid] = _ED
+        elif k == _ENUM or k == _ENUM64:
             if cont == 0:
-                w(self._enum_def(tid, t, 0) + ";\n\n")
-            self.emit[tid] = _ED
-        elif k == Kind.PTR or k in _MODS:
-            self._emit(t.type, cont)
-        elif k == Kind.ARRAY:
-            self._emit(t.array.type, cont)
-        elif k == Kind.FWD:
-            w(self._fwd_def(tid, t) + ";\n\n")
-            self.emit[tid] = _ED
-        elif k == Kind.TYPEDEF:
-            self.emit[tid] = _ING
-            self._emit(t.type, tid)
-            if not self.fwd_emitted[tid] and t.name != "__builtin_va_list":
-                w(self._typedef_def(tid, t, 0) + ";\n\n")
-            self.emit[tid] = _ED
-        elif k in (Kind.STRUCT, Kind.UNION):
-            self.emit[tid] = _ING
-            if cont == 0 or not t.name:
-                new_cont = tid if t.name else cont
-                for m in t.members:
-                    self._emit(m.type, new_cont)
+                w(self._enum_def(tid, 0) + ";\n\n")
+            emit[tid] = _ED
+        elif k == _PTR or k in _MODS:
+            self._emit(W[p + 2], cont)
+        elif k == _ARRAY:
+            self._emit(W[p + 3], cont)
+        elif k == _FWD:
+            w(self._fwd_def(tid) + ";\n\n")
+            emit[tid] = _ED
+        elif k == _TYPEDEF:
+            emit[tid] = _ING
+            self._emit(W[p + 2], tid)
+            if not self.fwd_emitted[tid] and self.name(tid) != "__builtin_va_list":
+                w(self._typedef_def(tid, 0) + ";\n\n")
+            emit[tid] = _ED
+        elif k == _STRUCT or k == _UNION:
+            emit[tid] = _ING
+            named = self.name(tid)
+            if cont == 0 or not named:
+                new_cont = tid if named else cont
+                for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):
+                    self._emit(W[j], new_cont)
             elif not self.fwd_emitted[tid] and tid != cont:
-                w(self._struct_fwd(tid, t) + ";\n\n")
+                w(self._struct_fwd(tid) + ";\n\n")
                 self.fwd_emitted[tid] = 1
             if cont == 0:
-                w(self._struct_def(tid, t, 0) + ";\n\n")
-                self.emit[tid] = _ED
+                w(self._struct_def(tid, 0) + ";\n\n")
+                emit[tid] = _ED
             else:
-                self.emit[tid] = _NOT
-        elif k == Kind.FUNC_PROTO:
-            self._emit(t.type, cont)
-            for p in t.params:
-                self._emit(p.type, cont)
+                emit[tid] = _NOT
+        elif k == _FUNC_PROTO:
+            self._emit(W[p + 2], cont)
+            for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):
+                self._emit(W[j], cont)
 
     # -- names (btf_dump_resolve_name) ---------------------------------------
 
@@ -230,9 +272,9 @@ class _CDumper:
         cached = self.names.get(tid)
         if cached is not None:
             return cached
-        t = self.t(tid)
-        name = t.name
-        if name and not (t.kind == Kind.FWD or (t.kind == Kind.ENUM and t.vlen == 0)):
+        name = self.name(tid)
+        k = self.K[tid]
+        if name and not (k == _FWD or (k == _ENUM and not self.W[self.P[tid] + 1] & 0xFFFF)):
             dup = table.get(name, 0) + 1
             table[name] = dup
             if dup > 1:
@@ -248,75 +290,112 @@ class _CDumper:
 
     # -- definitions -----------------------------------------------------------
 
-    def _struct_fwd(self, tid: int, t) -> str:
-        kw = "struct" if t.kind == Kind.STRUCT else "union"
-        return f"{kw} {self.type_name(tid)}" if t.name else kw
+    def _struct_fwd(self, tid: int) -> str:
+        kw = "struct" if self.K[tid] == _STRUCT else "union"
+        return f"{kw} {self.type_name(tid)}" if self.name(tid) else kw
 
-    def _fwd_def(self, tid: int, t) -> str:
-        return f"{'union' if t.kflag else 'struct'} {self.type_name(tid)}"
+    def _fwd_def(self, tid: int) -> str:
+        return f"{'union' if self.W[self.P[tid] + 1] >> 31 else 'struct'} {self.type_name(tid)}"
 
-    def _typedef_def(self, tid: int, t, lvl: int) -> str:
+    def _typedef_def(self, tid: int, lvl: int) -> str:
         name = self.ident_name(tid)
-        if t.type == 0 and name == "__gnuc_va_list":
+        target = self.W[self.P[tid] + 2]
+        if target == 0 and name == "__gnuc_va_list":
             return "typedef __builtin_va_list __gnuc_va_list"
-        return "typedef " + self.decl(t.type, name, lvl)
+        return "typedef " + self.decl(target, name, lvl)
 
-    def _enum_def(self, tid: int, t, lvl: int) -> str:
-        head = f"enum {self.type_name(tid)}" if t.name else "enum"
-        if not t.vlen:
+    def _enum_values(self, tid: int) -> list[tuple[str, int]]:
+        """(name, value) of each enumerator; signed when the kflag says so."""
+        W, p = self.W, self.P[tid]
+        info = W[p + 1]
+        vlen, signed = info & 0xFFFF, info >> 31
+        s = self.strs
+        if self.K[tid] == _ENUM64:
+            vals = [(s[W[j]], W[j + 1] | (W[j + 2] << 32)) for j in range(p + 3, p + 3 + 3 * vlen, 3)]
+            bits = 64
+        else:
+            vals = [(s[W[j]], W[j + 1]) for j in range(p + 3, p + 3 + 2 * vlen, 2)]
+            bits = 32
+        if signed:
+            top = 1 << (bits - 1)
+            vals = [(n, v - (top << 1) if v & top else v) for n, v in vals]
+        return vals
+
+    def _enum_def(self, tid: int, lvl: int) -> str:
+        head = f"enum {self.type_name(tid)}" if self.name(tid) else "enum"
+        W, p = self.W, self.P[tid]
+        info = W[p + 1]
+        if not info & 0xFFFF:
             return head
+        kflag = info >> 31
         parts = [head, " {"]
         pfx = "\t" * (lvl + 1)
-        is64 = t.kind == Kind.ENUM64
-        suffix = ("LL" if t.kflag else "ULL") if is64 else ""
-        for v in t.values:
-            dup = self.ident_names.get(v.name, 0) + 1
-            self.ident_names[v.name] = dup
-            name = f"{v.name}___{dup}" if dup > 1 else v.name
-            val = v.value if t.kflag else v.value & ((1 << 64) - 1 if is64 else 0xFFFFFFFF)
+        is64 = self.K[tid] == _ENUM64
+        suffix = ("LL" if kflag else "ULL") if is64 else ""
+        values = self._enum_values(tid)
+        idents = self.ident_names
+        for vname, value in values:
+            dup = idents.get(vname, 0) + 1
+            idents[vname] = dup
+            name = f"{vname}___{dup}" if dup > 1 else vname
+            val = value if kflag else value & ((1 << 64) - 1 if is64 else 0xFFFFFFFF)
             parts.append(f"\n{pfx}{name} = {val}{suffix},")
         parts.append("\n" + "\t" * lvl + "}")
-        if t.size == 1:
+        size = W[p + 2]
+        if size == 1:
             parts.append(" __attribute__((mode(byte)))")
-        elif t.size == 8 and self.ptr_sz == 8:
-            if not is64 or all(not (v.value & ((1 << 64) - 1)) >> 32 for v in t.values):
+        elif size == 8 and self.ptr_sz == 8:
+            if not is64 or all(not (v & ((1 << 64) - 1)) >> 32 for _, v in values):
                 parts.append(" __attribute__((mode(word)))")
         return "".join(parts)
 
-    def _is_packed(self, t) -> bool:
+    def _members(self, tid: int):
+        """(name offset, type, bit offset, bitfield size) of each member."""
+        W, p = self.W, self.P[tid]
+        info = W[p + 1]
+        end = p + 3 + 3 * (info & 0xFFFF)
+        if info >> 31:
+            # BTF_MEMBER_BIT_OFFSET / BTF_MEMBER_BITFIELD_SIZE (uapi btf.h).
+            return [(W[j], W[j + 1], W[j + 2] & 0xFFFFFF, W[j + 2] >> 24) for j in range(p + 3, end, 3)]
+        return [(W[j], W[j + 1], W[j + 2], 0) for j in range(p + 3, end, 3)]
+
+    def _is_packed(self, tid: int, members) -> bool:
         max_align = 1
-        for m in t.members:
-            align = align_of(self.btf, m.type)
-            if align and not m.bitfield_size and m.bit_offset % (8 * align):
+        btf = self.btf
+        for _, mtype, bit_offset, bitfield_size in members:
+            align = self.align(mtype)
+            if align and not bitfield_size and bit_offset % (8 * align):
                 return True
             max_align = max(align, max_align)
-        return bool(t.size % max_align)
+        return bool(self.W[self.P[tid] + 2] % max_align)
 
-    def _struct_def(self, tid: int, t, lvl: int) -> str:
-        is_struct = t.kind == Kind.STRUCT
-        align = align_of(self.btf, tid)
-        packed = is_struct and self._is_packed(t)
+    def _struct_def(self, tid: int, lvl: int) -> str:
+        is_struct = self.K[tid] == _STRUCT
+        members = self._members(tid)
+        size = self.W[self.P[tid] + 2]
+        align = self.align(tid)
+        packed = is_struct and self._is_packed(tid, members)
         kw = "struct" if is_struct else "union"
-        parts = [f"{kw} {self.type_name(tid)} {{" if t.name else f"{kw} {{"]
+        parts = [f"{kw} {self.type_name(tid)} {{" if self.name(tid) else f"{kw} {{"]
         pfx = "\t" * (lvl + 1)
         off = 0
         prev_bitfield = False
-        for m in t.members:
-            m_sz = m.bitfield_size
-            m_align = 1 if packed else align_of(self.btf, m.type)
-            self._bit_padding(parts, off, m.bit_offset, m_align, prev_bitfield and m_sz != 0, lvl + 1)
-            parts.append("\n" + pfx + self.decl(m.type, m.name, lvl + 1))
+        s = self.strs
+        for name_off, mtype, bit_offset, m_sz in members:
+            m_align = 1 if packed else self.align(mtype)
+            self._bit_padding(parts, off, bit_offset, m_align, prev_bitfield and m_sz != 0, lvl + 1)
+            parts.append("\n" + pfx + self.decl(mtype, s[name_off], lvl + 1))
             if m_sz:
                 parts.append(f": {m_sz}")
-                off = m.bit_offset + m_sz
+                off = bit_offset + m_sz
                 prev_bitfield = True
             else:
-                off = m.bit_offset + max(0, self._size(m.type)) * 8
+                off = bit_offset + max(0, self._size(mtype)) * 8
                 prev_bitfield = False
             parts.append(";")
         if is_struct:
-            self._bit_padding(parts, off, t.size * 8, align, False, lvl + 1)
-        if t.vlen or t.size:
+            self._bit_padding(parts, off, size * 8, align, False, lvl + 1)
+        if members or size:
             parts.append("\n" + "\t" * lvl + "}")
         else:
             parts.append("}")
@@ -325,10 +404,14 @@ class _CDumper:
         return "".join(parts)
 
     def _size(self, tid: int) -> int:
-        try:
-            return resolve_size(self.btf, tid)
-        except Exception:  # noqa: BLE001 - libbpf treats an unsizable member as size 0
-            return 0
+        size = self.sizes.get(tid)
+        if size is None:
+            try:
+                size = resolve_size(self.btf, tid)
+            except Exception:  # noqa: BLE001 - libbpf treats an unsizable member as size 0
+                size = 0
+            self.sizes[tid] = size
+        return size
 
     def _bit_padding(self, parts, cur: int, nxt: int, nxt_align: int, in_bitfield: bool, lvl: int) -> None:
         """libbpf btf_dump_emit_bit_padding: fill gaps with anonymous bitfields."""
@@ -367,17 +450,17 @@ class _CDumper:
 
     def decl(self, tid: int, fname: str, lvl: int) -> str:
         """C declaration of ``fname`` with type ``tid`` (``int (*fname)[4]`` ...)."""
+        W, P, K = self.W, self.P, self.K
         stack: list[int] = []
         for _ in range(4096):
             stack.append(tid)
             if tid == 0:
                 break
-            t = self.t(tid)
-            k = t.kind
-            if k in (Kind.PTR, Kind.FUNC_PROTO) or k in _MODS:
-                tid = t.type
-            elif k == Kind.ARRAY:
-                tid = t.array.type
+            k = K[tid]
+            if k == _PTR or k == _FUNC_PROTO or k in _MODS:
+                tid = W[P[tid] + 2]
+            elif k == _ARRAY:
+                tid = W[P[tid] + 3]
             else:
                 break
         out: list[str] = []
@@ -385,21 +468,17 @@ class _CDumper:
         return "".join(out)
 
     def _emit_mods(self, stack: list[int], out: list[str]) -> None:
+        K = self.K
         while stack:
-            tid = stack[-1]
-            k = self.btf.kind(tid) if tid else Kind.UNKN
-            if k == Kind.VOLATILE:
-                out.append("volatile ")
-            elif k == Kind.CONST:
-                out.append("const ")
-            elif k == Kind.RESTRICT:
-                out.append("restrict ")
-            else:
+            q = _QUALIFIERS.get(K[stack[-1]])  # K[0] is 0: void ends the run
+            if q is None:
                 return
+            out.append(q + " ")
             stack.pop()
 
     def _drop_mods(self, stack: list[int]) -> None:
-        while stack and stack[-1] and self.btf.kind(stack[-1]) in _MODS:
+        K = self.K
+        while stack and stack[-1] and K[stack[-1]] in _MODS:
             stack.pop()
 
     @staticmethod
@@ -407,6 +486,7 @@ class _CDumper:
         out.append((" " if fname and not last_was_ptr else "") + fname)
 
     def _chain(self, stack: list[int], fname: str, lvl: int, out: list[str]) -> None:
+        W, P, K = self.W, self.P, self.K
         last_was_ptr = True
         while stack:
             tid = stack.pop()
@@ -415,38 +495,39 @@ class _CDumper:
                 out.append("void")
                 last_was_ptr = False
                 continue
-            t = self.t(tid)
-            k = t.kind
-            if k in (Kind.INT, Kind.FLOAT):
+            k = K[tid]
+            if k == _INT or k == _FLOAT:
                 self._emit_mods(stack, out)
-                out.append(t.name)
-            elif k in (Kind.STRUCT, Kind.UNION):
+                out.append(self.name(tid))
+            elif k == _STRUCT or k == _UNION:
                 self._emit_mods(stack, out)
-                out.append(self._struct_def(tid, t, lvl) if not t.name else self._struct_fwd(tid, t))
-            elif k in (Kind.ENUM, Kind.ENUM64):
+                out.append(self._struct_fwd(tid) if self.name(tid) else self._struct_def(tid, lvl))
+            elif k == _ENUM or k == _ENUM64:
                 self._emit_mods(stack, out)
-                out.append(self._enum_def(tid, t, lvl) if not t.name else f"enum {self.type_name(tid)}")
-            elif k == Kind.FWD:
+                out.append(f"enum {self.type_name(tid)}" if self.name(tid) else self._enum_def(tid, lvl))
+            elif k == _FWD:
                 self._emit_mods(stack, out)
-                out.append(self._fwd_def(tid, t))
-            elif k == Kind.TYPEDEF:
+                out.append(self._fwd_def(tid))
+            elif k == _TYPEDEF:
                 self._emit_mods(stack, out)
                 out.append(self.ident_name(tid))
-            elif k == Kind.PTR:
+            elif k == _PTR:
                 out.append("*" if last_was_ptr else " *")
-            elif k in (Kind.VOLATILE, Kind.CONST, Kind.RESTRICT):
-                out.append(" " + k.name.lower())
-            elif k == Kind.TYPE_TAG:
+            elif k in _QUALIFIERS:
+                out.append(" " + _QUALIFIERS[k])
+            elif k == _TYPE_TAG:
                 self._emit_mods(stack, out)
-                out.append(f" __attribute__(({t.name}))" if t.kflag
-                           else f' __attribute__((btf_type_tag("{t.name}")))')
-            elif k == Kind.ARRAY:
+                name = self.name(tid)
+                out.append(f" __attribute__(({name}))" if W[P[tid] + 1] >> 31
+                           else f' __attribute__((btf_type_tag("{name}")))')
+            elif k == _ARRAY:
                 self._drop_mods(stack)
+                nelems = W[P[tid] + 5]
                 if not stack:
                     self._name(out, fname, last_was_ptr)
-                    out.append(f"[{t.array.nelems}]")
+                    out.append(f"[{nelems}]")
                     return
-                multidim = stack[-1] != 0 and self.btf.kind(stack[-1]) == Kind.ARRAY
+                multidim = stack[-1] != 0 and K[stack[-1]] == _ARRAY
                 if fname and not last_was_ptr:
                     out.append(" ")
                 if not multidim:
@@ -454,9 +535,9 @@ class _CDumper:
                 self._chain(stack, fname, lvl, out)
                 if not multidim:
                     out.append(")")
-                out.append(f"[{t.array.nelems}]")
+                out.append(f"[{nelems}]")
                 return
-            elif k == Kind.FUNC_PROTO:
+            elif k == _FUNC_PROTO:
                 self._drop_mods(stack)
                 if stack:
                     out.append(" (")
@@ -465,21 +546,23 @@ class _CDumper:
                 else:
                     self._name(out, fname, last_was_ptr)
                 out.append("(")
-                params = t.params
-                if not params or (len(params) == 1 and params[0].type == 0):
+                p = P[tid]
+                params = range(p + 3, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2)
+                if not params or (len(params) == 1 and W[p + 4] == 0):
                     out.append("void)")
                     return
-                for i, p in enumerate(params):
-                    if i:
+                last = params[-1]
+                for j in params:
+                    if j != p + 3:
                         out.append(", ")
-                    if i == len(params) - 1 and p.type == 0:
+                    if j == last and W[j + 1] == 0:
                         out.append("...")
                         break
-                    out.append(self.decl(p.type, p.name, lvl))
+                    out.append(self.decl(W[j + 1], self.strs[W[j]], lvl))
                 out.append(")")
                 return
             else:
-                log.warning("unexpected type in decl chain, kind:%d, id:[%d]", int(k), tid)
+                log.warning("unexpected type in decl chain, kind:%d, id:[%d]", k, tid)
                 return
-            last_was_ptr = k == Kind.PTR
+            last_was_ptr = k == _PTR
         self._name(out, fname, last_was_ptr)

@@ -97,7 +97,8 @@ def align_of(btf: Btf, type_id: int) -> int:
         if kind in (Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG):
             tid = ref
         elif kind == Kind.ARRAY:
-            tid = btf.type(tid).array.type
+            words, w = btf.raw(tid)
+            tid = words[w + 3]
         else:
             cache[tid] = _align_leaf(btf, tid, kind, ref)
             chain.pop()
@@ -118,17 +119,22 @@ def _align_leaf(btf: Btf, tid: int, kind: int, size: int) -> int:
     if kind not in (Kind.STRUCT, Kind.UNION):
         return 0
     btf.__dict__["_align_cache"][tid] = 1  # provisional: breaks by-value cycles (invalid BTF)
-    t = btf.type(tid)
+    words, w = btf.raw(tid)  # the packed members: no record needed
+    info = words[w + 1]
     max_align = 1
-    for m in t.members:
-        align = align_of(btf, m.type)
+    for j in range(w + 3, w + 3 + 3 * (info & 0xFFFF), 3):
+        align = align_of(btf, words[j + 1])
         if align <= 0:
             return 0
         max_align = max(max_align, align)
         # A member its type cannot sit at means the struct is packed.
-        if not m.bitfield_size and m.bit_offset % (8 * align):
+        off = words[j + 2]
+        if info >> 31:  # kflag: bitfield size in the top 8 bits (uapi btf.h)
+            if not off >> 24 and (off & 0xFFFFFF) % (8 * align):
+                return 1
+        elif off % (8 * align):
             return 1
-    return 1 if t.size % max_align else max_align
+    return 1 if size % max_align else max_align
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,147 +1,233 @@
-"""bpftool's raw BTF format (``bpftool btf dump file F``), byte for byte.
+"""bpftool's raw listing (``bpftool btf dump file F``), byte for byte.
 
-The layout copies bpftool's ``dump_btf_type`` (tools/bpf/bpftool/btf.c).  This
-is the hot path for ``/sys/kernel/btf/vmlinux`` (100k+ types), so it reads the
-packed u32 words directly, resolves names through one offset->string table
-built with a single split of the string section, and produces one ``bytes``.
-Strings are decoded as latin-1 so that every byte maps to one character: the
-offsets stay byte offsets and the output re-encodes to the exact input bytes.
+The listing of vmlinux is ~300,000 lines, so the per-line work must happen in
+C, not in a Python loop.  The trick: what a type's lines look like is a pure
+function of its ``info`` word (kind, vlen, kflag); only names and numbers
+vary.  So each distinct info word gets one *layout*, built once:
+
+* a template of the type's lines, names as ``%s`` and numbers as ``%%d``;
+* a mask over the type's words saying which word is printed as a name, which
+  as a number, in the order the template uses them.
+
+The joined masks pick the names and then the numbers out of the whole type
+section (``itertools.compress``), and two ``%`` operations over the joined
+templates (names first, then numbers, hence ``%%d``) write the listing.  The
+id each header starts with is put in the type's info slot of a copy of the
+words; the info is not needed any more.  Kinds whose text depends on word
+values in other ways (INT, VAR, DATASEC, DECL_TAG, ENUM64, signed ENUM,
+bitfield STRUCT/UNION) are rare: ``_one`` writes each such type, and its text
+goes into the name stream in place of its name.
+
+Formats follow ``dump_btf_type`` in tools/bpf/bpftool/btf.c.
 """
 
 from __future__ import annotations
 
-from itertools import accumulate
+from bisect import bisect_left
+from collections import deque
+from itertools import accumulate, compress, repeat
+from operator import itemgetter, setitem
 
-from bpfdoctor.btf.kinds import Kind
+from bpfdoctor.btf.kinds import EXTRA_WORDS
 from bpfdoctor.btf.reader import Btf
 
-_KIND_NAMES = [Kind(k).name if k <= 19 else "UNKNOWN" for k in range(32)]
-_INT_ENC = {0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL"}  # btf_int_enc_str
-_FUNC_LINKAGE = {0: "static", 1: "global", 2: "extern"}  # btf_func_linkage_str
-_VAR_LINKAGE = {0: "static", 1: "global", 2: "extern"}  # btf_var_linkage_str
+_KIND_NAMES = (b"UNKN", b"INT", b"PTR", b"ARRAY", b"STRUCT", b"UNION", b"ENUM", b"FWD", b"TYPEDEF",
+               b"VOLATILE", b"CONST", b"RESTRICT", b"FUNC", b"FUNC_PROTO", b"VAR", b"DATASEC", b"FLOAT",
+               b"DECL_TAG", b"TYPE_TAG", b"ENUM64") + (b"UNKNOWN",) * 12
+_INT_ENC = {0: b"(none)", 1: b"SIGNED", 2: b"CHAR", 4: b"BOOL"}  # btf_int_enc_str
+_LINKAGE = {0: b"static", 1: b"global", 2: b"extern"}  # btf_func_linkage_str, btf_var_linkage_str
 
 
-def string_table(btf: Btf) -> dict[int, str]:
-    """Global string offset -> latin-1 string, for every string start of ``btf`` and its bases."""
-    table = string_table(btf.base) if btf.base is not None else {}
-    parts = btf.strings.decode("latin-1").split("\0")
-    lengths = [len(p) + 1 for p in parts]
-    table.update(zip(accumulate(lengths, initial=btf.start_str), parts))
-    return table
+_BLOCK = 2048  # types per block: small enough that a block's temporaries stay in cache
 
+
+def dump_raw(btf: Btf) -> bytes:
+    """The raw dump of ``btf``'s own types (not its base's), as bpftool prints it."""
+    names = _Names(btf)
+    words, starts = btf.words, btf.starts
+    # In blocks: the memory of one block's temporaries is reused by the next,
+    # which matters more than the loop itself (page faults cost ~0.4 ms/MB).
+    out = []
+    for lo in range(0, btf.count, _BLOCK):
+        hi = min(lo + _BLOCK, btf.count)
+        first = starts[lo]
+        end = starts[hi] if hi < btf.count else len(words)
+        out.append(_dump_block(btf, names, words[first:end], starts[lo:hi], first, btf.start_id + lo))
+    return b"".join(out)
+
+
+def _dump_block(btf: Btf, names: _Names, words, starts, first: int, first_id: int) -> bytes:
+    """Types ``first_id``... whose words (from word ``first`` of the section) are ``words``."""
+    info_at = [s - first + 1 for s in starts]
+    infos = itemgetter(*info_at)(words) if len(info_at) > 1 else (words[info_at[0]],)
+    template = b"".join(map(_TEMPLATES.__getitem__, infos))
+    mask = b"".join(map(_MASKS.__getitem__, infos))
+    work = words.tolist()
+    # The info slot becomes the id: the template prints it first ("[id] ...").
+    deque(map(setitem, repeat(work), info_at, range(first_id, first_id + len(info_at))), 0)
+    pos = mask.find(_RARE)
+    while pos >= 0:  # a rare type: its name slot names its whole text instead
+        key = -1 - first - pos  # cannot be a string offset
+        names[key] = _one(btf, names, first + pos, first_id + bisect_left(info_at, pos + 1))
+        work[pos] = key
+        pos = mask.find(_RARE, pos + 1)
+    with_names = template % tuple(map(names.escaped, compress(work, mask.translate(_NAME_SLOTS))))
+    return with_names % tuple(compress(work, mask.translate(_NUMBER_SLOTS)))
+
+
+# -- layouts ----------------------------------------------------------------------
+
+# In a layout spec "@" is a name and "#" a number; each item of a vlen kind
+# repeats the item spec.  Masks are strings over the words: "n" name, "d"
+# number, "-" not printed.  A type's mask is bytes: 1 name, 2 number, 0 not
+# printed, 3 the name slot of a rare type.
+_HEAD = b"[#] %s '@'"
+_SPECS: dict[int, tuple[bytes, str, bytes, str]] = {
+    # kind: (header spec after the name, header mask, item spec, item mask)
+    2: (b" type_id=#\n", "ndd", b"", ""),  # PTR
+    3: (b" type_id=# index_type_id=# nr_elems=#\n", "nd-ddd", b"", ""),  # ARRAY
+    4: (b" size=# vlen=%d\n", "ndd", b"\t'@' type_id=# bits_offset=#\n", "ndd"),  # STRUCT
+    5: (b" size=# vlen=%d\n", "ndd", b"\t'@' type_id=# bits_offset=#\n", "ndd"),  # UNION
+    6: (b" encoding=UNSIGNED size=# vlen=%d\n", "ndd", b"\t'@' val=#\n", "nd"),  # ENUM
+    7: (b" fwd_kind=%s\n", "nd-", b"", ""),  # FWD
+    8: (b" type_id=#\n", "ndd", b"", ""),  # TYPEDEF
+    9: (b" type_id=#\n", "ndd", b"", ""),  # VOLATILE
+    10: (b" type_id=#\n", "ndd", b"", ""),  # CONST
+    11: (b" type_id=#\n", "ndd", b"", ""),  # RESTRICT
+    12: (b" type_id=# linkage=%s\n", "ndd", b"", ""),  # FUNC
+    13: (b" ret_type_id=# vlen=%d\n", "ndd", b"\t'@' type_id=#\n", "nd"),  # FUNC_PROTO
+    16: (b" size=#\n", "ndd", b"", ""),  # FLOAT
+    18: (b" type_id=#\n", "ndd", b"", ""),  # TYPE_TAG
+}
+_SLOT = {"n": b"\1", "d": b"\2", "-": b"\0"}
+_RARE = b"\3"
+_NAME_SLOTS = bytes([0, 1, 0, 1]) + bytes(252)
+_NUMBER_SLOTS = bytes([0, 0, 1, 0]) + bytes(252)
+
+
+def _layout(info: int) -> tuple[bytes, bytes]:
+    """(template, mask) shared by every type with this info word."""
+    kind, vlen, kflag = (info >> 24) & 0x1F, info & 0xFFFF, info >> 31
+    spec = _SPECS.get(kind)
+    if spec is None or (kflag and kind in (4, 5, 6)):
+        # One of the rare kinds: _one writes its text, which takes the name's place.
+        fixed, per = EXTRA_WORDS.get(kind, (0, 0))
+        return b"%s", _RARE + bytes(2 + fixed + per * vlen)
+    head, head_mask, item, item_mask = spec
+    if kind == 7:
+        head %= b"union" if kflag else b"struct"
+    elif kind == 12:
+        head %= _LINKAGE.get(vlen, b"(unknown)")
+    elif item:
+        head %= vlen
+    text = (_HEAD % _KIND_NAMES[kind] + head + item * vlen).replace(b"%", b"%%")
+    text = text.replace(b"@", b"%s").replace(b"#", b"%%d")
+    return text, b"".join(_SLOT[c] for c in head_mask + item_mask * vlen)
+
+
+class _Layouts(dict):
+    def __missing__(self, info: int) -> bytes:
+        _TEMPLATES[info], _MASKS[info] = _layout(info)
+        return self[info]
+
+
+_TEMPLATES = _Layouts()
+_MASKS = _Layouts()
+
+
+# -- names ------------------------------------------------------------------------
 
 class _Names(dict):
-    """Offset -> name with bpftool's ``btf_str`` rules; odd offsets resolved on miss."""
+    """Global string offset -> name bytes with bpftool's ``btf_str`` rules.
+
+    Filled in bulk from the string sections (split once); an offset into the
+    middle of a string (legal: suffix sharing) is resolved on a miss.
+    """
 
     def __init__(self, btf: Btf) -> None:
-        super().__init__(string_table(btf))
+        super().__init__()
         self.btf = btf
-        self[0] = "(anon)"
+        chain = []
+        b = btf
+        while b is not None:
+            chain.append(b)
+            b = b.base
+        for b in reversed(chain):
+            parts = b.strings.split(b"\0")
+            self.update(zip(accumulate(map((1).__add__, map(len, parts)), initial=b.start_str), parts))
+        self[0] = b"(anon)"
+        # Names go through a second %-format (the numbers): escape any "%".
+        if any(b"%" in b.strings for b in chain):
+            self.escaped = self._escape
+        else:
+            self.escaped = self.__getitem__
 
-    def __missing__(self, off: int) -> str:
-        # An offset into the middle of a string is legal BTF (suffix sharing).
+    def _escape(self, off: int) -> bytes:
+        return self[off].replace(b"%", b"%%")
+
+    def __missing__(self, off: int) -> bytes:
         btf = self.btf
         if not btf.has_str(off):
             raise btf.error(f"name offset {off} is outside the string section ({btf._str_end} bytes)")
         while off < btf.start_str:
             btf = btf.base
         local = off - btf.start_str
-        s = btf.strings[local: btf.strings.index(b"\0", local)].decode("latin-1")
+        s = btf.strings[local: btf.strings.index(b"\0", local)]
         self[off] = s
         return s
 
 
-def dump_raw(btf: Btf) -> bytes:
-    """The raw dump of ``btf``'s own types (not its base's), as bpftool prints it."""
-    lines = _format(btf, _Names(btf))
-    return "".join(lines).encode("latin-1")
+# -- the rare kinds, one type at a time ---------------------------------------------
 
-
-def _ref_desc(btf: Btf, names: _Names, tid: int) -> str:
+def _ref_desc(btf: Btf, names: _Names, tid: int) -> bytes:
     if not 0 < tid < btf.type_count:
-        return ""
+        return b""
     words, w = btf.raw(tid)
-    return f" ({_KIND_NAMES[(words[w + 1] >> 24) & 0x1F]} '{names[words[w]]}')"
+    return b" (%s '%s')" % (_KIND_NAMES[(words[w + 1] >> 24) & 0x1F], names[words[w]])
 
 
-def _format(btf: Btf, S: _Names) -> list[str]:  # noqa: C901 - one tight loop by design
+def _one(btf: Btf, names: _Names, w: int, tid: int) -> bytes:
+    """The lines of one type whose layout is not a plain template."""
     words = btf.words
-    out: list[str] = []
-    add = out.append
-    kn = _KIND_NAMES
-    tid = btf.start_id
-    for w in btf.starts:
-        info = words[w + 1]
-        kind = (info >> 24) & 0x1F
-        st = words[w + 2]
-        head = f"[{tid}] {kn[kind]} '{S[words[w]]}'"
-        if kind == 12:  # FUNC
-            add(f"{head} type_id={st} linkage={_FUNC_LINKAGE.get(info & 0xFFFF, '(unknown)')}\n")
-        elif kind == 13:  # FUNC_PROTO
-            vlen = info & 0xFFFF
-            add(f"{head} ret_type_id={st} vlen={vlen}\n")
-            for j in range(w + 3, w + 3 + 2 * vlen, 2):
-                add(f"\t'{S[words[j]]}' type_id={words[j + 1]}\n")
-        elif kind == 2 or kind == 10 or kind == 8 or kind == 9 or kind == 11 or kind == 18:
-            add(f"{head} type_id={st}\n")
-        elif kind == 4 or kind == 5:  # STRUCT, UNION
-            vlen = info & 0xFFFF
-            add(f"{head} size={st} vlen={vlen}\n")
-            end = w + 3 + 3 * vlen
-            if info >> 31:
-                for j in range(w + 3, end, 3):
-                    off = words[j + 2]
-                    if off >> 24:
-                        add(f"\t'{S[words[j]]}' type_id={words[j + 1]} bits_offset={off & 0xFFFFFF}"
-                            f" bitfield_size={off >> 24}\n")
-                    else:
-                        add(f"\t'{S[words[j]]}' type_id={words[j + 1]} bits_offset={off}\n")
-            else:
-                for j in range(w + 3, end, 3):
-                    add(f"\t'{S[words[j]]}' type_id={words[j + 1]} bits_offset={words[j + 2]}\n")
-        elif kind == 3:  # ARRAY
-            add(f"{head} type_id={words[w + 3]} index_type_id={words[w + 4]} nr_elems={words[w + 5]}\n")
-        elif kind == 6:  # ENUM
-            vlen = info & 0xFFFF
-            signed = info >> 31
-            add(f"{head} encoding={'SIGNED' if signed else 'UNSIGNED'} size={st} vlen={vlen}\n")
-            for j in range(w + 3, w + 3 + 2 * vlen, 2):
-                v = words[j + 1]
-                if signed and v & 0x80000000:
-                    v -= 1 << 32
-                add(f"\t'{S[words[j]]}' val={v}\n")
-        elif kind == 1:  # INT
-            v = words[w + 3]
-            add(f"{head} size={st} bits_offset={(v >> 16) & 0xFF} nr_bits={v & 0xFF}"
-                f" encoding={_INT_ENC.get((v >> 24) & 0x0F, 'UNKN')}\n")
-        elif kind == 14:  # VAR
-            add(f"{head} type_id={st}, linkage={_VAR_LINKAGE.get(words[w + 3], '(unknown)')}\n")
-        elif kind == 15:  # DATASEC
-            vlen = info & 0xFFFF
-            add(f"{head} size={st} vlen={vlen}\n")
-            for j in range(w + 3, w + 3 + 3 * vlen, 3):
-                add(f"\ttype_id={words[j]} offset={words[j + 1]} size={words[j + 2]}"
-                    f"{_ref_desc(btf, S, words[j])}\n")
-        elif kind == 7:  # FWD
-            add(f"{head} fwd_kind={'union' if info >> 31 else 'struct'}\n")
-        elif kind == 19:  # ENUM64
-            vlen = info & 0xFFFF
-            signed = info >> 31
-            add(f"{head} encoding={'SIGNED' if signed else 'UNSIGNED'} size={st} vlen={vlen}\n")
-            for j in range(w + 3, w + 3 + 3 * vlen, 3):
-                v = words[j + 1] | (words[j + 2] << 32)
-                if signed:
-                    if v >> 63:
-                        v -= 1 << 64
-                    add(f"\t'{S[words[j]]}' val={v}LL\n")
-                else:
-                    add(f"\t'{S[words[j]]}' val={v}ULL\n")
-        elif kind == 16:  # FLOAT
-            add(f"{head} size={st}\n")
-        elif kind == 17:  # DECL_TAG
-            c = words[w + 3]
-            add(f"{head} type_id={st} component_idx={c - (1 << 32) if c >> 31 else c}\n")
-        else:
-            add(f"{head}\n")
-        tid += 1
-    return out
+    info = words[w + 1]
+    kind = (info >> 24) & 0x1F
+    vlen = info & 0xFFFF
+    signed = info >> 31
+    st = words[w + 2]
+    head = b"[%d] %s '%s'" % (tid, _KIND_NAMES[kind], names[words[w]])
+    out = []
+    if kind == 1:  # INT
+        v = words[w + 3]
+        out.append(b"%s size=%d bits_offset=%d nr_bits=%d encoding=%s\n"
+                   % (head, st, (v >> 16) & 0xFF, v & 0xFF, _INT_ENC.get((v >> 24) & 0x0F, b"UNKN")))
+    elif kind == 4 or kind == 5:  # STRUCT, UNION with bitfield members (kflag)
+        out.append(b"%s size=%d vlen=%d\n" % (head, st, vlen))
+        for j in range(w + 3, w + 3 + 3 * vlen, 3):
+            off = words[j + 2]
+            size = b" bitfield_size=%d" % (off >> 24) if off >> 24 else b""
+            out.append(b"\t'%s' type_id=%d bits_offset=%d%s\n" % (names[words[j]], words[j + 1], off & 0xFFFFFF, size))
+    elif kind == 6:  # ENUM with signed values (kflag)
+        out.append(b"%s encoding=SIGNED size=%d vlen=%d\n" % (head, st, vlen))
+        for j in range(w + 3, w + 3 + 2 * vlen, 2):
+            v = words[j + 1]
+            out.append(b"\t'%s' val=%d\n" % (names[words[j]], v - (1 << 32) if v & 0x80000000 else v))
+    elif kind == 14:  # VAR
+        out.append(b"%s type_id=%d, linkage=%s\n" % (head, st, _LINKAGE.get(words[w + 3], b"(unknown)")))
+    elif kind == 15:  # DATASEC
+        out.append(b"%s size=%d vlen=%d\n" % (head, st, vlen))
+        for j in range(w + 3, w + 3 + 3 * vlen, 3):
+            out.append(b"\ttype_id=%d offset=%d size=%d%s\n"
+                       % (words[j], words[j + 1], words[j + 2], _ref_desc(btf, names, words[j])))
+    elif kind == 17:  # DECL_TAG
+        c = words[w + 3]
+        out.append(b"%s type_id=%d component_idx=%d\n" % (head, st, c - (1 << 32) if c >> 31 else c))
+    elif kind == 19:  # ENUM64
+        out.append(b"%s encoding=%s size=%d vlen=%d\n" % (head, b"SIGNED" if signed else b"UNSIGNED", st, vlen))
+        for j in range(w + 3, w + 3 + 3 * vlen, 3):
+            v = words[j + 1] | (words[j + 2] << 32)
+            if signed and v >> 63:
+                v -= 1 << 64
+            out.append(b"\t'%s' val=%d%s\n" % (names[words[j]], v, b"LL" if signed else b"ULL"))
+    else:  # a kind bpftool does not know (the reader stops before these)
+        out.append(head + b"\n")
+    return b"".join(out)
