@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bpfdoctor.btf.core import find_candidates
 from bpfdoctor.btf.core_resolve import resolve_relocation
 from bpfdoctor.btf.core_spec import CoreReloKind, parse_spec
 from bpfdoctor.btf.query import skip_mods
@@ -47,14 +48,35 @@ def poison(buf: InsnBuf, i: int) -> None:
     buf.set(i, code=JMP_CALL, dst=0, src=0, off=0, imm=POISON_CORE)
 
 
-def _mem_size_change(local, relo, target) -> tuple[int, int] | None | str:
+class CandidateCache:
+    """Target candidates per local (name, kind): the vmlinux name search is the
+    slow part of CO-RE, and libbpf caches it the same way (libbpf.c
+    bpf_core_resolve_relo keeps a cand_cache per object)."""
+
+    def __init__(self, target) -> None:
+        self.target = target
+        self._by_key: dict[tuple[str, int], list[int]] = {}
+
+    def get(self, local, type_id: int) -> list[int]:
+        key = (local.name(type_id), int(local.kind(type_id)))
+        if key not in self._by_key:
+            self._by_key[key] = find_candidates(local, type_id, self.target)
+        return self._by_key[key]
+
+
+def _resolve(local, relo, kind, cands: CandidateCache):
+    cand = cands.get(local, relo.type_id) if relo.kind != CoreReloKind.TYPE_ID_LOCAL else None
+    return resolve_relocation(local, relo.type_id, relo.access, kind, cands.target, candidates=cand)
+
+
+def _mem_size_change(local, relo, cands) -> tuple[int, int] | None | str:
     """(old, new) byte size for a load/store whose field changed size; 'poison'
     when the change is unsafe (relo_core.c bpf_core_calc_relo: only unsigned
     ints and pointers may be resized)."""
-    size = resolve_relocation(local, relo.type_id, relo.access, CoreReloKind.FIELD_BYTE_SIZE, target)
+    size = _resolve(local, relo, CoreReloKind.FIELD_BYTE_SIZE, cands)
     if size.value is None or size.local_value is None or size.value == size.local_value:
         return None
-    sign = resolve_relocation(local, relo.type_id, relo.access, CoreReloKind.FIELD_SIGNED, target)
+    sign = _resolve(local, relo, CoreReloKind.FIELD_SIGNED, cands)
     if sign.local_value == 0 and sign.value == 0:
         return size.local_value, size.value
     return "poison"
@@ -75,9 +97,9 @@ def _is_bitfield(local, relo) -> bool:
     return parent.is_composite and acc.idx < len(parent.members) and parent.members[acc.idx].bitfield_size > 0
 
 
-def apply_one(buf: InsnBuf, i: int, relo, local, target) -> CoreOutcome:
+def apply_one(buf: InsnBuf, i: int, relo, local, cands: CandidateCache) -> CoreOutcome:
     """Resolve ``relo`` (a btf.ext CoreRelo) and patch slot ``i`` of ``buf``."""
-    res = resolve_relocation(local, relo.type_id, relo.access, relo.kind, target)
+    res = _resolve(local, relo, relo.kind, cands)
     kind = CoreReloKind(relo.kind).libbpf_name
     out = CoreOutcome(relo.insn, kind, res.local_spec, res.local_value, res.value, res.poison, res.error)
     if res.error:
@@ -105,7 +127,7 @@ def apply_one(buf: InsnBuf, i: int, relo, local, target) -> CoreOutcome:
             raise unexpected(off)
         if new > 0x7FFF:
             raise CoreError(f"CO-RE relocation at insn {relo.insn}: offset {new} does not fit an instruction")
-        change = _mem_size_change(local, relo, target) if relo.kind == CoreReloKind.FIELD_BYTE_OFFSET else None
+        change = _mem_size_change(local, relo, cands) if relo.kind == CoreReloKind.FIELD_BYTE_OFFSET else None
         if change == "poison":
             poison(buf, i)
             return CoreOutcome(relo.insn, kind, res.local_spec, res.local_value, None, True,

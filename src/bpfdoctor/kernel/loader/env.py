@@ -49,6 +49,13 @@ class KernelEnv:
         return parse_btf(data, path=self.vmlinux_path)
 
     @cached_property
+    def core_candidates(self):
+        """CO-RE candidate cache against vmlinux, shared by every load with this env."""
+        from bpfdoctor.kernel.loader.coreapply import CandidateCache
+
+        return CandidateCache(self.vmlinux)
+
+    @cached_property
     def release(self) -> str:
         from bpfdoctor.host.kernel_info import kernel_release
 

@@ -215,7 +215,7 @@ def _load_programs(lo: LoadedObject, selected, types, raw, env, log_level: int) 
 
     def relocated(func):
         if func.name not in cache:
-            cache[func.name] = relocate_function(obj, func, t, lambda: env.vmlinux)
+            cache[func.name] = relocate_function(obj, func, t, lambda: env.core_candidates)
         return cache[func.name]
 
     raw_ext = None

@@ -139,9 +139,9 @@ def _apply_core(obj, func, buf: InsnBuf, core_target) -> list[CoreOutcome]:
     mine = [r for r in relos if first <= r.insn < end]
     if not mine:
         return []
-    target = core_target()
+    cands = core_target()  # a coreapply.CandidateCache over the target BTF
     try:
-        return [apply_one(buf, r.insn - first, r, obj.btf, target) for r in mine]
+        return [apply_one(buf, r.insn - first, r, obj.btf, cands) for r in mine]
     except CoreError as e:
         raise RelocError(str(e)) from None
 
