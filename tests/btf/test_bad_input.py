@@ -122,3 +122,13 @@ def test_cli_error_is_one_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "bpfdoctor", "btf", "dump", str(tmp_path / "missing")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "missing" in r.stderr
+
+
+def test_trailing_words_shorter_than_a_header():
+    # One or two words after the last type cannot be a type: libbpf refuses them too.
+    for extra in ([7], [7, 1 << 24]):
+        b = BtfBuilder()
+        b.ptr(0)
+        b.words += extra
+        with pytest.raises(ParseError, match=r"truncated inside the header of type \[2\].*offset 0x24"):
+            parse_btf(b.encode(), path="t.btf")

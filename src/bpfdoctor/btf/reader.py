@@ -28,9 +28,12 @@ HEADER_LEN = HEADER.size
 MAX_TYPES = 0xFFFFF  # BTF_MAX_TYPE in include/uapi/linux/btf.h: ids are 20 bits wide
 MAX_STR_OFFSET = 0x7FFFFFFF  # BTF_MAX_NAME_OFFSET
 
-# (fixed, per-vlen) extra words by kind, as a 32-entry list for the hot loop;
-# None marks a kind we do not know, whose length we therefore cannot know.
-_EXTRA_TABLE: list[tuple[int, int] | None] = [EXTRA_WORDS.get(k) for k in range(32)]
+# Words of a type by ``info >> 24`` (kind and kflag): header plus fixed extra
+# words, and words per vlen item.  None marks a kind we do not know, whose
+# length we therefore cannot know.
+_FIXED: list[int | None] = [3 + EXTRA_WORDS[k & 0x1F][0] if k & 0x1F in EXTRA_WORDS else None
+                            for k in range(256)]
+_PER: list[int] = [EXTRA_WORDS.get(k & 0x1F, (0, 0))[1] for k in range(256)]
 
 
 def detect_byte_order(data: bytes) -> str | None:
@@ -128,27 +131,34 @@ class Btf:
             raise self.error("string section too large", str_at)
 
     def _index_types(self) -> None:
-        """Record where each type starts (word index); one tight loop."""
+        """Record where each type starts (word index); one tight loop.
+
+        The tables are indexed by ``info >> 24`` (kind plus the kflag bit), so
+        the loop does no masking; an unknown kind's ``None`` raises TypeError,
+        which ends the walk there.
+        """
         words = self.words
         n = len(words)
+        last = n - 3  # a type header needs three words
         starts = array("I")
         append = starts.append
-        table = _EXTRA_TABLE
+        fixed, per = _FIXED, _PER
         i = 0
-        while i < n:
-            append(i)
-            if i + 3 > n:
-                break
-            info = words[i + 1]
-            extra = table[(info >> 24) & 0x1F]
-            if extra is None:
-                self._unknown_kind(len(starts) - 1, info, i)
-                starts.pop()
-                i = n
-                break
-            i += 3 + extra[0] + extra[1] * (info & 0xFFFF)
+        try:
+            while i <= last:
+                append(i)
+                info = words[i + 1]
+                k = info >> 24
+                p = per[k]
+                i += fixed[k] + p * (info & 0xFFFF) if p else fixed[k]
+        except TypeError:
+            self._unknown_kind(len(starts) - 1, words[i + 1], i)
+            starts.pop()
+            i = n
         if i > n:
             self._overrun(starts[-1], len(starts) - 1, i, n)
+        if i < n:
+            self._overrun(i, len(starts), i + 3, n)  # 1 or 2 words: a truncated header
         self.starts = starts
         self.count = len(starts)
         self.type_count = self.start_id + self.count
