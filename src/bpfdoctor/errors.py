@@ -91,3 +91,25 @@ class VerifierError(SyscallError):
 
 class HostError(BpfDoctorError):
     """A host fact could not be read (permission, missing file we require)."""
+
+
+def input_error(path: str | os.PathLike, err: OSError, kind: str = "a regular file") -> InputError:
+    """The one-line error for a user's file that cannot be opened or read."""
+    if isinstance(err, IsADirectoryError):
+        problem = f"is a directory, not {kind}"
+    elif isinstance(err, FileNotFoundError):
+        problem = "no such file"
+    elif isinstance(err, PermissionError):
+        problem = "permission denied"
+    else:
+        problem = f"cannot read: {err.strerror or err}"
+    return InputError(path, problem)
+
+
+def read_bytes(path: str | os.PathLike, kind: str = "a regular file") -> bytes:
+    """Read a user's file whole, or raise the matching ``InputError``."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise input_error(path, e, kind) from None

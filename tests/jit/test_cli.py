@@ -96,10 +96,10 @@ def test_int3_dump_warns(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["disasm", "/nonexistent/x.log"], "bpfdoctor: /nonexistent/x.log: cannot read: No such file or directory"),
+    (["disasm", "/nonexistent/x.log"], "bpfdoctor: /nonexistent/x.log: no such file"),
     (["disasm", "/"], "bpfdoctor: /: is a directory, not a log file"),
     (["disasm", "/etc/hostname"], "bpfdoctor: /etc/hostname: no JIT dump found"),
-    (["list", "/nonexistent/x.log"], "bpfdoctor: /nonexistent/x.log: cannot read"),
+    (["list", "/nonexistent/x.log"], "bpfdoctor: /nonexistent/x.log: no such file"),
 ])
 def test_bad_input_one_line_error(args, message):
     r = run(*args)

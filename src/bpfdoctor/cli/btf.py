@@ -7,17 +7,9 @@ import sys
 
 import click
 
-from bpfdoctor.errors import InputError, UsageError
+from bpfdoctor.errors import InputError, UsageError, read_bytes
 
 ELF_MAGIC = b"\x7fELF"
-
-
-def _read(path: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as e:
-        raise InputError(path, e.strerror or str(e)) from None
 
 
 def _elf_sections(path: str, data: bytes) -> tuple[bytes | None, bytes | None]:
@@ -33,7 +25,7 @@ def load_file(path: str, base=None):
     """Parse ``path`` (ELF object or raw BTF) into a ``Btf`` (and its ``.BTF.ext`` bytes)."""
     from bpfdoctor.btf.reader import parse_btf
 
-    data = _read(path)
+    data = read_bytes(path, "a BTF or object file")
     ext = None
     if data[:4] == ELF_MAGIC:
         data, ext = _elf_sections(path, data)

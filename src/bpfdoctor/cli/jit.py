@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bpfdoctor.errors import InputError
+from bpfdoctor.errors import InputError, read_bytes
 
 
 def _read_source(path: str | None) -> tuple[bytes, str]:
@@ -19,13 +19,7 @@ def _read_source(path: str | None) -> tuple[bytes, str]:
         return klog.text, f"kernel log ({klog.source})"
     if path == "-":
         return sys.stdin.buffer.read(), "<stdin>"
-    try:
-        with open(path, "rb") as f:
-            return f.read(), path
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a log file") from None
-    except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror}") from None
+    return read_bytes(path, "a log file"), path
 
 
 def _parse(path: str | None):

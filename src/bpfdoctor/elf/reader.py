@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bpfdoctor.errors import InputError, ParseError
+from bpfdoctor.errors import ParseError, read_bytes
 
 EM_BPF = 247
 SHT_NULL, SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_RELA, SHT_NOBITS, SHT_REL = 0, 1, 2, 3, 4, 8, 9
@@ -97,18 +97,7 @@ class ElfFile:
     @classmethod
     def open(cls, path: str | os.PathLike, *, require_bpf: bool = True) -> "ElfFile":
         p = os.fspath(path)
-        try:
-            with open(p, "rb") as f:
-                data = f.read()
-        except IsADirectoryError:
-            raise InputError(p, "is a directory, not an object file") from None
-        except FileNotFoundError:
-            raise InputError(p, "no such file") from None
-        except PermissionError:
-            raise InputError(p, "permission denied") from None
-        except OSError as e:
-            raise InputError(p, f"cannot read: {e.strerror or e}") from None
-        return cls(data, p, require_bpf=require_bpf)
+        return cls(read_bytes(p, "an object file"), p, require_bpf=require_bpf)
 
     # -- header ---------------------------------------------------------------
     def _fail(self, problem: str, *, section: str | None = None, offset: int | None = None):

@@ -19,7 +19,7 @@ import os
 from collections import deque
 from collections.abc import Iterable
 
-from bpfdoctor.errors import InputError
+from bpfdoctor.errors import input_error
 from bpfdoctor.verifier import lines as L
 from bpfdoctor.verifier.model import Branch, Insn, ParsedLog, SourceLine, Stats, Verdict
 from bpfdoctor.verifier.state import apply_annotation, parse_state
@@ -432,11 +432,5 @@ def parse_file(path: str | os.PathLike, program: str | None = None) -> ParsedLog
     try:
         with open(path, encoding="utf-8", errors="replace", newline=None) as f:
             return parse_lines(f, program)
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a log file") from None
-    except PermissionError:
-        raise InputError(path, "permission denied") from None
     except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+        raise input_error(path, e, "a log file") from None
