@@ -2,7 +2,9 @@
 
 Run: python bench/bench_btf.py [FILE] [-n RUNS]
 Prints the best wall time of each command over N runs and the ratio, plus the
-in-process time to load vmlinux BTF for queries (parse + one name lookup).
+in-process time to load vmlinux BTF for queries (parse + one name lookup), and
+the fixed cost of any ``btf dump`` run (a one-type BTF file): interpreter
+start-up and imports, which the ratio includes.
 """
 
 from __future__ import annotations
@@ -39,6 +41,16 @@ def main() -> None:
         a = best([*ours, "btf", "dump", args.file, "--format", fmt], args.runs, env)
         b = best([bpftool, "btf", "dump", "file", args.file, *ref_fmt], args.runs, env)
         print(f"dump --format {fmt}: bpfdoctor {a * 1000:.0f} ms, bpftool {b * 1000:.0f} ms, ratio {a / b:.2f}x")
+    import struct
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".btf") as tiny:  # one INT type
+        types = struct.pack("<4I", 1, 1 << 24, 4, 32)
+        tiny.write(struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, 16, 16, 5) + types + b"\0int\0")
+        tiny.flush()
+        a = best([*ours, "btf", "dump", tiny.name], args.runs, env)
+        b = best([sys.executable, "-c", "pass"], args.runs, env)
+    print(f"fixed cost: dump of a one-type file {a * 1000:.0f} ms (python -c pass: {b * 1000:.0f} ms)")
     from bpfdoctor.btf import parse_btf
 
     loads = []
