@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import click
 
-from bpfdoctor.errors import UsageError
 
 
 def _type_help() -> str:
@@ -177,4 +176,4 @@ def _explanation_lines(p: dict) -> list[tuple[str, str | None]]:
     return out
 
 
-__all__ = ["load", "UsageError"]
+__all__ = ["load"]
