@@ -228,7 +228,19 @@ def resolve_relocation(local: Btf, type_id: int, access: str, kind: int, target:
     return CoreResult(kind=kind, local_spec=spec.format(), local_value=local_value, value=value,
                       poison=value is None, target_spec=chosen.format() if chosen else None,
                       target_type_id=chosen.root_type_id if chosen else None,
-                      candidates=tuple(matched), validate=kind != CoreReloKind.TYPE_ID_TARGET)
+                      candidates=tuple(matched), validate=_validate(kind, spec, le))
+
+
+def _validate(kind: CoreReloKind, spec: Spec, little_endian: bool) -> bool:
+    """Whether the loader should check the instruction holds the local value
+    (bpf_core_calc_relo): field relocations take it from the local field
+    (bpf_core_calc_field_relo: not for bitfields), target type ids never."""
+    if kind.is_field_based:
+        try:
+            return _field_value(kind, spec, little_endian)[3]
+        except (_Poison, ValueError):
+            return True
+    return kind != CoreReloKind.TYPE_ID_TARGET
 
 
 def _failed(kind, spec: Spec, why: str) -> CoreResult:

@@ -33,7 +33,10 @@ class FuncInfo:
 
 @dataclass(frozen=True, slots=True)
 class LineInfo:
-    """Instruction ``insn`` comes from ``file:line:column``; ``source`` is the line text."""
+    """Instruction ``insn`` comes from ``file:line:column``; ``source`` is the line text.
+
+    ``raw`` is the record as stored (file_name_off, line_off, line_col): a
+    loader passes those to the kernel with the object's BTF."""
 
     section: str
     insn: int
@@ -41,6 +44,7 @@ class LineInfo:
     line: int
     column: int
     source: str
+    raw: tuple[int, int, int] = (0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +159,8 @@ def _line(btf: Btf, sec: str, r) -> LineInfo:
     insn_off, file_off, line_off, line_col = r
     # BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL (include/uapi/linux/bpf.h)
     return LineInfo(sec, _insn(btf, insn_off, "line_info"), _str(btf, file_off, "line_info"),
-                    line_col >> 10, line_col & 0x3FF, _str(btf, line_off, "line_info"))
+                    line_col >> 10, line_col & 0x3FF, _str(btf, line_off, "line_info"),
+                    (file_off, line_off, line_col))
 
 
 def _relo(btf: Btf, sec: str, r) -> CoreRelo:

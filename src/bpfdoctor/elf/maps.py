@@ -54,10 +54,14 @@ def btf_map_specs(obj) -> list:
         return []
     from bpfdoctor.btf.maps import btf_maps
 
-    return [_spec_from_def(obj.btf, d) for d in btf_maps(obj.btf)]
+    # clang leaves the .maps DATASEC offsets at 0 (libbpf fills them in from
+    # the symbols, btf_fixup_datasec): the ELF symbol has the real one.
+    sec = obj.elf.section(".maps")
+    offsets = {s.name: s.value for s in obj.elf.symbols if s.shndx == sec.index and s.type != STT_SECTION}
+    return [_spec_from_def(obj.btf, d, offset=offsets.get(d.name)) for d in btf_maps(obj.btf)]
 
 
-def _spec_from_def(btf, d, section: str = ".maps"):
+def _spec_from_def(btf, d, section: str = ".maps", offset: int | None = None):
     from bpfdoctor.btf.query import type_name
     from bpfdoctor.elf.object import MapSpec
 
@@ -69,7 +73,7 @@ def _spec_from_def(btf, d, section: str = ".maps"):
     return MapSpec(
         name=d.name, type=d.type, key_size=d.key_size, value_size=value_size,
         max_entries=d.max_entries, flags=d.map_flags or 0, source="btf", section=section,
-        offset=d.offset or 0, pinning=d.pinning or 0, numa_node=d.numa_node, map_extra=d.map_extra,
+        offset=offset if offset is not None else (d.offset or 0), pinning=d.pinning or 0, numa_node=d.numa_node, map_extra=d.map_extra,
         key_type=type_name(btf, d.key_type_id) if d.key_type_id else None,
         value_type=type_name(btf, d.value_type_id) if d.value_type_id else None,
         inner=_spec_from_def(btf, d.inner, section) if d.inner else None,
