@@ -11,7 +11,29 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from testlib import BPF_DIR, BUILD, ensure_built  # noqa: E402
+from testlib import BPF_DIR, BUILD, bpf_refusal, ensure_built, open_fds  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def bpf_kernel():
+    """Skips, with the kernel's own reason, where bpf() is refused (no CAP_BPF,
+    unprivileged BPF disabled, no BPF syscall)."""
+    reason = bpf_refusal()
+    if reason:
+        pytest.skip(reason)
+    return True
+
+
+@pytest.fixture
+def no_fd_leak(bpf_kernel):
+    """Fails the test if it leaves a descriptor open."""
+    import gc
+
+    before = open_fds()
+    yield
+    gc.collect()
+    leaked = open_fds() - before
+    assert not leaked, f"descriptors left open: {sorted(leaked)}"
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,26 @@ def fixture_objects(pattern: str = "*.o") -> list[Path]:
     return sorted(p for p in BUILD.glob(pattern) if p.name != "large.o")
 
 
+def bpf_refusal() -> str | None:
+    """Why bpf() cannot be used here (None when it can): the kernel's own answer
+    to creating a one-entry array map."""
+    from bpfdoctor.errors import SyscallError
+    from bpfdoctor.kernel.enums import MapType
+    from bpfdoctor.kernel.maps import create_map
+
+    try:
+        create_map(MapType.ARRAY, 4, 4, 1).close()
+    except SyscallError as e:
+        return f"bpf() refused here: {e}"
+    return None
+
+
+def open_fds() -> set[int]:
+    import os
+
+    return {int(n) for n in os.listdir("/proc/self/fd")}
+
+
 def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:

@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from testlib import BUILD, run_cli  # noqa: E402
 
-from conftest import pinned_prog_id  # noqa: E402
+from .conftest import pinned_prog_id  # noqa: E402
 
 
 @pytest.mark.kernel

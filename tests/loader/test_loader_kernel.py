@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from testlib import BUILD  # noqa: E402
 
-from conftest import kernel_ids, open_fds  # noqa: E402
+from .conftest import kernel_ids, open_fds  # noqa: E402
 
 from bpfdoctor.errors import InputError, SyscallError  # noqa: E402
 

@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from testlib import BUILD  # noqa: E402
 
-from conftest import bpftool_rejection, pinned_prog_id, run_bpftool, xlated  # noqa: E402
+from .conftest import bpftool_rejection, pinned_prog_id, run_bpftool, xlated  # noqa: E402
 
 pytestmark = [pytest.mark.kernel, pytest.mark.tools]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from proghelpers import bpftool, ours
+from .proghelpers import bpftool, ours
 
 from bpfdoctor.host.sysctl import read_sysctl
 from bpfdoctor.kernel.prog_access import DumpAccess

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from proghelpers import ours
+from .proghelpers import ours
 
 pytestmark = pytest.mark.kernel
 

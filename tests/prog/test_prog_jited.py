@@ -12,7 +12,7 @@ import shutil
 import subprocess
 
 import pytest
-from proghelpers import bpftool, ours
+from .proghelpers import bpftool, ours
 
 from bpfdoctor.jit.logparse import parse_log
 from bpfdoctor.kernel import prog_dump
@@ -43,7 +43,7 @@ def _kallsyms_names() -> set[str]:
 def test_functions_cover_the_image_and_are_labelled_from_kallsyms(loaded):
     # bpftool 7.1 here cannot write the image ("dump jited ... file" needs
     # libbfd too), so its size and the kernel's symbols are the references.
-    from proghelpers import bpftool_json
+    from .proghelpers import bpftool_json
 
     names = _kallsyms_names()
     for p in loaded.values():

@@ -10,7 +10,7 @@ import pathlib
 import uuid
 
 import pytest
-from proghelpers import bpftool, bpftool_json, ours
+from .proghelpers import bpftool, bpftool_json, ours
 
 from bpfdoctor.kernel import objects
 from bpfdoctor.kernel.prog_list import boot_to_wall, list_programs

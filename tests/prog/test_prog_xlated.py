@@ -5,7 +5,7 @@ programs: plain, ``opcodes``, ``linum`` and the JSON of each, byte for byte
 from __future__ import annotations
 
 import pytest
-from proghelpers import bpftool, bpftool_json, ours
+from .proghelpers import bpftool, bpftool_json, ours
 
 from bpfdoctor.isa import xlated as X
 from bpfdoctor.kernel import prog_dump
