@@ -80,3 +80,27 @@ def run_cli(*args: str) -> CliResult:
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def bpftool_loadall(obj, pin_dir: str, *, debug: bool = False):
+    """``bpftool [-d] prog loadall OBJ PIN_DIR``, undoing what libbpf does
+    behind our back: maps declared ``LIBBPF_PIN_BY_NAME`` are pinned at
+    ``/sys/fs/bpf/<name>`` (bpftool 7.1 cannot move them).  Those pins are
+    removed afterwards unless they existed before.  Removing ``pin_dir`` stays
+    the caller's job."""
+    import os
+    from pathlib import Path
+
+    from bpfdoctor.elf import open_object
+
+    by_name = [m.name for m in open_object(obj).maps if m.pinning == 1]
+    stale = [n for n in by_name if not os.path.exists(f"/sys/fs/bpf/{n}")]
+    cmd = ["bpftool"] + (["-d"] if debug else []) + ["prog", "loadall", str(Path(obj)), pin_dir]
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    finally:
+        for n in stale:
+            try:
+                os.unlink(f"/sys/fs/bpf/{n}")
+            except FileNotFoundError:
+                pass

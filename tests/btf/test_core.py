@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+from testlib import bpftool_loadall
+
 from bpfdoctor.btf.core_resolve import resolve_relocation
 from bpfdoctor.btf.core_spec import CoreReloKind, essential_name_len
 from bpfdoctor.btf.ext import parse_btf_ext
@@ -66,7 +68,7 @@ def test_every_relocation_matches_libbpf(vmlinux, kinds_obj, tmp_path):
     if os.geteuid() != 0 or not os.path.isdir("/sys/fs/bpf"):
         pytest.skip("needs root and bpffs to let libbpf load the object")
     pin = f"/sys/fs/bpf/bpfdoctor_btf_test_{os.getpid()}"
-    r = subprocess.run([bpftool, "-d", "prog", "loadall", str(kinds_obj), pin], capture_output=True, text=True)
+    r = bpftool_loadall(kinds_obj, pin, debug=True)
     subprocess.run(["rm", "-rf", pin])
     log = r.stderr
     if "CO-RE relocations" not in log:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from testlib import BUILD  # noqa: E402
+from testlib import BUILD, bpftool_loadall  # noqa: E402
 
 from .conftest import bpftool_rejection, pinned_prog_id, run_bpftool, xlated  # noqa: E402
 
@@ -31,7 +31,7 @@ OBJECTS = sorted(p for p in BUILD.glob("*.o") if ".bpfeb" not in p.name and p.na
 
 
 def _bpftool_loadall(obj: Path, pin: str) -> tuple[int, str]:
-    out = run_bpftool("prog", "loadall", str(obj), pin)
+    out = bpftool_loadall(obj, pin)
     return out.returncode, out.stdout + out.stderr
 
 
@@ -109,7 +109,7 @@ def test_rejected_log_level_2_matches_bpftool_debug(bpftool, pin_root):
     from bpfdoctor.kernel.loader import load_object
 
     obj = BUILD / "load_reject.o"
-    out = run_bpftool("prog", "loadall", str(obj), pin_root, debug=True)
+    out = bpftool_loadall(obj, pin_root, debug=True)
     name, _err, ref_log = bpftool_rejection(out.stdout + out.stderr)
     with load_object(obj, log_level=7) as lo:
         r = lo.result(name)
