@@ -64,20 +64,10 @@ def xlated_cmd(prog_words, as_json: bool, source: bool, linum: bool, opcodes: bo
     """The translated (post-verifier) instructions, as 'bpftool prog dump xlated'."""
     from bpfdoctor.isa import xlated as X
     from bpfdoctor.kernel import prog_dump
-    from bpfdoctor.kernel.prog_access import read_access
-    from bpfdoctor.kernel.prog_kallsyms import read_kernel_symbols
     from bpfdoctor.render import prog as R
     from bpfdoctor.render.output import write_json, write_text
 
-    fds = prog_dump.open_one_or_more(_selector(prog_words))
-    ksyms, access, cache = read_kernel_symbols(), read_access(), {}
-    dumps = []
-    try:
-        for fd in fds:
-            dumps.append(prog_dump.dump_xlated(fd, ksyms=ksyms, btf_cache=cache, access=access))
-    finally:
-        for fd in fds:
-            fd.close()
+    dumps = prog_dump.dump_selected(_selector(prog_words), "xlated")
     many = len(dumps) > 1
     if as_json:
         body = [X.to_json(list(d.lines), opcodes=opcodes, linum=linum, source=source) for d in dumps]
@@ -121,21 +111,11 @@ def jited_cmd(prog_words, opcodes: bool, source: bool, linum: bool, arch: str | 
 
     from bpfdoctor.jit.disasm import arch_for_machine, disassemble, format_listing, resolve_arch
     from bpfdoctor.kernel import prog_dump
-    from bpfdoctor.kernel.prog_access import read_access
-    from bpfdoctor.kernel.prog_kallsyms import read_kernel_symbols
     from bpfdoctor.render import prog as R
     from bpfdoctor.render.output import write_json, write_text
 
     spec = resolve_arch(arch) if arch else arch_for_machine(os.uname().machine, sys.byteorder)
-    fds = prog_dump.open_one_or_more(_selector(prog_words))
-    ksyms, access, cache = read_kernel_symbols(), read_access(), {}
-    dumps = []
-    try:
-        for fd in fds:
-            dumps.append(prog_dump.dump_jited(fd, ksyms=ksyms, btf_cache=cache, access=access))
-    finally:
-        for fd in fds:
-            fd.close()
+    dumps = prog_dump.dump_selected(_selector(prog_words), "jited")
     if as_kernel_log:
         write_text("".join(R.kernel_log(d.funcs, comm=d.data.entry.info.name) for d in dumps))
     elif as_json:

@@ -178,3 +178,16 @@ def _source_finder(data: ProgramData, pieces, func_idx: int, base: int):
 
 def open_one_or_more(selector: prog_select.Selector) -> list[KernelObject]:
     return prog_select.open_programs(selector)
+
+
+def dump_selected(selector: prog_select.Selector, kind: str) -> list:
+    """Dump every program ``selector`` names ("xlated" or "jited"), sharing the
+    kernel symbols, access facts and BTF cache, and closing every fd."""
+    dump = {"xlated": dump_xlated, "jited": dump_jited}[kind]
+    fds = open_one_or_more(selector)
+    ksyms, access, cache = read_kernel_symbols(), prog_access.read_access(), {}
+    try:
+        return [dump(fd, ksyms=ksyms, btf_cache=cache, access=access) for fd in fds]
+    finally:
+        for fd in fds:
+            fd.close()
