@@ -41,29 +41,7 @@ Every enum keeps values it does not know (a newer kernel reports them):
 
 from __future__ import annotations
 
-from enum import IntEnum
-
-
-class _KeepUnknown(IntEnum):
-    """IntEnum that turns an unknown raw value into a pseudo-member."""
-
-    @classmethod
-    def _missing_(cls, value):
-        if not isinstance(value, int) or isinstance(value, bool):
-            return None
-        member = int.__new__(cls, value)
-        member._name_ = f"UNKNOWN_{{value}}"
-        member._value_ = value
-        return member
-
-    @property
-    def known(self) -> bool:
-        return self._name_ in type(self).__members__
-
-    @property
-    def label(self) -> str:
-        """Lower-case kernel-style name (``sched_cls``, ``map_lookup_elem``)."""
-        return self._name_.lower()
+from bpfdoctor.rawenum import KeepUnknown
 '''
 
 
@@ -118,15 +96,15 @@ def render(raw: str, header: Path, version: str) -> str:
     text = _strip_comments(raw)
     out = [PRELUDE.format(header=header, version=version)]
     for cname, (pyname, prefix) in ENUMS.items():
-        out.append(f"\n\nclass {pyname}(_KeepUnknown):\n    \"\"\"``enum {cname}``.\"\"\"\n\n")
+        out.append(f"\n\nclass {pyname}(KeepUnknown):\n    \"\"\"``enum {cname}``.\"\"\"\n\n")
         for key, value in parse_enum(text, cname):
             member = key[len(prefix):] if key.startswith(prefix) else key
             out.append(f"    {member} = {value}\n")
-    out.append("\n\nclass BpfFunc(_KeepUnknown):\n    \"\"\"Helper ids (``__BPF_FUNC_MAPPER``); ``label`` is the name without ``bpf_``.\"\"\"\n\n")
+    out.append("\n\nclass BpfFunc(KeepUnknown):\n    \"\"\"Helper ids (``__BPF_FUNC_MAPPER``); ``label`` is the name without ``bpf_``.\"\"\"\n\n")
     for name, value in parse_helpers(raw):
         out.append(f"    {name.upper()} = {value}\n")
     cap_header = header.parent / "capability.h"
-    out.append(f"\n\nclass Capability(_KeepUnknown):\n    \"\"\"Capability numbers ({cap_header}).\"\"\"\n\n")
+    out.append(f"\n\nclass Capability(KeepUnknown):\n    \"\"\"Capability numbers ({cap_header}).\"\"\"\n\n")
     for name, value in parse_capabilities(cap_header):
         out.append(f"    {name} = {value}\n")
     return "".join(out)

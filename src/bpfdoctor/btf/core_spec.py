@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bpfdoctor.btf.kinds import Kind, _KeepUnknown
+from bpfdoctor.btf.kinds import Kind
+from bpfdoctor.rawenum import KeepUnknown
 from bpfdoctor.btf.query import resolve_size, skip_mods
 from bpfdoctor.btf.reader import Btf
 from bpfdoctor.errors import ParseError
@@ -17,7 +18,7 @@ from bpfdoctor.errors import ParseError
 SPEC_MAX_LEN = 64  # BPF_CORE_SPEC_MAX_LEN
 
 
-class CoreReloKind(_KeepUnknown):
+class CoreReloKind(KeepUnknown):
     """``enum bpf_core_relo_kind`` (include/uapi/linux/bpf.h)."""
 
     FIELD_BYTE_OFFSET = 0

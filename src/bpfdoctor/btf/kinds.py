@@ -7,27 +7,12 @@ a pseudo-member named after the number instead of raising.
 
 from __future__ import annotations
 
-from enum import IntEnum, IntFlag
+from enum import IntFlag
+
+from bpfdoctor.rawenum import KeepUnknown
 
 
-class _KeepUnknown(IntEnum):
-    """IntEnum that turns an unknown raw value into a pseudo-member."""
-
-    @classmethod
-    def _missing_(cls, value: object):
-        if not isinstance(value, int):
-            return None
-        member = int.__new__(cls, value)
-        member._name_ = f"{cls._unknown_prefix()}{value}"
-        member._value_ = value
-        return member
-
-    @classmethod
-    def _unknown_prefix(cls) -> str:
-        return "UNKNOWN_"
-
-
-class Kind(_KeepUnknown):
+class Kind(KeepUnknown):
     """``BTF_KIND_*``.  The names are the ones bpftool prints."""
 
     UNKN = 0
@@ -64,7 +49,7 @@ class IntEncoding(IntFlag):
     BOOL = 4
 
 
-class FuncLinkage(_KeepUnknown):
+class FuncLinkage(KeepUnknown):
     """``enum btf_func_linkage`` (stored in the vlen of a BTF_KIND_FUNC)."""
 
     STATIC = 0
@@ -72,7 +57,7 @@ class FuncLinkage(_KeepUnknown):
     EXTERN = 2
 
 
-class VarLinkage(_KeepUnknown):
+class VarLinkage(KeepUnknown):
     """``enum btf_var_linkage`` (``struct btf_var.linkage``)."""
 
     STATIC = 0

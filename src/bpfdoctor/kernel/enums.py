@@ -9,32 +9,10 @@ Every enum keeps values it does not know (a newer kernel reports them):
 
 from __future__ import annotations
 
-from enum import IntEnum
+from bpfdoctor.rawenum import KeepUnknown
 
 
-class _KeepUnknown(IntEnum):
-    """IntEnum that turns an unknown raw value into a pseudo-member."""
-
-    @classmethod
-    def _missing_(cls, value):
-        if not isinstance(value, int) or isinstance(value, bool):
-            return None
-        member = int.__new__(cls, value)
-        member._name_ = f"UNKNOWN_{value}"
-        member._value_ = value
-        return member
-
-    @property
-    def known(self) -> bool:
-        return self._name_ in type(self).__members__
-
-    @property
-    def label(self) -> str:
-        """Lower-case kernel-style name (``sched_cls``, ``map_lookup_elem``)."""
-        return self._name_.lower()
-
-
-class BpfCmd(_KeepUnknown):
+class BpfCmd(KeepUnknown):
     """``enum bpf_cmd``."""
 
     MAP_CREATE = 0
@@ -75,7 +53,7 @@ class BpfCmd(_KeepUnknown):
     PROG_BIND_MAP = 35
 
 
-class MapType(_KeepUnknown):
+class MapType(KeepUnknown):
     """``enum bpf_map_type``."""
 
     UNSPEC = 0
@@ -112,7 +90,7 @@ class MapType(_KeepUnknown):
     USER_RINGBUF = 31
 
 
-class ProgType(_KeepUnknown):
+class ProgType(KeepUnknown):
     """``enum bpf_prog_type``."""
 
     UNSPEC = 0
@@ -149,7 +127,7 @@ class ProgType(_KeepUnknown):
     SYSCALL = 31
 
 
-class AttachType(_KeepUnknown):
+class AttachType(KeepUnknown):
     """``enum bpf_attach_type``."""
 
     CGROUP_INET_INGRESS = 0
@@ -198,7 +176,7 @@ class AttachType(_KeepUnknown):
     LSM_CGROUP = 43
 
 
-class LinkType(_KeepUnknown):
+class LinkType(KeepUnknown):
     """``enum bpf_link_type``."""
 
     UNSPEC = 0
@@ -213,7 +191,7 @@ class LinkType(_KeepUnknown):
     STRUCT_OPS = 9
 
 
-class BpfFunc(_KeepUnknown):
+class BpfFunc(KeepUnknown):
     """Helper ids (``__BPF_FUNC_MAPPER``); ``label`` is the name without ``bpf_``."""
 
     UNSPEC = 0
@@ -428,7 +406,7 @@ class BpfFunc(_KeepUnknown):
     USER_RINGBUF_DRAIN = 209
 
 
-class Capability(_KeepUnknown):
+class Capability(KeepUnknown):
     """Capability numbers (/usr/include/linux/capability.h)."""
 
     CHOWN = 0
