@@ -62,13 +62,12 @@ def _status(d) -> str:
 
 
 def _list_text(jitlog) -> str:
+    from bpfdoctor.render.table import columns
+
     rows = [("INDEX", "LINE", "FLEN", "PROGLEN", "PASS", "IMAGE", "COMM", "PID", "STATUS")]
     for d in jitlog.dumps:
-        rows.append((str(d.index), str(d.first_line), str(d.flen), str(d.proglen), str(d.passes), d.image,
-                     d.comm if d.comm is not None else "-", str(d.pid) if d.pid is not None else "-",
-                     _status(d)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        rows.append((d.index, d.first_line, d.flen, d.proglen, d.passes, d.image, d.comm, d.pid, _status(d)))
+    lines = columns(rows)
     summary = f"{len(jitlog.dumps)} JIT dump(s) in {jitlog.source}"
     if jitlog.orphan_rows:
         summary += f"; {jitlog.orphan_rows} 'JIT code:' row(s) without a header"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bpfdoctor.elf.object import PIN_NAMES, BpfObject
 from bpfdoctor.render.findings import finding_lines
+from bpfdoctor.render.table import columns
 
 
 def _version(v: int) -> str:
@@ -11,9 +12,7 @@ def _version(v: int) -> str:
 
 
 def _table(header: tuple[str, ...], rows: list[tuple]) -> list[str]:
-    cells = [tuple(str(c) for c in header)] + [tuple("-" if c is None else str(c) for c in r) for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    return columns([header, *rows], indent="  ")
 
 
 def core_relocations(obj: BpfObject) -> list[dict]:
