@@ -16,14 +16,11 @@ _INSN_LINE = re.compile(r"^ *(\d+):")
 
 def line_table(elf: ElfFile) -> dict[str, dict[int, tuple[str, int, str]]]:
     """section -> insn index -> (file, line, source text), from .BTF.ext."""
-    from bpfdoctor.btf import parse_btf
-    from bpfdoctor.btf.ext import parse_btf_ext
+    from bpfdoctor.elf.object import BpfObject
 
-    btf_sec, ext_sec = elf.section(".BTF"), elf.section(".BTF.ext")
-    if btf_sec is None or ext_sec is None:
+    ext = BpfObject(elf).btf_ext
+    if ext is None:
         return {}
-    btf = parse_btf(elf.section_data(btf_sec), path=elf.path)
-    ext = parse_btf_ext(elf.section_data(ext_sec), btf)
     return {sec: {li.insn: (li.file, li.line, li.source) for li in lines}
             for sec, lines in ext.line_info.items()}
 

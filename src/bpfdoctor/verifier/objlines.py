@@ -22,38 +22,20 @@ from bpfdoctor.verifier.explain import LineForInsn
 
 log = logging.getLogger(__name__)
 
-_STT_FUNC = 2
-_INSN = 8
-
-
-def _functions(elf) -> dict[str, tuple[str, int, int]]:
-    """name -> (section, first insn, insn count) for every function symbol."""
-    out = {}
-    for sym in elf.symbols:
-        if sym.type != _STT_FUNC or not sym.name or sym.shndx >= len(elf.sections):
-            continue
-        sec = elf.sections[sym.shndx]
-        out[sym.name] = (sec.name, sym.value // _INSN, max(sym.size // _INSN, 1))
-    return out
-
-
 def line_lookup(path: str | os.PathLike, program: str | None) -> LineForInsn:
     """A ``line_for_insn`` callback for ``program`` (a function name) in the object.
 
     With ``program`` None the object must hold exactly one program.
     Raises ParseError when the object has no .BTF/.BTF.ext line_info.
     """
-    from bpfdoctor.btf import parse_btf
-    from bpfdoctor.btf.ext import parse_btf_ext
-    from bpfdoctor.elf.reader import ElfFile
+    from bpfdoctor.elf import open_object
 
-    elf = ElfFile.open(path)
+    obj = open_object(path)
     name = os.fspath(path)
-    btf_data, ext_data = elf.section_data(".BTF"), elf.section_data(".BTF.ext")
-    if not btf_data or not ext_data:
+    ext = obj.btf_ext
+    if ext is None:
         raise ParseError(name, "no .BTF/.BTF.ext line_info (build with clang -g)")
-    ext = parse_btf_ext(ext_data, parse_btf(btf_data, path=name))
-    funcs = {n: f for n, f in _functions(elf).items() if f[0] in ext.line_info and f[0] != ".text"}
+    funcs = {p.name: p for p in obj.programs if p.section in ext.line_info}
     if program is None:
         if len(funcs) != 1:
             raise NotFoundError(f"{name}: {len(funcs)} programs in the object; name one with "
@@ -62,7 +44,8 @@ def line_lookup(path: str | os.PathLike, program: str | None) -> LineForInsn:
     if program not in funcs:
         raise NotFoundError(f"{name}: no program {program!r} with line_info "
                             f"(programs: {', '.join(sorted(funcs)) or 'none'})")
-    section, start, count = funcs[program]
+    prog = funcs[program]
+    section, start, count = prog.section, prog.first_insn, prog.insn_count
     records = ext.line_info[section]
     starts = [r.insn for r in records]
 
