@@ -102,10 +102,10 @@ def test_link_appends_subprograms_and_fixes_calls():
 
 
 def test_func_info_rebased_for_appended_subprograms():
-    from bpfdoctor.kernel.loader.btfext_raw import parse_raw_ext
+    from bpfdoctor.kernel.loader.btfext_raw import raw_ext
 
     o, linked = _linked("load_callbacks.o", "with_loop")
-    raw = parse_raw_ext(o.section_data(".BTF.ext"), o.btf.str_at, o.path)
+    raw = raw_ext(o.btf_ext)
     funcs, lines = btf_ext_for(linked, raw)
     assert sorted(f[0] for f in funcs) == sorted(s for _, s in linked.placed)
     assert all(o.btf.kind(f[1]).name == "FUNC" for f in funcs)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from bpfdoctor.elf import open_object
 from bpfdoctor.errors import InputError, NotFoundError, SyscallError
 from bpfdoctor.kernel.loader import btfprep, mapcreate
-from bpfdoctor.kernel.loader.btfext_raw import parse_raw_ext
+from bpfdoctor.kernel.loader.btfext_raw import raw_ext as build_raw_ext
 from bpfdoctor.kernel.loader.consts import attach_type_by_name, prog_type_by_name
 from bpfdoctor.kernel.loader.env import KernelEnv
 from bpfdoctor.kernel.loader.externs import Externs, resolve_externs
@@ -219,9 +219,8 @@ def _load_programs(lo: LoadedObject, selected, types, raw, env, log_level: int) 
         return cache[func.name]
 
     raw_ext = None
-    ext_data = obj.section_data(".BTF.ext")
-    if ext_data and obj.btf is not None and lo.btf is not None:
-        raw_ext = parse_raw_ext(ext_data, obj.btf.str_at, obj.path)
+    if lo.btf is not None and obj.btf_ext is not None:
+        raw_ext = build_raw_ext(obj.btf_ext)
     for p in selected:
         ptype, atype = types[p.name]
         lo.results.append(load_one(lo, p, ptype, atype, relocated, raw_ext, env, log_level))
