@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from bpfdoctor.btf.core import find_candidates
 from bpfdoctor.btf.core_resolve import resolve_relocation
-from bpfdoctor.btf.core_spec import CoreReloKind, parse_spec
-from bpfdoctor.btf.query import skip_mods
+from bpfdoctor.btf.core_spec import CoreReloKind
 from bpfdoctor.kernel.loader.consts import JMP_CALL, LD_IMM64, POISON_CORE
 from bpfdoctor.kernel.loader.insnbuf import InsnBuf
 
@@ -82,21 +81,6 @@ def _mem_size_change(local, relo, cands) -> tuple[int, int] | None | str:
     return "poison"
 
 
-def _is_bitfield(local, relo) -> bool:
-    """relo_core.c bpf_core_calc_field_relo sets ``validate = !bitfield``: clang
-    and libbpf may size a bitfield's load differently, so the baked-in value
-    is not checked.  (``resolve_relocation`` reports validate by kind only.)"""
-    kind = CoreReloKind(relo.kind)
-    if not kind.is_field_based:
-        return False
-    spec = parse_spec(local, relo.type_id, relo.access, kind)
-    if len(spec.accessors) < 2 or spec.accessors[-1].name is None:
-        return False
-    acc = spec.accessors[-1]
-    parent = local.type(skip_mods(local, acc.type_id))
-    return parent.is_composite and acc.idx < len(parent.members) and parent.members[acc.idx].bitfield_size > 0
-
-
 def apply_one(buf: InsnBuf, i: int, relo, local, cands: CandidateCache) -> CoreOutcome:
     """Resolve ``relo`` (a btf.ext CoreRelo) and patch slot ``i`` of ``buf``."""
     res = _resolve(local, relo, relo.kind, cands)
@@ -110,7 +94,8 @@ def apply_one(buf: InsnBuf, i: int, relo, local, cands: CandidateCache) -> CoreO
     code, _dst, src, off, imm = buf.get(i)
     cls = code & 7
     new = res.value
-    check = res.validate and res.local_value is not None and not _is_bitfield(local, relo)
+    # res.validate is libbpf's: false for bitfield fields and target type ids.
+    check = res.validate and res.local_value is not None
 
     def unexpected(got):
         return CoreError(f"CO-RE relocation {kind} at insn {relo.insn}: instruction holds {got}, "
