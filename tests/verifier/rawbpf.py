@@ -1,21 +1,16 @@
-"""A tiny BPF_PROG_LOAD through ctypes, for fixtures clang cannot emit.
+"""Loads for fixtures clang cannot emit, through the kernel layer's one gate
+into bpf() (``bpfdoctor.kernel.progs.load_program``).
 
-Tests may touch the kernel; the verifier package must not, so this lives
-here.  Each load closes its fd at once: nothing stays in the kernel.
+Each load closes its fd at once: nothing stays in the kernel.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import struct
 from dataclasses import dataclass
 
-_NR_BPF = 321  # x86_64
-_BPF_PROG_LOAD = 5
 _SOCKET_FILTER = 1
-_ATTR_SIZE = 128
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,20 +27,15 @@ def insn(code: int, dst: int = 0, src: int = 0, off: int = 0, imm: int = 0) -> b
 
 def load(insns: bytes, *, log_level: int = 2, log_size: int = 1 << 20, license: bytes = b"GPL") -> RawLoad:
     """BPF_PROG_LOAD a socket filter; returns the verifier's log and errno."""
-    if log_level == 0:
-        log_size = 0  # the kernel refuses a log buffer without a level (EINVAL)
-    buf = ctypes.create_string_buffer(max(log_size, 1))
-    code = ctypes.create_string_buffer(insns, len(insns))
-    lic = ctypes.create_string_buffer(license + b"\0")
-    attr = ctypes.create_string_buffer(_ATTR_SIZE)
-    struct.pack_into("<IIQQIIQ", attr, 0, _SOCKET_FILTER, len(insns) // 8, ctypes.addressof(code),
-                     ctypes.addressof(lic), log_level, log_size,
-                     ctypes.addressof(buf) if log_size else 0)
-    fd = _libc.syscall(_NR_BPF, _BPF_PROG_LOAD, attr, _ATTR_SIZE)
-    err = ctypes.get_errno() if fd < 0 else 0
-    if fd >= 0:
-        os.close(fd)
-    return RawLoad(fd >= 0, err, buf.value.decode("utf-8", "replace"))
+    from bpfdoctor.errors import SyscallError
+    from bpfdoctor.kernel.progs import load_program
+
+    try:
+        prog = load_program(_SOCKET_FILTER, insns, license.decode(), log_level=log_level, log_size=log_size)
+    except SyscallError as e:
+        return RawLoad(False, e.errno, getattr(e, "log", "") or "")
+    with prog:
+        return RawLoad(True, 0, prog.log or "")
 
 
 def invalid_map_fd() -> RawLoad:
