@@ -9,6 +9,7 @@ lists what libbpf 1.0+ would refuse, with the fix.
 
 from __future__ import annotations
 
+import bisect
 import os
 import struct
 from dataclasses import dataclass, field
@@ -191,8 +192,9 @@ class BpfObject:
 
     @staticmethod
     def _extent(starts: list[int], at: int, sec: Section) -> int:
-        later = [a for a in starts if a > at]
-        return (later[0] if later else sec.size) - at
+        """Bytes from ``at`` to the next symbol (``starts`` is sorted) or the section end."""
+        k = bisect.bisect_right(starts, at)
+        return (starts[k] if k < len(starts) else sec.size) - at
 
     @property
     def programs(self) -> list[ProgramSpec]:
