@@ -1,0 +1,70 @@
+"""``bpfdoctor map``: loaded maps and their contents, as ``bpftool map`` shows them."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group("map")
+def map_group() -> None:
+    """Loaded maps: list, dump contents pretty-printed from BTF.
+
+    MAP is 'id N', 'name NAME' or 'pinned PATH' (as bpftool takes them).
+    """
+
+
+@map_group.command("list")
+@click.argument("map_words", nargs=-1, metavar="[MAP]")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (bpftool -j map show fields).")
+@click.option("--pinned/--no-pinned", default=True, help="Walk bpf mounts for pinned paths (bpftool -f).")
+@click.option("--pids/--no-pids", default=True, help="Scan /proc for processes holding each map.")
+def list_cmd(map_words, as_json: bool, pinned: bool, pids: bool) -> int:
+    """Every map (or those MAP names), like 'bpftool -f map show'."""
+    from bpfdoctor.kernel.map_dump import list_maps, parse_selector
+    from bpfdoctor.render import maps as R
+    from bpfdoctor.render.output import write_json, write_text
+
+    sel = parse_selector(map_words) if map_words else None
+    mlist = list_maps(sel, with_pinned=pinned, with_pids=pids)
+    if as_json:
+        body = R.list_json(mlist)
+        # map.c do_show_subset: one selected map is an object, not a list
+        write_json(body[0] if sel is not None and len(body) == 1 else body)
+    else:
+        write_text(R.list_text(mlist))
+    return 0
+
+
+@map_group.command("dump")
+@click.argument("map_words", nargs=-1, required=True, metavar="MAP")
+@click.option("--json", "as_json", is_flag=True, help="bpftool -j map dump layout (hex bytes + 'formatted').")
+@click.option("--limit", type=click.IntRange(0), default=10000, show_default=True,
+              help="Read at most this many entries per map (0: no limit).")
+def dump_cmd(map_words, as_json: bool, limit: int) -> int:
+    """Keys and values of a map, pretty-printed from its BTF like 'bpftool map dump'."""
+    from bpfdoctor.kernel.map_dump import dump_selected, parse_selector
+    from bpfdoctor.render import maps as R
+    from bpfdoctor.render.output import write_json, write_text
+
+    dumps = dump_selected(parse_selector(map_words), limit=limit or None)
+    many = len(dumps) > 1
+    if as_json:
+        body = [R.dump_json(d) for d in dumps]
+        if many:
+            body = [{**R.dump_header_json(d), "elements": b} for d, b in zip(dumps, body)]
+        write_json(body if many else body[0])
+    else:
+        parts = []
+        for d in dumps:
+            text = R.dump_text(d)
+            parts.append(R.header_text(d.info) + "\n" + text if many else text)
+        write_text("\n".join(parts))
+    for d in dumps:
+        for note in d.notes:
+            sys.stderr.write(f"note: {note}\n")
+        if d.truncated:
+            sys.stderr.write(f"note: map {d.info.id} ({d.info.name or 'no name'}): stopped after {limit} "
+                             "entries; pass --limit 0 for all\n")
+    return 0
