@@ -138,3 +138,103 @@ def _funcs(d, source: bool):
     import dataclasses
 
     return d.funcs if source else tuple(dataclasses.replace(f, sources=None) for f in d.funcs)
+
+
+@prog.command("run")
+@click.argument("target", nargs=-1, required=True, metavar="OBJ|PROG")
+@click.option("--program", default=None, metavar="NAME", help="Program of OBJ to run (needed when OBJ has several).")
+@click.option("--data-in", "data_in", type=click.Path(dir_okay=False), default=None,
+              help="File with the packet (or data) to run on; '-' for stdin.")
+@click.option("--data-hex", default=None, metavar="HEX", help="The data as hex digits (spaces allowed).")
+@click.option("--ctx-in", "ctx_in", type=click.Path(dir_okay=False), default=None,
+              help="File with the context (struct __sk_buff, xdp_md, raw tracepoint args).")
+@click.option("--data-out", "data_out", type=click.Path(dir_okay=False), default=None,
+              help="Write the data as the program left it to this file.")
+@click.option("--repeat", type=click.IntRange(1), default=1, show_default=True, help="Runs to average over.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def run_cmd(target, program, data_in, data_hex, ctx_in, data_out, repeat: int, as_json: bool) -> int:
+    """BPF_PROG_TEST_RUN: run a loaded program (PROG: id N, name NAME, tag TAG,
+    pinned PATH) or one program of OBJ (loaded for the run, then unloaded) on
+    the data given, and show the return value with its meaning, the data out
+    and the average duration."""
+    from bpfdoctor.errors import UsageError
+    from bpfdoctor.kernel import test_run
+    from bpfdoctor.render.output import write_json, write_text
+    from bpfdoctor.render.run import run_text
+
+    data = _read_input(data_in, "--data-in") if data_in else b""
+    if data_hex is not None:
+        if data_in:
+            raise UsageError("give --data-in or --data-hex, not both")
+        try:
+            data = bytes.fromhex(data_hex.replace(":", " "))
+        except ValueError:
+            raise UsageError(f"--data-hex: not hex digits: {data_hex[:40]!r}") from None
+    ctx = _read_input(ctx_in, "--ctx-in") if ctx_in else b""
+    kw = {"data": data, "ctx": ctx, "repeat": repeat}
+    if _is_selector(target):
+        with _one_program(target) as fd:
+            report = test_run.run_program(fd, source=" ".join(target), **kw)
+    else:
+        if len(target) != 1:
+            raise UsageError(f"expected an object file or PROG (id N, name NAME, ...), got {' '.join(target)!r}")
+        report = test_run.run_from_object(target[0], _pick_program(target[0], program), **kw)
+    if data_out:
+        with open(data_out, "wb") as f:
+            f.write(report.data_out)
+    if as_json:
+        write_json(report.to_dict())
+    else:
+        write_text(run_text(report))
+    return 0
+
+
+def _read_input(path: str, option: str) -> bytes:
+    from bpfdoctor.errors import InputError
+
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise InputError(path, f"cannot read {option}: {e.strerror}") from None
+
+
+def _is_selector(words) -> bool:
+    from bpfdoctor.kernel.prog_select import KINDS
+
+    return (len(words) == 2 and words[0] in KINDS) or (len(words) == 1 and words[0].isdigit())
+
+
+def _one_program(words):
+    from bpfdoctor.errors import UsageError
+    from bpfdoctor.kernel.prog_select import open_programs, parse_selector
+
+    if len(words) == 1:
+        words = ("id", words[0])
+    fds = open_programs(parse_selector(tuple(words)))
+    if len(fds) > 1:
+        ids = []
+        for fd in fds:
+            from bpfdoctor.kernel.info import prog_info
+
+            ids.append(str(prog_info(fd, arrays=None).id))
+            fd.close()
+        raise UsageError(f"{' '.join(words)} matches {len(ids)} programs (ids {', '.join(ids)}): pick one by id")
+    return fds[0]
+
+
+def _pick_program(path: str, program: str | None) -> str:
+    from bpfdoctor.elf import open_object
+    from bpfdoctor.errors import NotFoundError, UsageError
+
+    names = [p.name for p in open_object(path).programs]
+    if program is None:
+        if len(names) == 1:
+            return names[0]
+        raise UsageError(f"{path}: has {len(names)} programs; pick one with --program "
+                         f"({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})")
+    if program not in names:
+        raise NotFoundError(f"{path}: no program named {program!r} (programs: {', '.join(names)})")
+    return program
