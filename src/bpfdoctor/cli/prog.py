@@ -238,3 +238,38 @@ def _pick_program(path: str, program: str | None) -> str:
     if program not in names:
         raise NotFoundError(f"{path}: no program named {program!r} (programs: {', '.join(names)})")
     return program
+
+
+@prog.command("stats")
+@click.option("--interval", type=click.FloatRange(0.05), default=1.0, show_default=True,
+              help="Seconds between samples.")
+@click.option("--count", type=click.IntRange(1), default=None, help="Samples to take (default: until Ctrl-C).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per sample, one per line.")
+def stats_cmd(interval: float, count: int | None, as_json: bool) -> int:
+    """Runs, rate and average run time of every program, like a small top.
+
+    Statistics are switched on with BPF_ENABLE_STATS for as long as this runs
+    (kernel.bpf_stats_enabled is never written) and go off again on exit."""
+    import json
+
+    from bpfdoctor.kernel.stats import StatsSession, watch
+    from bpfdoctor.render.output import write_text
+    from bpfdoctor.render.run import stats_text
+
+    gen = watch(interval, count)
+    try:
+        for item in gen:
+            if isinstance(item, StatsSession):
+                if item.sysctl_before:
+                    sys.stderr.write("note: kernel.bpf_stats_enabled is already 1: counters include runs "
+                                     "from before this command\n")
+                continue
+            if as_json:
+                write_text(json.dumps(item.to_dict()) + "\n")
+            else:
+                write_text(("\n" if item.index > 1 else "") + stats_text(item))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        gen.close()  # closes the BPF_ENABLE_STATS descriptor
+    return 0
