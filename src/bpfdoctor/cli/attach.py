@@ -1,0 +1,47 @@
+"""``bpfdoctor attach``: will these programs attach here, and why not."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("attach")
+@click.argument("obj", type=click.Path(dir_okay=False))
+@click.option("--program", "programs", multiple=True, metavar="NAME", help="Only this program (repeatable).")
+@click.option("--iface", default=None, metavar="IF", help="Interface for xdp and tc programs.")
+@click.option("--cgroup", default=None, metavar="PATH", help="cgroup v2 directory for cgroup programs.")
+@click.option("--dry-run", is_flag=True, help="Only check the targets on this host; load and attach nothing.")
+@click.option("--xdp-mode", type=click.Choice(["auto", "native", "generic"]), default="auto", show_default=True,
+              help="auto: native, falling back to generic when the driver refuses.")
+@click.option("--mount-tracefs", is_flag=True,
+              help="Mount tracefs in a private mount namespace of this process if it is not mounted.")
+@click.option("--root", default="/", hidden=True, help="Read host facts under this root (tests).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def attach(obj, programs, iface, cgroup, dry_run, xdp_mode, mount_tracefs, root, as_json) -> int:
+    """Resolve each program's attach target from its section name (as libbpf
+    does), check it exists on this host and say why not; then, unless
+    --dry-run, attach for real, report the kernel's errno with its meaning,
+    and detach.  Nothing stays attached or loaded."""
+    from bpfdoctor.doctor.attach_run import check_attach
+    from bpfdoctor.render.attach import attach_text
+    from bpfdoctor.render.output import write_json, write_text
+
+    notes = []
+    if mount_tracefs and root == "/":
+        from bpfdoctor.host.tracefs import tracefs_dir
+
+        if tracefs_dir() is None:
+            from bpfdoctor.kernel.mountns import private_tracefs
+
+            notes.append(f"tracefs mounted at {private_tracefs()} in a private mount namespace (host unchanged)")
+    report = check_attach(obj, programs=programs or None, iface=iface, cgroup=cgroup, dry_run=dry_run,
+                          xdp_mode=xdp_mode, root=root)
+    if notes:
+        import dataclasses
+
+        report = dataclasses.replace(report, notes=tuple(notes) + report.notes)
+    if as_json:
+        write_json(report.to_dict())
+    else:
+        write_text(attach_text(report))
+    return 0 if all(p.ok for p in report.programs) else 1

@@ -1,0 +1,187 @@
+"""``bpfdoctor attach``: check every program's attach target, then (unless
+``dry_run``) load the object, attach each program for real, report the
+kernel's answer with its meaning for that attach kind, and detach.
+
+Everything attached is detached and everything loaded is unloaded before
+``check_attach`` returns, also when it raises or on Ctrl-C (``with`` blocks
+own every descriptor).
+"""
+
+from __future__ import annotations
+
+import errno as E
+import os
+from dataclasses import dataclass, field
+
+from bpfdoctor.doctor.attach import HostView, check
+from bpfdoctor.errors import SyscallError
+from bpfdoctor.findings import Finding, Severity
+from bpfdoctor.host import tracefs as T
+from bpfdoctor.kernel import links
+from bpfdoctor.kernel.attach_spec import AttachSpec, attach_spec
+
+
+@dataclass(frozen=True, slots=True)
+class AttachResult:
+    status: str                 # attached, failed, not-loaded, skipped
+    how: str | None = None
+    errno: int | None = None
+    errno_name: str | None = None
+    meaning: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "how": self.how, "errno": self.errno, "errno_name": self.errno_name,
+                "meaning": self.meaning, "note": self.note}
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramAttach:
+    spec: AttachSpec
+    findings: tuple[Finding, ...]
+    result: AttachResult | None = None   # None with --dry-run
+
+    @property
+    def ok(self) -> bool:
+        if self.result is not None:
+            return self.result.status == "attached"
+        return not any(f.severity == Severity.FAIL for f in self.findings)
+
+    def to_dict(self) -> dict:
+        s = self.spec
+        return {"program": s.program, "section": s.section, "kind": s.kind, "target": s.target,
+                "direction": s.direction, "findings": [f.to_dict() for f in self.findings],
+                "attach": self.result.to_dict() if self.result else None, "ok": self.ok}
+
+
+@dataclass(frozen=True, slots=True)
+class AttachReport:
+    object: str
+    dry_run: bool
+    programs: tuple[ProgramAttach, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {"object": self.object, "dry_run": self.dry_run,
+                "programs": [p.to_dict() for p in self.programs], "notes": list(self.notes)}
+
+
+def specs_of(obj, programs=None) -> list[AttachSpec]:
+    progs = obj.programs
+    if programs:
+        from bpfdoctor.errors import NotFoundError
+
+        names = {p.name for p in progs}
+        for n in programs:
+            if n not in names:
+                raise NotFoundError(f"{obj.path}: no program named {n!r} (programs: {', '.join(sorted(names))})")
+        progs = [p for p in progs if p.name in programs]
+    return [attach_spec(p.name, p.section, p.prog_type, p.attach_type) for p in progs]
+
+
+def check_attach(path: str, *, programs=None, iface: str | None = None, cgroup: str | None = None,
+                 dry_run: bool = False, xdp_mode: str = "auto", root: str = "/") -> AttachReport:
+    from bpfdoctor.elf import open_object
+
+    obj = open_object(path)
+    host = HostView(root)
+    specs = specs_of(obj, programs)
+    checked = [(s, tuple(check(s, host, iface=iface, cgroup=cgroup))) for s in specs]
+    if dry_run:
+        return AttachReport(str(path), True, tuple(ProgramAttach(s, f) for s, f in checked))
+    from bpfdoctor.kernel.loader import load_object
+
+    out = []
+    with load_object(obj, programs=[s.program for s in specs]) as lo:
+        for s, f in checked:
+            r = lo.result(s.program)
+            if not r.ok:
+                from bpfdoctor.kernel.links import errno_meaning
+
+                res = AttachResult("not-loaded", errno=r.errno, errno_name=r.errno_name,
+                                   meaning=errno_meaning(r.errno, s.kind) if r.errno else r.message,
+                                   note="the program did not load, so it cannot attach "
+                                        f"(bpfdoctor load {path} --program {s.program})")
+            else:
+                res = attach_once(lo.programs[s.program].fd, s, host, iface=iface, cgroup=cgroup, xdp_mode=xdp_mode)
+            out.append(ProgramAttach(s, f, res))
+    return AttachReport(str(path), False, tuple(out))
+
+
+def attach_once(prog_fd: int, spec: AttachSpec, host: HostView, *, iface=None, cgroup=None,
+                xdp_mode: str = "auto") -> AttachResult:
+    """Attach, then detach at once; the kernel's answer as an AttachResult."""
+    note = None
+    try:
+        att, note = _attach(prog_fd, spec, host, iface, cgroup, xdp_mode)
+    except _Skip as s:
+        return AttachResult("skipped", note=str(s))
+    except SyscallError as e:
+        return AttachResult("failed", how=e.command, errno=e.errno, errno_name=e.errno_name,
+                            meaning=links.errno_meaning(e.errno, spec.kind))
+    with att:
+        how = att.how
+    return AttachResult("attached", how=how, note=note)
+
+
+class _Skip(Exception):
+    pass
+
+
+def _attach(fd: int, s: AttachSpec, host: HostView, iface, cgroup, xdp_mode):
+    k = s.kind
+    if k in ("raw_tp",):
+        if not s.target:
+            raise _Skip("no tracepoint name in the section")
+        return links.raw_tracepoint_open(fd, s.target), None
+    if k in ("tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "freplace"):
+        return links.raw_tracepoint_open(fd, None), None
+    if k == "tracepoint":
+        if not s.target:
+            raise _Skip("no CATEGORY/NAME in the section")
+        if host.tracefs is None:
+            raise _Skip("tracefs is not mounted: no tracepoint id (see --mount-tracefs)")
+        cat, name = s.target.split("/", 1)
+        tp_id = T.tracepoint_id(host.root, host.tracefs, cat, name)
+        if tp_id is None:
+            raise SyscallError("tracefs lookup", E.ENOENT, f"no tracepoint {cat}:{name}")
+        return links.attach_tracepoint(fd, tp_id), None
+    if k in ("kprobe", "kretprobe", "ksyscall"):
+        pmu = T.pmu_type(host.root, "kprobe")
+        if pmu is None:
+            raise _Skip("no kprobe PMU on this kernel (CONFIG_KPROBES off?): nothing to attach to")
+        target = s.target
+        if k == "ksyscall":
+            target = "__x64_sys_" + (s.target or "")
+        return links.attach_kprobe(fd, pmu, target or "", s.offset, 0 if k == "kretprobe" else None), None
+    if k in ("xdp", "tc", "tcx"):
+        if iface is None:
+            raise _Skip("no --iface given")
+        info = T.interface(host.root, iface)
+        if info is None:
+            raise SyscallError("if_nametoindex", E.ENODEV, f"no interface {iface}")
+        if k == "xdp":
+            if xdp_mode != "auto":
+                return links.attach_xdp(fd, info["ifindex"], xdp_mode), None
+            try:
+                return links.attach_xdp(fd, info["ifindex"], "native"), None
+            except SyscallError as e:
+                if e.errno not in (E.EOPNOTSUPP, E.EINVAL):
+                    raise
+                att = links.attach_xdp(fd, info["ifindex"], "generic")
+                return att, (f"native XDP refused ({e.errno_name}): driver {info['driver'] or '?'} has no "
+                             "XDP support; attached in generic (skb) mode instead")
+        return links.attach_tcx(fd, info["ifindex"], s.direction or "ingress"), None
+    if k == "cgroup":
+        if cgroup is None:
+            raise _Skip("no --cgroup given")
+        if not os.path.isdir(cgroup):
+            raise SyscallError("open(cgroup)", E.ENOENT, f"{cgroup}: no such directory")
+        return links.attach_cgroup(fd, cgroup, s.attach_type or "CGROUP_INET_INGRESS"), None
+    if k == "socket":
+        return links.attach_socket(fd), None
+    why = {"kprobe_multi": "kprobe.multi links are not made by bpfdoctor yet",
+           "uprobe": "uprobes need a binary and offset: not attached by bpfdoctor yet",
+           "sk_msg": "attaches to a sockmap: not attached by bpfdoctor",
+           "sk_skb": "attaches to a sockmap: not attached by bpfdoctor"}
+    raise _Skip(why.get(k, f"{k} programs are not attached by bpfdoctor"))
