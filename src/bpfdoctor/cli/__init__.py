@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "jit": ("bpfdoctor.cli.jit", "jit", "JIT dumps from the kernel log (bpf_jit_enable=2), like bpf_jit_disasm."),
     "prog": ("bpfdoctor.cli.prog", "prog", "Loaded programs: list, dump xlated, dump jited."),
     "attach": ("bpfdoctor.cli.attach", "attach", "Will these programs attach here: check targets, attach, detach."),
+    "trace": ("bpfdoctor.cli.trace", "trace", "bpf_printk output and program streams, and why nothing comes."),
     "map": ("bpfdoctor.cli.map", "map_group", "Loaded maps: list, dump contents pretty-printed from BTF."),
 }
 
