@@ -52,6 +52,8 @@ def trace(prog_id, timeout, count, mount_tracefs, as_json) -> int:
                                          stop=lambda: count is not None and got >= count):
                     got += 1
                     write_text(json.dumps({"line": line}) + "\n" if as_json else line + "\n")
+                    if count is not None and got >= count:
+                        break
             except KeyboardInterrupt:
                 pass
             got += _streams(prog_id, as_json)

@@ -169,7 +169,7 @@ def _attach(fd: int, s: AttachSpec, host: HostView, iface, cgroup, xdp_mode):
                 if e.errno not in (E.EOPNOTSUPP, E.EINVAL):
                     raise
                 att = links.attach_xdp(fd, info["ifindex"], "generic")
-                return att, (f"native XDP refused ({e.errno_name}): driver {info['driver'] or '?'} has no "
+                return att, (f"native XDP refused ({e.errno_name}): driver {info['driver'] or 'unknown'} has no "
                              "XDP support; attached in generic (skb) mode instead")
         return links.attach_tcx(fd, info["ifindex"], s.direction or "ingress"), None
     if k == "cgroup":
