@@ -114,3 +114,22 @@ def test_bad_selectors_one_line_errors(root_kernel, args, message):
     first, *rest = r.stderr.splitlines()
     assert first.startswith("bpfdoctor: ") and message in first
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("name", ["pl_hash", "pl_nobtf"])
+def test_name_matching_several_maps_as_bpftool(loaded, bpftool_path, obj, name):
+    """A second copy of the object: ``name`` selects two maps (BTF: one root
+    array with headers; no BTF: plain headers and a blank line between)."""
+    from bpfdoctor.kernel.loader import load_object
+
+    with load_object(obj("postload_maps")):
+        ours = run_cli("map", "dump", "name", name)
+        ref = _bpftool("map", "dump", "name", name)
+        ours_j = run_cli("map", "dump", "name", name, "--json")
+        ref_j = _bpftool("-j", "map", "dump", "name", name)
+    others = {m.id for m in loaded.map_results}
+    if len(json.loads(ref_j)) != 2 or not others:
+        pytest.skip("another process has maps of the same name")
+    assert ours.stdout == ref
+    assert json.loads(ours_j.stdout) == json.loads(ref_j)

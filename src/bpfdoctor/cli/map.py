@@ -56,11 +56,7 @@ def dump_cmd(map_words, as_json: bool, limit: int) -> int:
             body = [{**R.dump_header_json(d), "elements": b} for d, b in zip(dumps, body)]
         write_json(body if many else body[0])
     else:
-        parts = []
-        for d in dumps:
-            text = R.dump_text(d)
-            parts.append(R.header_text(d.info) + "\n" + text if many else text)
-        write_text("\n".join(parts))
+        write_text(R.dumps_text(dumps))
     for d in dumps:
         for note in d.notes:
             sys.stderr.write(f"note: {note}\n")

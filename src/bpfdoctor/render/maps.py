@@ -185,14 +185,29 @@ def formatted(d, e, *, plain: bool) -> Obj:
     return Obj(tuple(items))
 
 
-def dump_text(d) -> str:
-    """One map as ``bpftool map dump`` prints it (ends with a newline)."""
-    if not d.info.btf_id:
-        body = "".join(_error_text(d, e) if e.value is None else _plain_entry(d, e)
-                       for e in d.entries if not (e.value is None and _skip_error(d, e)))
-        n = sum(e.value is not None for e in d.entries)
-        return body + f"Found {n} element{'s' if n != 1 else ''}\n"
+def dumps_text(dumps) -> str:
+    """Several maps (``name`` matched more than one), as map.c ``do_dump``:
+    with BTF on all of them, one root array of ``{header, "elements": [...]}``;
+    otherwise each map's plain header and entries, a blank line between."""
+    if len(dumps) == 1:
+        return dump_text(dumps[0])
+    if not all(d.info.btf_id for d in dumps):
+        return "\n".join(header_text(d.info) + "\n" + dump_text(d, plain_only=True) for d in dumps)
     w = JsonWriter(pretty=True)
+    w.begin("[")
+    for d in dumps:
+        w.begin("{")
+        for k, v in dump_header_json(d).items():
+            w.name(k)
+            w.value(v)
+        w.name("elements")
+        _elements(w, d)
+        w.end("}")
+    w.end("]")
+    return w.text() + "\n"
+
+
+def _elements(w: JsonWriter, d) -> None:
     w.begin("[")
     for e in d.entries:
         if e.value is None:
@@ -203,6 +218,17 @@ def dump_text(d) -> str:
         else:
             w.value(formatted(d, e, plain=True))
     w.end("]")
+
+
+def dump_text(d, plain_only: bool = False) -> str:
+    """One map as ``bpftool map dump`` prints it (ends with a newline)."""
+    if not d.info.btf_id or plain_only:
+        body = "".join(_error_text(d, e) if e.value is None else _plain_entry(d, e)
+                       for e in d.entries if not (e.value is None and _skip_error(d, e)))
+        n = sum(e.value is not None for e in d.entries)
+        return body + f"Found {n} element{'s' if n != 1 else ''}\n"
+    w = JsonWriter(pretty=True)
+    _elements(w, d)
     return w.text() + "\n"
 
 
