@@ -107,3 +107,13 @@ def test_same_answer_as_bpftool_prog_run(loaded, bpftool_path, tmp_path, data):
         assert bytes.fromhex(ours["data_out"]) == (tmp_path / "ref_out").read_bytes()
     finally:
         os.unlink(pin)
+
+
+def test_ctx_in_and_out_for_tc(root_kernel, obj, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.write_bytes(bytes(192))  # struct __sk_buff, all zero: accepted by convert___skb_to_skb
+    r = run_cli("prog", "run", str(obj("postload_maps")), "--program", "pl_tc", "--data-hex", "00" * 64,
+                "--ctx-in", str(ctx), "--json")
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["retval_name"] == "TC_ACT_OK" and len(bytes.fromhex(out["ctx_out"])) == 192
