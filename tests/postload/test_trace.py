@@ -84,3 +84,17 @@ P = Printer(7, "hello", "tracepoint", ("bpf_trace_printk",), False, 0)
 ])
 def test_silence_causes(args, ids):
     assert [c.id for c in explain_silence(*args)] == ids
+
+
+@pytest.mark.kernel
+def test_ctrl_c_ends_cleanly(root_kernel):
+    import signal
+    import time
+
+    p = subprocess.Popen([sys.executable, "-m", "bpfdoctor", "trace", "--mount-tracefs"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": SRC})
+    time.sleep(2)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode in (0, 1), err
+    assert "Traceback" not in err
