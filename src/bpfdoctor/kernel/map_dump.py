@@ -262,6 +262,9 @@ def dump_map(fd: KernelObject, *, limit: int | None = None, btf_cache: dict | No
         notes: list[str] = []
         if rec.type == MapType.REUSEPORT_SOCKARRAY and rec.value_size != 8:
             notes.append("cannot read values from reuseport_sockarray map with value_size != 8")
+        if rec.type in (MapType.RINGBUF, MapType.USER_RINGBUF):
+            notes.append(f"{rec.type.name.lower()} maps carry a stream of records, not entries: "
+                         "read them with a consumer (the dump shows no elements)")
         key = _next_key(m, None)
         while key is not None:
             if limit is not None and len(entries) >= limit:
@@ -280,7 +283,7 @@ def _next_key(m: Map, key: bytes | None) -> bytes | None:
     try:
         return m.next_key(key)
     except SyscallError as e:
-        if e.errno in (E.EINVAL, E.ENOTSUP, E.EOPNOTSUPP):
+        if e.errno in (E.EINVAL, E.ENOTSUP, E.EOPNOTSUPP, 524):  # no keys to walk (ringbuf: ENOTSUPP)
             return None
         raise
 

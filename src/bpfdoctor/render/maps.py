@@ -153,10 +153,9 @@ def _plain_entry(d, e) -> str:
         if info.key_size:
             out += f"key:{chr(10) if brk else ' '}{_hex(e.key)}" + ("  " if single else "\n")
         if info.value_size:
-            if type_name(info.type) in _MAP_OF_MAPS:
-                out += f"inner_map_id:{chr(10) if brk else ' '}{int.from_bytes(e.value[:4], 'little')} "
-            else:
-                out += f"value:{chr(10) if brk else ' '}{_hex(e.value[:info.value_size])}"
+            # bpftool 7.1 prints the inner map id of a map-of-maps as value bytes too
+            # (newer bpftool prints "inner_map_id: N"); we follow the installed 7.1.
+            out += f"value:{chr(10) if brk else ' '}{_hex(e.value[:info.value_size])}"
         return out + "\n"
     step = (info.value_size + 7) & ~7
     if info.key_size:
@@ -244,8 +243,6 @@ def dump_entry_json(d, e) -> dict:
     out: dict = {"key": _hexlist(e.key)}
     if not d.percpu:
         out["value"] = _hexlist(e.value[:info.value_size])
-        if type_name(info.type) in _MAP_OF_MAPS:
-            out["inner_map_id"] = int.from_bytes(e.value[:4], "little")
     else:
         step = (info.value_size + 7) & ~7
         out["values"] = [{"cpu": c, "value": _hexlist(e.value[c * step: c * step + info.value_size])}
