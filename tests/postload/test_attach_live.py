@@ -96,9 +96,13 @@ print(json.dumps(rep.to_dict()))
 """
     r = _py("-c", script, netns=veth_netns)
     assert r.returncode == 0, r.stderr
-    att = _prog(json.loads(r.stdout), "pl_xdp")["attach"]
+    p = _prog(json.loads(r.stdout), "pl_xdp")
+    att = p["attach"]
     assert att["status"] == "failed" and att["errno_name"] in ("EBUSY", "EEXIST")
     assert "occupied" in att["meaning"]
+    # the check before the attempt already saw it, through rtnetlink
+    occ = next(f for f in p["findings"] if f["id"] == "attach-xdp-occupied")
+    assert occ["evidence"]["mode"] == "native" and list(occ["evidence"]["programs"]) == ["native"]
 
 
 def test_generic_fallback_is_said(veth_netns, obj):

@@ -290,12 +290,33 @@ def _iface(spec, host: HostView, iface: str | None = None, **_):
                         {"iface": iface}, "ip link show")]
     out = [_ok(spec, f"interface {iface} (ifindex {info['ifindex']}, driver {info['driver'] or 'unknown'})",
                **info)]
+    if spec.kind == "xdp" and os.fspath(host.root) == "/":
+        out += _xdp_occupied(info)
     if spec.kind == "xdp" and info["driver"] in _NO_NATIVE_XDP:
         out.append(Finding("attach-xdp-generic-only", WARN, f"driver {info['driver']} has no native XDP: "
                            "only generic (skb) mode attaches, which runs after the skb is built (slower)",
                            AREA, {"driver": info["driver"]}, "attach in generic mode (xdpgeneric), or use a "
                            "NIC driver with XDP support"))
     return out
+
+
+def _xdp_occupied(info: dict) -> list[Finding]:
+    """Which XDP program the interface already runs (rtnetlink IFLA_XDP)."""
+    from bpfdoctor.errors import BpfDoctorError
+    from bpfdoctor.kernel.netlink import xdp_state
+
+    try:
+        st = xdp_state(info["ifindex"])
+    except (BpfDoctorError, OSError):
+        return []
+    if st.mode is None:
+        return []
+    progs = ", ".join(f"id {pid} ({mode})" for mode, pid in st.prog_ids.items())
+    return [Finding("attach-xdp-occupied", WARN, f"{info['name']} already runs an XDP program: {progs}; "
+                    "attaching another in the same mode fails (EBUSY from a link, EEXIST from netlink "
+                    "without replace)", AREA, {"iface": info["name"], "mode": st.mode, "programs": st.prog_ids},
+                    f"detach it first (ip link set dev {info['name']} xdp off, or close/unpin its link), or "
+                    "use libxdp's multi-program dispatcher", "net/core/dev.c: dev_xdp_attach")]
 
 
 # drivers without ndo_bpf (no native XDP) among common virtual devices
