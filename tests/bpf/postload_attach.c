@@ -32,4 +32,14 @@ int pa_fentry(__u64 *ctx) { return 0; }
 SEC("tcx/egress")
 int pa_tcx_egress(struct __sk_buff *skb) { return 0; }
 
+
+SEC("uprobe/libc.so.6:getppid")
+int pa_uprobe(void *ctx) { return 0; }
+
+SEC("uretprobe/libc.so.6:no_such_func_h15")
+int pa_uretprobe_missing(void *ctx) { return 0; }
+
+SEC("uprobe/no_such_binary_h15:main")
+int pa_uprobe_nobin(void *ctx) { return 0; }
+
 char LICENSE[] SEC("license") = "GPL";

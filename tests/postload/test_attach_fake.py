@@ -163,6 +163,8 @@ def test_iface_and_cgroup_in_fake_tree(tmp_path):
     ("xdp.frags", "XDP", "xdp", None, {}),
     ("cgroup_skb/ingress", "CGROUP_SKB", "cgroup", None, {"direction": "ingress"}),
     ("socket", "SOCKET_FILTER", "socket", None, {}),
+    ("uprobe//usr/bin/bash:main+0x4", "KPROBE", "uprobe", "/usr/bin/bash:main", {"offset": 4}),
+    ("uretprobe/libc.so.6:malloc", "KPROBE", "uretprobe", "libc.so.6:malloc", {}),
 ])
 def test_section_to_target_as_libbpf(section, prog_type, kind, target, extra):
     s = attach_spec("p", section, prog_type, None)

@@ -33,6 +33,15 @@ with load_object(sys.argv[1], programs=["pl_tp_printk"]) as lo:
             for _ in range(40):
                 time.sleep(0.05); os.getppid()
         threading.Thread(target=poke, daemon=True).start()
+    else:
+        # trace_pipe is one buffer for the whole host: drop lines left by earlier runs
+        fd = os.open(tfs + "/trace_pipe", os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            while os.read(fd, 65536):
+                pass
+        except BlockingIOError:
+            pass
+        os.close(fd)
     main(["trace", "--prog", str(pid), "--timeout", sys.argv[3], "--count", "3", "--json"])
 """
 

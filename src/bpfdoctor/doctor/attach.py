@@ -182,6 +182,42 @@ def _symbol(spec, host: HostView, name: str, *, need_ftrace: bool) -> list[Findi
     return out
 
 
+def _uprobe(spec, host: HostView, **_):
+    from bpfdoctor.host.binsyms import func_offset, resolve_binary
+
+    out = []
+    if host.config_off("CONFIG_UPROBES"):
+        out.append(Finding("attach-uprobes-disabled", FAIL, "this kernel is built without uprobes "
+                           "(CONFIG_UPROBES is not set)", AREA, {"config": host.config.source},
+                           "a kernel with CONFIG_UPROBE_EVENTS=y"))
+    elif T.pmu_type(host.root, "uprobe") is None:
+        out.append(Finding("attach-uprobe-pmu-missing", WARN, "no uprobe PMU in /sys/bus/event_source/devices: "
+                           "libbpf falls back to tracefs uprobe_events", AREA, {}))
+    if spec.target is None:
+        return out
+    binary, func = spec.target.rsplit(":", 1)
+    path = resolve_binary(binary, host.root)
+    if path is None:
+        where = "LD_LIBRARY_PATH and the library directories" if ".so" in binary else "PATH"
+        return out + [Finding("attach-uprobe-binary-missing", FAIL, f"no binary {binary!r} found (searched {where}, "
+                              "as libbpf does)", AREA, {"binary": binary}, "give the full path: "
+                              f"SEC(\"uprobe//full/path/{binary}:{func}\")", "libbpf.c: resolve_full_path")]
+    look = func_offset(path, func, host.root)
+    ev = {"binary": path, "function": func}
+    if look.problem:
+        return out + [Finding("attach-uprobe-binary-unreadable", FAIL, f"{path}: {look.problem}", AREA, ev)]
+    if look.offset is None:
+        why = (" (the binary is stripped: only exported functions are in .dynsym; a static function needs "
+               "the unstripped binary or an explicit offset)" if look.stripped else "")
+        close = f"; close: {', '.join(look.close)}" if look.close else ""
+        return out + [Finding("attach-uprobe-func-missing", FAIL, f"{path} has no function {func!r}{why}{close}",
+                              AREA, {**ev, "stripped": look.stripped, "close": list(look.close)},
+                              f"nm -D {path} | grep -w {func} (exported names); for a static function use the unstripped "
+                              "binary (or its debug file's offset with bpf_program__attach_uprobe_opts)",
+                              "libbpf elf.c: elf_find_func_offset")]
+    return out + [_ok(spec, f"{func} in {path} at file offset {look.offset:#x}", **ev, offset=look.offset)]
+
+
 # -- tracepoints ---------------------------------------------------------------------
 
 def _tracepoint(spec, host: HostView, **_):
@@ -350,5 +386,6 @@ _CHECKS = {
     "kprobe": _kprobe, "kretprobe": _kprobe, "ksyscall": _ksyscall, "kprobe_multi": _kprobe_multi,
     "tracepoint": _tracepoint, "raw_tp": _btf_trace, "tp_btf": _btf_trace,
     "fentry": _trampoline, "fexit": _trampoline, "fmod_ret": _trampoline, "lsm": _lsm,
+    "uprobe": _uprobe, "uretprobe": _uprobe,
     "xdp": _iface, "tc": _iface, "tcx": _iface, "netkit": _iface, "cgroup": _cgroup, "socket": _socket,
 }

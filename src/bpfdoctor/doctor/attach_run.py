@@ -128,6 +128,17 @@ class _Skip(Exception):
     pass
 
 
+def _retprobe_bit(root: str, pmu: str) -> int:
+    """``/sys/bus/event_source/devices/PMU/format/retprobe`` reads ``config:N``."""
+    from bpfdoctor.host._files import read_text
+
+    text = (read_text(root, f"/sys/bus/event_source/devices/{pmu}/format/retprobe") or "config:0").strip()
+    try:
+        return int(text.split(":", 1)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
 def _attach(fd: int, s: AttachSpec, host: HostView, iface, cgroup, xdp_mode):
     k = s.kind
     if k in ("raw_tp",):
@@ -153,7 +164,25 @@ def _attach(fd: int, s: AttachSpec, host: HostView, iface, cgroup, xdp_mode):
         target = s.target
         if k == "ksyscall":
             target = "__x64_sys_" + (s.target or "")
-        return links.attach_kprobe(fd, pmu, target or "", s.offset, 0 if k == "kretprobe" else None), None
+        bit = _retprobe_bit(host.root, "kprobe") if k == "kretprobe" else None
+        return links.attach_kprobe(fd, pmu, target or "", s.offset, bit), None
+    if k in ("uprobe", "uretprobe"):
+        from bpfdoctor.host.binsyms import func_offset, resolve_binary
+
+        pmu = T.pmu_type(host.root, "uprobe")
+        if pmu is None:
+            raise _Skip("no uprobe PMU on this kernel")
+        if not s.target:
+            raise _Skip("no BINARY:FUNC in the section")
+        binary, func = s.target.rsplit(":", 1)
+        path = resolve_binary(binary, host.root)
+        if path is None:
+            raise SyscallError("resolve binary", E.ENOENT, f"no binary {binary}")
+        look = func_offset(path, func, host.root)
+        if look.offset is None:
+            raise SyscallError("find function", E.ENOENT, f"no function {func} in {path}")
+        bit = _retprobe_bit(host.root, "uprobe") if k == "uretprobe" else None
+        return links.attach_uprobe(fd, pmu, path, look.offset + s.offset, bit), None
     if k in ("xdp", "tc", "tcx"):
         if iface is None:
             raise _Skip("no --iface given")

@@ -22,7 +22,7 @@ ATTACH_TYPE_VALUES = {"XDP": 37, "PERF_EVENT": 41, "TCX_INGRESS": 46, "TCX_EGRES
 
 @dataclass(frozen=True, slots=True)
 class AttachSpec:
-    """``kind`` is one of: kprobe, kretprobe, kprobe_multi, ksyscall, uprobe, usdt,
+    """``kind`` is one of: kprobe, kretprobe, kprobe_multi, ksyscall, uprobe, uretprobe, usdt,
     tracepoint, raw_tp, tp_btf, fentry, fexit, fmod_ret, lsm, freplace, iter, xdp,
     tc, tcx, cgroup, socket, perf_event, sk_msg, sk_skb, sk_lookup, flow_dissector,
     struct_ops, syscall, lwt, netkit, unknown."""
@@ -38,6 +38,7 @@ class AttachSpec:
     notes: tuple[str, ...] = field(default=())
 
 
+_UPROBE = re.compile(r"^(?P<bin>[^:]+):(?P<func>[A-Za-z_.$][\w.$@]*)(?:\+(?P<off>0x[0-9a-fA-F]+|\d+))?$")
 _KPROBE = re.compile(r"^(?P<func>[A-Za-z_.$][\w.$]*)(?:\+(?P<off>0x[0-9a-fA-F]+|\d+))?$")
 
 
@@ -70,7 +71,14 @@ def attach_spec(program: str, section: str, prog_type: str | None, attach_type: 
     hit = _after(s, ("uretprobe.multi.s", "uprobe.multi.s", "uretprobe.multi", "uprobe.multi",
                      "uretprobe.s", "uprobe.s", "uretprobe", "uprobe"))
     if hit:
-        return AttachSpec(kind="uprobe", target=hit[1] or None, **base)
+        # libbpf attach_uprobe: BINARY:FUNC[+OFFSET] (the binary may itself start with '/')
+        m = _UPROBE.match(hit[1]) if hit[1] else None
+        if m is None:
+            return AttachSpec(kind="uprobe", target=None, notes=(
+                "no BINARY:FUNC in the section: libbpf needs uprobe/BINARY:FUNC to auto-attach",), **base)
+        return AttachSpec(kind="uretprobe" if "ret" in hit[0] else "uprobe",
+                          target=f"{m.group('bin')}:{m.group('func')}",
+                          offset=int(m.group("off") or "0", 0), **base)
     if s.startswith("usdt"):
         return AttachSpec(kind="usdt", target=s.partition("/")[2] or None, **base)
     hit = _after(s, ("tracepoint", "tp"))

@@ -173,6 +173,20 @@ def attach_kprobe(prog_fd: int, pmu_type: int, symbol: str, offset: int = 0, ret
     return att
 
 
+def attach_uprobe(prog_fd: int, pmu_type: int, path: str, offset: int, retprobe_bit: int | None = None
+                  ) -> Attachment:
+    """perf_event_open on the uprobe PMU, every process (pid -1), as libbpf
+    ``perf_event_open_probe`` does (kernel/trace/trace_event_perf.c ``perf_uprobe_init``)."""
+    name = ctypes.create_string_buffer(path.encode())
+    attr = PerfEventAttr(type=pmu_type, sample_period=1, wakeup_events=1,
+                         config1=ctypes.addressof(name), config2=offset)
+    if retprobe_bit is not None:
+        attr.config = 1 << retprobe_bit
+    att = attach_perf_event(prog_fd, attr, "uprobe")
+    del name
+    return att
+
+
 ERRNO_BY_KIND = {
     E.EBUSY: "the hook is occupied: another program is attached there (detach it or use replace semantics)",
     E.EEXIST: "the hook is occupied: a program is already attached (XDP/tc allow one per mode without "
