@@ -107,3 +107,17 @@ def test_ctrl_c_ends_cleanly(root_kernel):
     out, err = p.communicate(timeout=30)
     assert p.returncode in (0, 1), err
     assert "Traceback" not in err
+
+
+@pytest.mark.kernel
+def test_program_streams_readable_or_absent(loaded):
+    """BPF_PROG_STREAM_READ_BY_FD (6.17+): an idle program's streams are empty;
+    older kernels refuse the command (EINVAL) and trace skips streams."""
+    from bpfdoctor.errors import SyscallError
+    from bpfdoctor.kernel.trace import BPF_STDERR, BPF_STDOUT, read_stream
+
+    fd = loaded.programs["pl_xdp"].fd
+    try:
+        assert read_stream(fd, BPF_STDOUT) == b"" and read_stream(fd, BPF_STDERR) == b""
+    except SyscallError as e:
+        assert e.errno == 22
