@@ -217,3 +217,30 @@ def test_nothing_left_loaded(root_kernel, obj):
 def test_unknown_program_one_line(root_kernel, obj):
     r = run_cli("attach", str(obj("postload_maps")), "--program", "nope", "--dry-run")
     assert r.exit_code == 2 and r.stderr.startswith("bpfdoctor: ") and "no program named 'nope'" in r.stderr
+
+
+def test_tc_over_netlink_and_occupied_filter(veth_netns, obj):
+    script = f"""
+import json, subprocess
+from bpfdoctor.kernel.loader import load_object
+from bpfdoctor.kernel.tc_netlink import attach_tc
+from bpfdoctor.host.tracefs import interface
+from bpfdoctor.doctor.attach_run import check_attach
+O = {str(obj("postload_maps"))!r}
+def sh(*a):
+    return subprocess.run(list(a), capture_output=True, text=True).stdout
+free = check_attach(O, programs=["pl_tc"], iface="h15a", tc_mode="netlink").to_dict()
+with load_object(O, programs=["pl_tc"]) as lo:
+    with attach_tc(lo.programs["pl_tc"].fd, interface("/", "h15a")["ifindex"], "ingress", "held"):
+        shown = sh("tc", "filter", "show", "dev", "h15a", "ingress")
+        busy = check_attach(O, programs=["pl_tc"], iface="h15a", tc_mode="netlink").to_dict()
+print(json.dumps({{"free": free, "busy": busy, "shown": shown, "after": sh("tc", "qdisc", "show", "dev", "h15a")}}))
+"""
+    r = _py("-c", script, netns=veth_netns)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert _prog(out["free"], "pl_tc")["attach"]["how"].startswith("tc clsact ingress bpf filter")
+    assert "direct-action" in out["shown"] and "held" in out["shown"]
+    busy = _prog(out["busy"], "pl_tc")["attach"]
+    assert busy["status"] == "failed" and busy["errno_name"] == "EEXIST" and "already sits" in busy["meaning"]
+    assert "clsact" not in out["after"]  # the qdisc we created is gone again

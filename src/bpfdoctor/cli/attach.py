@@ -13,11 +13,13 @@ import click
 @click.option("--dry-run", is_flag=True, help="Only check the targets on this host; load and attach nothing.")
 @click.option("--xdp-mode", type=click.Choice(["auto", "native", "generic"]), default="auto", show_default=True,
               help="auto: native, falling back to generic when the driver refuses.")
+@click.option("--tc-mode", type=click.Choice(["auto", "tcx", "netlink"]), default="auto", show_default=True,
+              help="tc programs: tcx links, or a clsact bpf filter over netlink (auto: tcx, else netlink).")
 @click.option("--mount-tracefs", is_flag=True,
               help="Mount tracefs in a private mount namespace of this process if it is not mounted.")
 @click.option("--root", default="/", hidden=True, help="Read host facts under this root (tests).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def attach(obj, programs, iface, cgroup, dry_run, xdp_mode, mount_tracefs, root, as_json) -> int:
+def attach(obj, programs, iface, cgroup, dry_run, xdp_mode, tc_mode, mount_tracefs, root, as_json) -> int:
     """Resolve each program's attach target from its section name (as libbpf
     does), check it exists on this host and say why not; then, unless
     --dry-run, attach for real, report the kernel's errno with its meaning,
@@ -35,7 +37,7 @@ def attach(obj, programs, iface, cgroup, dry_run, xdp_mode, mount_tracefs, root,
 
             notes.append(f"tracefs mounted at {private_tracefs()} in a private mount namespace (host unchanged)")
     report = check_attach(obj, programs=programs or None, iface=iface, cgroup=cgroup, dry_run=dry_run,
-                          xdp_mode=xdp_mode, root=root)
+                          xdp_mode=xdp_mode, tc_mode=tc_mode, root=root)
     if notes:
         import dataclasses
 

@@ -80,7 +80,8 @@ def specs_of(obj, programs=None) -> list[AttachSpec]:
 
 
 def check_attach(path: str, *, programs=None, iface: str | None = None, cgroup: str | None = None,
-                 dry_run: bool = False, xdp_mode: str = "auto", root: str = "/") -> AttachReport:
+                 dry_run: bool = False, xdp_mode: str = "auto", tc_mode: str = "auto",
+                 root: str = "/") -> AttachReport:
     from bpfdoctor.elf import open_object
 
     obj = open_object(path)
@@ -103,17 +104,18 @@ def check_attach(path: str, *, programs=None, iface: str | None = None, cgroup: 
                                    note="the program did not load, so it cannot attach "
                                         f"(bpfdoctor load {path} --program {s.program})")
             else:
-                res = attach_once(lo.programs[s.program].fd, s, host, iface=iface, cgroup=cgroup, xdp_mode=xdp_mode)
+                res = attach_once(lo.programs[s.program].fd, s, host, iface=iface, cgroup=cgroup,
+                                  xdp_mode=xdp_mode, tc_mode=tc_mode)
             out.append(ProgramAttach(s, f, res))
     return AttachReport(str(path), False, tuple(out))
 
 
 def attach_once(prog_fd: int, spec: AttachSpec, host: HostView, *, iface=None, cgroup=None,
-                xdp_mode: str = "auto") -> AttachResult:
+                xdp_mode: str = "auto", tc_mode: str = "auto") -> AttachResult:
     """Attach, then detach at once; the kernel's answer as an AttachResult."""
     note = None
     try:
-        att, note = _attach(prog_fd, spec, host, iface, cgroup, xdp_mode)
+        att, note = _attach(prog_fd, spec, host, iface, cgroup, xdp_mode, tc_mode)
     except _Skip as s:
         return AttachResult("skipped", note=str(s))
     except SyscallError as e:
@@ -139,7 +141,7 @@ def _retprobe_bit(root: str, pmu: str) -> int:
         return 0
 
 
-def _attach(fd: int, s: AttachSpec, host: HostView, iface, cgroup, xdp_mode):
+def _attach(fd: int, s: AttachSpec, host: HostView, iface, cgroup, xdp_mode, tc_mode="auto"):
     k = s.kind
     if k in ("raw_tp",):
         if not s.target:
@@ -200,7 +202,20 @@ def _attach(fd: int, s: AttachSpec, host: HostView, iface, cgroup, xdp_mode):
                 att = links.attach_xdp(fd, info["ifindex"], "generic")
                 return att, (f"native XDP refused ({e.errno_name}): driver {info['driver'] or 'unknown'} has no "
                              "XDP support; attached in generic (skb) mode instead")
-        return links.attach_tcx(fd, info["ifindex"], s.direction or "ingress"), None
+        direction = s.direction or "ingress"
+        if k == "tcx" or tc_mode == "tcx":
+            return links.attach_tcx(fd, info["ifindex"], direction), None
+        from bpfdoctor.kernel.tc_netlink import attach_tc
+
+        if tc_mode == "netlink":
+            return attach_tc(fd, info["ifindex"], direction, s.program), None
+        try:
+            return links.attach_tcx(fd, info["ifindex"], direction), None
+        except SyscallError as e:
+            if e.errno != E.EINVAL:  # EINVAL: no tcx link type before 6.6
+                raise
+            return attach_tc(fd, info["ifindex"], direction, s.program), (
+                "no tcx links on this kernel (EINVAL): attached as a clsact bpf filter instead")
     if k == "cgroup":
         if cgroup is None:
             raise _Skip("no --cgroup given")

@@ -213,6 +213,8 @@ def errno_meaning(err: int, kind: str) -> str:
     if err == E.EINVAL and kind == "xdp":
         return ("EINVAL for XDP: a program of another mode is attached, flags conflict, or the MTU is too "
                 "large for XDP on this driver")
+    if err == E.EEXIST and kind == "tc":
+        return "a tc filter already sits at this priority and handle on the hook (tc filter show dev IF ingress)"
     if err == E.ENOENT and kind == "raw_tp":
         return "no raw tracepoint with that name in this kernel"
     if err == E.EPERM and kind in ("fentry", "fexit", "fmod_ret", "lsm", "freplace"):
