@@ -244,3 +244,23 @@ print(json.dumps({{"free": free, "busy": busy, "shown": shown, "after": sh("tc",
     busy = _prog(out["busy"], "pl_tc")["attach"]
     assert busy["status"] == "failed" and busy["errno_name"] == "EEXIST" and "already sits" in busy["meaning"]
     assert "clsact" not in out["after"]  # the qdisc we created is gone again
+
+
+def test_wrong_attach_type_is_einval(cgroup_dir, obj):
+    """A cgroup_skb program attached at a cgroup/sock_create hook: the hook wants
+    another program type (kernel/bpf/syscall.c attach_type_to_prog_type), EINVAL.
+    (cgroup_skb/egress at ingress is accepted: the kernel enforces the expected
+    attach type of cgroup_skb programs only in some cases.)"""
+    from dataclasses import replace
+
+    from bpfdoctor.doctor.attach import HostView
+    from bpfdoctor.doctor.attach_run import attach_once, specs_of
+    from bpfdoctor.elf import open_object
+    from bpfdoctor.kernel.loader import load_object
+
+    spec = next(s for s in specs_of(open_object(obj("postload_maps")), ["pl_cg_egress"]))
+    with load_object(obj("postload_maps"), programs=["pl_cg_egress"]) as lo:
+        res = attach_once(lo.programs["pl_cg_egress"].fd, replace(spec, attach_type="CGROUP_INET_SOCK_CREATE"),
+                          HostView(), cgroup=cgroup_dir)
+    assert res.status == "failed" and res.errno_name == "EINVAL"
+    assert "expected attach type" in res.meaning
