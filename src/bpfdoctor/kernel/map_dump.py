@@ -26,7 +26,7 @@ from bpfdoctor.kernel.enums import MapType, ProgType
 from bpfdoctor.kernel.maps import Map
 from bpfdoctor.kernel.objects import KernelObject, ObjKind
 from bpfdoctor.kernel.prog_list import fdinfo_field
-from bpfdoctor.kernel.prog_refs import ProcRef, _walk_files, bpf_mount_points
+from bpfdoctor.kernel.prog_refs import ProcRef, fd_holders, pinned_ids
 from bpfdoctor.kernel.prog_select import fd_kind
 
 log = logging.getLogger(__name__)
@@ -178,50 +178,12 @@ def _all(open_flags: int):
 
 def pinned_maps(mount_points: list[str] | None = None) -> dict[int, list[str]]:
     """map id -> pinned paths (common.c ``build_pinned_obj_table`` for maps)."""
-    table: dict[int, list[str]] = {}
-    for top in bpf_mount_points() if mount_points is None else mount_points:
-        for path in _walk_files(top):
-            try:
-                fd = objects.obj_get(path, BPF_F_RDONLY)
-            except SyscallError:
-                continue
-            with fd:
-                if fd_kind(fd.fd) == "map":
-                    table.setdefault(kinfo.map_info(fd).id, []).append(path)
-    return table
+    return pinned_ids("map", lambda fd: kinfo.map_info(fd).id, mount_points, BPF_F_RDONLY)
 
 
 def map_holders() -> dict[int, list[ProcRef]]:
     """map id -> processes holding a descriptor of it (``map_id:`` in fdinfo)."""
-    table: dict[int, list[ProcRef]] = {}
-    for pid in sorted((n for n in os.listdir("/proc") if n.isdigit()), key=int):
-        try:
-            fds = os.listdir(f"/proc/{pid}/fd")
-        except OSError:
-            continue
-        seen: list[int] = []
-        for fd in fds:
-            try:
-                if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf-map":
-                    continue
-            except OSError:
-                continue
-            mid = fdinfo_field(int(fd), "map_id", pid)
-            if mid and mid.isdigit() and int(mid) not in seen:
-                seen.append(int(mid))
-        if seen:
-            comm = _comm(pid)
-            for mid in seen:
-                table.setdefault(mid, []).append(ProcRef(int(pid), comm))
-    return table
-
-
-def _comm(pid: str) -> str:
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().rstrip("\n")
-    except OSError:
-        return ""
+    return fd_holders("anon_inode:bpf-map", "map_id")
 
 
 # -- map dump ------------------------------------------------------------------------

@@ -45,16 +45,23 @@ def bpf_mount_points() -> list[str]:
 
 def pinned_programs(mount_points: list[str] | None = None) -> dict[int, list[str]]:
     """program id -> pinned paths, in walk order."""
+    return pinned_ids("prog", lambda fd: kinfo.prog_info(fd, arrays=None).id, mount_points)
+
+
+def pinned_ids(kind: str, id_of, mount_points: list[str] | None = None,
+               file_flags: int = 0) -> dict[int, list[str]]:
+    """object id -> pinned paths, in walk order, for the pins of ``kind``
+    ("prog", "map", "link"); ``id_of(fd)`` reads the id from a descriptor."""
     table: dict[int, list[str]] = {}
     for top in bpf_mount_points() if mount_points is None else mount_points:
-        for path in _walk_files(top):
-            prog_id = _pinned_prog_id(path)
-            if prog_id is not None:
-                table.setdefault(prog_id, []).append(path)
+        for path in walk_files(top):
+            obj_id = _pinned_id(path, kind, id_of, file_flags)
+            if obj_id is not None:
+                table.setdefault(obj_id, []).append(path)
     return table
 
 
-def _walk_files(top: str):
+def walk_files(top: str):
     """Regular files under ``top`` in nftw's order: each directory entry in
     readdir order, descending into a directory as soon as it is met."""
     try:
@@ -69,45 +76,53 @@ def _walk_files(top: str):
             except OSError:
                 continue
             if stat.S_ISDIR(mode):
-                yield from _walk_files(entry.path)
+                yield from walk_files(entry.path)
             elif stat.S_ISREG(mode):
                 yield entry.path
 
 
-def _pinned_prog_id(path: str) -> int | None:
+def _pinned_id(path: str, kind: str, id_of, file_flags: int) -> int | None:
     try:
-        fd = objects.obj_get(path)
+        fd = objects.obj_get(path, file_flags)
     except SyscallError as e:
         if e.errno not in (E.ENOENT, E.EPERM, E.EACCES, E.EINVAL):
             log.debug("BPF_OBJ_GET %s: %s", path, e)
         return None
     with fd:
-        if fd_kind(fd.fd) != "prog":
+        if fd_kind(fd.fd) != kind:
             return None
-        return kinfo.prog_info(fd, arrays=None).id
+        return id_of(fd)
 
 
 def program_holders() -> dict[int, list[ProcRef]]:
     """program id -> processes with a descriptor of it (each pid once, pid order)."""
+    return fd_holders(_PROG_LINK, "prog_id")
+
+
+def fd_holders(link: str, id_field: str) -> dict[int, list[ProcRef]]:
+    """object id -> processes holding a descriptor whose ``/proc/<pid>/fd``
+    link reads ``link`` (``anon_inode:bpf-prog``, ``anon_inode:bpf-map``),
+    the id taken from the ``id_field`` line of its fdinfo; each pid once,
+    in pid order."""
     table: dict[int, list[ProcRef]] = {}
     denied = 0
     for name in sorted((n for n in os.listdir("/proc") if n.isdigit()), key=int):
         try:
-            ids = _held_prog_ids(name)
+            ids = _held_ids(name, link, id_field)
         except PermissionError:
             denied += 1
             continue
         if not ids:
             continue
-        ref = ProcRef(int(name), _comm(name))
-        for prog_id in ids:
-            table.setdefault(prog_id, []).append(ref)
+        ref = ProcRef(int(name), process_comm(name))
+        for obj_id in ids:
+            table.setdefault(obj_id, []).append(ref)
     if denied:
-        log.info("%d process(es) could not be inspected for program descriptors", denied)
+        log.info("%d process(es) could not be inspected for %s descriptors", denied, link)
     return table
 
 
-def _held_prog_ids(pid: str) -> list[int]:
+def _held_ids(pid: str, link: str, id_field: str) -> list[int]:
     base = f"/proc/{pid}/fd"
     try:
         fds = os.listdir(base)
@@ -116,28 +131,30 @@ def _held_prog_ids(pid: str) -> list[int]:
     found: list[int] = []
     for fd in fds:
         try:
-            if os.readlink(f"{base}/{fd}") != _PROG_LINK:
+            if os.readlink(f"{base}/{fd}") != link:
                 continue
         except OSError:
             continue
-        prog_id = _fdinfo_prog_id(pid, fd)
-        if prog_id is not None and prog_id not in found:
-            found.append(prog_id)
+        obj_id = _fdinfo_id(pid, fd, id_field)
+        if obj_id is not None and obj_id not in found:
+            found.append(obj_id)
     return found
 
 
-def _fdinfo_prog_id(pid: str, fd: str) -> int | None:
+def _fdinfo_id(pid: str, fd: str, id_field: str) -> int | None:
+    prefix = id_field + ":"
     try:
         with open(f"/proc/{pid}/fdinfo/{fd}") as f:
             for line in f:
-                if line.startswith("prog_id:"):
+                if line.startswith(prefix):
                     return int(line.split(":", 1)[1])
     except (OSError, ValueError):
         return None
     return None
 
 
-def _comm(pid: str) -> str:
+def process_comm(pid: str | int) -> str:
+    """The process's command name, or "" when it is gone or hidden."""
     try:
         with open(f"/proc/{pid}/comm") as f:
             return f.read().rstrip("\n")
