@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno as E
 import logging
-import os
 from dataclasses import dataclass
 
 from bpfdoctor.errors import NotFoundError, SyscallError, UsageError
@@ -27,7 +26,7 @@ from bpfdoctor.kernel.maps import Map
 from bpfdoctor.kernel.objects import KernelObject, ObjKind
 from bpfdoctor.kernel.prog_list import fdinfo_field
 from bpfdoctor.kernel.prog_refs import ProcRef, fd_holders, pinned_ids
-from bpfdoctor.kernel.prog_select import fd_kind
+from bpfdoctor.kernel.prog_select import open_pinned_kind
 
 log = logging.getLogger(__name__)
 BPF_F_RDONLY = 1 << 3
@@ -81,10 +80,7 @@ def open_maps(sel: MapSelector, open_flags: int = BPF_F_RDONLY) -> list[KernelOb
     if sel.kind == "pinned":
         return [open_pinned(sel.value, open_flags)]
     found = []
-    for map_id in objects.ids(ObjKind.MAP):
-        fd = _try_open(map_id, open_flags)
-        if fd is None:
-            continue
+    for fd in objects.open_all(ObjKind.MAP, open_flags):
         if kinfo.map_info(fd).name == sel.value:
             found.append(fd)
         else:
@@ -95,32 +91,7 @@ def open_maps(sel: MapSelector, open_flags: int = BPF_F_RDONLY) -> list[KernelOb
 
 
 def open_pinned(path: str, open_flags: int = BPF_F_RDONLY) -> KernelObject:
-    if os.path.isdir(path):
-        raise UsageError(f"{path}: is a directory, not a pinned map")
-    try:
-        fd = objects.obj_get(path, file_flags=open_flags)
-    except SyscallError as e:
-        why = {E.ENOENT: "no such file", E.EACCES: "permission denied",
-               E.EPERM: "not a BPF object or no permission"}.get(e.errno, e.errno_name)
-        if e.errno in (E.EINVAL, E.ENOENT, E.EACCES) and os.path.exists(path):
-            # kernel/bpf/inode.c bpf_inode_type: EACCES for a file that is not a pin
-            why = f"not a pinned BPF object ({e.errno_name})"
-        raise NotFoundError(f"{path}: cannot open pinned object: {why}") from None
-    kind = fd_kind(fd.fd)
-    if kind != "map":
-        fd.close()
-        raise UsageError(f"{path}: pinned object is a {kind or 'non-BPF file'}, not a map")
-    fd.obj_kind = ObjKind.MAP
-    return fd
-
-
-def _try_open(map_id: int, open_flags: int) -> KernelObject | None:
-    try:
-        return objects.fd_by_id(ObjKind.MAP, map_id, open_flags)
-    except SyscallError as e:
-        if e.errno == E.ENOENT:
-            return None
-        raise
+    return open_pinned_kind(path, "map", open_flags)
 
 
 # -- map list ------------------------------------------------------------------------
@@ -161,19 +132,12 @@ def list_maps(sel: MapSelector | None = None, *, with_pinned: bool = True,
               with_pids: bool = True) -> MapList:
     pinned = pinned_maps() if with_pinned else None
     holders = map_holders() if with_pids else None
-    fds = open_maps(sel, 0) if sel else _all(0)
+    fds = open_maps(sel, 0) if sel else objects.open_all(ObjKind.MAP)
     out = []
     for fd in fds:
         with fd:
             out.append(describe(fd, pinned, holders))
     return MapList(tuple(out), bool(pinned))
-
-
-def _all(open_flags: int):
-    for map_id in objects.ids(ObjKind.MAP):
-        fd = _try_open(map_id, open_flags)
-        if fd is not None:
-            yield fd
 
 
 def pinned_maps(mount_points: list[str] | None = None) -> dict[int, list[str]]:

@@ -64,6 +64,25 @@ def fd_by_id(kind: ObjKind, obj_id: int, open_flags: int = 0) -> KernelObject:
     return KernelObject(syscall.bpf(kind.value[1], attr, GetIdAttr.end_of("open_flags")), kind)
 
 
+def try_fd_by_id(kind: ObjKind, obj_id: int, open_flags: int = 0) -> KernelObject | None:
+    """``fd_by_id``, or None if the object went away (ENOENT) since its id was listed."""
+    try:
+        return fd_by_id(kind, obj_id, open_flags)
+    except SyscallError as e:
+        if e.errno == E.ENOENT:
+            return None
+        raise
+
+
+def open_all(kind: ObjKind, open_flags: int = 0) -> Iterator[KernelObject]:
+    """A descriptor of every object of ``kind`` still there when reached
+    (each owned by the caller)."""
+    for obj_id in ids(kind):
+        fd = try_fd_by_id(kind, obj_id, open_flags)
+        if fd is not None:
+            yield fd
+
+
 def pin(fd: int | OwnedFd, path: str | os.PathLike) -> None:
     """Pin an object in bpffs (the pin outlives us: only on the user's request)."""
     raw = os.fsencode(os.fspath(path)) + b"\0"

@@ -108,7 +108,4 @@ def _open_all(selector: prog_select.Selector | None):
     if selector is not None:
         yield from prog_select.open_programs(selector)
         return
-    for prog_id in objects.ids(ObjKind.PROG):
-        fd = prog_select._try_open(prog_id)
-        if fd is not None:
-            yield fd
+    yield from objects.open_all(ObjKind.PROG)

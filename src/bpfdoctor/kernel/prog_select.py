@@ -59,10 +59,7 @@ def open_programs(sel: Selector) -> list[KernelObject]:
     if sel.kind == "pinned":
         return [open_pinned(sel.value)]
     found: list[KernelObject] = []
-    for prog_id in objects.ids(ObjKind.PROG):
-        fd = _try_open(prog_id)
-        if fd is None:
-            continue
+    for fd in objects.open_all(ObjKind.PROG):
         if _matches(fd, sel):
             found.append(fd)
         else:
@@ -83,21 +80,33 @@ def open_by_id(prog_id: int) -> KernelObject:
 
 def open_pinned(path: str) -> KernelObject:
     """bpftool ``open_obj_pinned_any``: the pin must be a program."""
+    return open_pinned_kind(path, "prog")
+
+
+_PIN_NOUN = {"prog": "program", "map": "map", "link": "link"}
+
+
+def open_pinned_kind(path: str, kind: str, file_flags: int = 0) -> KernelObject:
+    """The pinned object at ``path``, which must be of ``kind`` ("prog",
+    "map", "link"); one-line errors for a directory, a missing file, a file
+    that is not a pin, or a pin of another kind."""
+    noun = _PIN_NOUN[kind]
     if os.path.isdir(path):
-        raise UsageError(f"{path}: is a directory, not a pinned program")
+        raise UsageError(f"{path}: is a directory, not a pinned {noun}")
     try:
-        fd = objects.obj_get(path)
+        fd = objects.obj_get(path, file_flags=file_flags)
     except SyscallError as e:
         why = {E.ENOENT: "no such file", E.EPERM: "not a BPF object or no permission",
                E.EACCES: "permission denied", E.EINVAL: "not on a bpf filesystem"}.get(e.errno, e.errno_name)
-        if e.errno in (E.ENOENT, E.EINVAL) and os.path.exists(path):
+        if e.errno in (E.ENOENT, E.EINVAL, E.EACCES) and os.path.exists(path):
+            # kernel/bpf/inode.c bpf_inode_type: EACCES for a file in bpffs that is not a pin
             why = f"not a pinned BPF object ({e.errno_name})"
         raise NotFoundError(f"{path}: cannot open pinned object: {why}") from None
-    kind = fd_kind(fd.fd)
-    if kind != "prog":
+    got = fd_kind(fd.fd)
+    if got != kind:
         fd.close()
-        raise UsageError(f"{path}: pinned object is a {kind or 'non-BPF file'}, not a program")
-    fd.obj_kind = ObjKind.PROG
+        raise UsageError(f"{path}: pinned object is a {got or 'non-BPF file'}, not a {noun}")
+    fd.obj_kind = {"prog": ObjKind.PROG, "map": ObjKind.MAP, "link": ObjKind.LINK}[kind]
     return fd
 
 
@@ -111,15 +120,6 @@ def fd_kind(fd: int) -> str | None:
         if link == f"anon_inode:bpf-{kind}":
             return kind
     return None
-
-
-def _try_open(prog_id: int) -> KernelObject | None:
-    try:
-        return objects.fd_by_id(ObjKind.PROG, prog_id)
-    except SyscallError as e:
-        if e.errno == E.ENOENT:  # unloaded since GET_NEXT_ID
-            return None
-        raise
 
 
 def _matches(fd: KernelObject, sel: Selector) -> bool:

@@ -67,16 +67,10 @@ class Counters:
 def snapshot() -> dict[int, Counters]:
     """Counters of every loaded program now."""
     out: dict[int, Counters] = {}
-    for prog_id in objects.ids(ObjKind.PROG):
-        try:
-            fd = objects.fd_by_id(ObjKind.PROG, prog_id)
-        except SyscallError as e:
-            if e.errno == E.ENOENT:
-                continue
-            raise
+    for fd in objects.open_all(ObjKind.PROG):
         with fd:
             r = kinfo.prog_info(fd, arrays=None)
-        out[prog_id] = Counters(r.id, r.type.name.lower(), r.name, r.run_cnt, r.run_time_ns, r.recursion_misses)
+        out[r.id] = Counters(r.id, r.type.name.lower(), r.name, r.run_cnt, r.run_time_ns, r.recursion_misses)
     return out
 
 

@@ -19,7 +19,6 @@ run during the wait (run counts, taken with ``BPF_ENABLE_STATS`` held).
 from __future__ import annotations
 
 import ctypes
-import errno as E
 import os
 import select
 import struct
@@ -27,7 +26,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bpfdoctor.errors import SyscallError
 from bpfdoctor.host._files import read_text
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects, syscall
@@ -76,13 +74,9 @@ def _helper_targets(xlated: bytes, call_base: int) -> set[int]:
 def linked_programs() -> set[int]:
     """Ids of programs some bpf link points at."""
     out = set()
-    for link_id in objects.ids(ObjKind.LINK):
-        try:
-            with objects.fd_by_id(ObjKind.LINK, link_id) as fd:
-                out.add(kinfo.link_info(fd).prog_id)
-        except SyscallError as e:
-            if e.errno != E.ENOENT:
-                raise
+    for fd in objects.open_all(ObjKind.LINK):
+        with fd:
+            out.add(kinfo.link_info(fd).prog_id)
     return out
 
 
@@ -95,14 +89,9 @@ def find_printers(only: int | None = None) -> tuple[list[Printer], bool]:
         return [], False
     links = linked_programs()
     out = []
-    ids = [only] if only is not None else list(objects.ids(ObjKind.PROG))
-    for pid in ids:
-        try:
-            fd = objects.fd_by_id(ObjKind.PROG, pid)
-        except SyscallError as e:
-            if e.errno == E.ENOENT:
-                continue
-            raise
+    fds = objects.open_all(ObjKind.PROG) if only is None else \
+        filter(None, [objects.try_fd_by_id(ObjKind.PROG, only)])
+    for fd in fds:
         with fd:
             rec = kinfo.prog_info(fd, arrays=frozenset({"xlated_prog_insns"}))
         names = ksyms.names(_helper_targets(rec.xlated_insns, ksyms.call_base))
