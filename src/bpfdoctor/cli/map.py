@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 
@@ -29,9 +27,7 @@ def list_cmd(map_words, as_json: bool, pinned: bool, pids: bool) -> int:
     sel = parse_selector(map_words) if map_words else None
     mlist = list_maps(sel, with_pinned=pinned, with_pids=pids)
     if as_json:
-        body = R.list_json(mlist)
-        # map.c do_show_subset: one selected map is an object, not a list
-        write_json(body[0] if sel is not None and len(body) == 1 else body)
+        write_json(R.list_json(mlist, selected=sel is not None))
     else:
         write_text(R.list_text(mlist))
     return 0
@@ -46,21 +42,12 @@ def dump_cmd(map_words, as_json: bool, limit: int) -> int:
     """Keys and values of a map, pretty-printed from its BTF like 'bpftool map dump'."""
     from bpfdoctor.kernel.map_dump import dump_selected, parse_selector
     from bpfdoctor.render import maps as R
-    from bpfdoctor.render.output import write_json, write_text
+    from bpfdoctor.render.output import write_json, write_notes, write_text
 
     dumps = dump_selected(parse_selector(map_words), limit=limit or None)
-    many = len(dumps) > 1
     if as_json:
-        body = [R.dump_json(d) for d in dumps]
-        if many:
-            body = [{**R.dump_header_json(d), "elements": b} for d, b in zip(dumps, body)]
-        write_json(body if many else body[0])
+        write_json(R.dumps_json(dumps))
     else:
         write_text(R.dumps_text(dumps))
-    for d in dumps:
-        for note in d.notes:
-            sys.stderr.write(f"note: {note}\n")
-        if d.truncated:
-            sys.stderr.write(f"note: map {d.info.id} ({d.info.name or 'no name'}): stopped after {limit} "
-                             "entries; pass --limit 0 for all\n")
+    write_notes(R.dump_notes(dumps))
     return 0

@@ -103,8 +103,11 @@ def entry_json(e, any_pinned: bool) -> dict:
     return out
 
 
-def list_json(mlist) -> list[dict]:
-    return [entry_json(e, mlist.any_pinned) for e in mlist.maps]
+def list_json(mlist, selected: bool = False) -> list[dict] | dict:
+    """``bpftool -j map show``: a list, except that a MAP selection matching
+    one map gives that map's object (map.c ``do_show_subset``)."""
+    body = [entry_json(e, mlist.any_pinned) for e in mlist.maps]
+    return body[0] if selected and len(body) == 1 else body
 
 
 # -- dump ---------------------------------------------------------------------------
@@ -256,6 +259,25 @@ def dump_json(d) -> list[dict]:
     return [dump_entry_json(d, e) for e in d.entries if not (e.value is None and _skip_error(d, e))]
 
 
+def dumps_json(dumps) -> list[dict] | list[list[dict]]:
+    """``bpftool -j map dump``: one map's element list, or for several maps
+    a list of ``{header, "elements": [...]}``."""
+    if len(dumps) == 1:
+        return dump_json(dumps[0])
+    return [{**dump_header_json(d), "elements": dump_json(d)} for d in dumps]
+
+
+def dump_notes(dumps) -> list[str]:
+    """What the dump left out or cannot show, for stderr."""
+    out = []
+    for d in dumps:
+        out += d.notes
+        if d.truncated:
+            out.append(f"map {d.info.id} ({d.info.name or 'no name'}): stopped after {len(d.entries)} "
+                       "entries; pass --limit 0 for all")
+    return out
+
+
 def dump_header_json(d) -> dict:
     """map.c ``show_map_header_json`` (several maps in one dump)."""
     t = type_name(d.info.type)
@@ -266,4 +288,4 @@ def dump_header_json(d) -> dict:
     return out
 
 
-__all__ = ["Raw", "dump_json", "dump_text", "list_json", "list_text"]
+__all__ = ["Raw", "dump_json", "dump_notes", "dump_text", "dumps_json", "dumps_text", "list_json", "list_text"]

@@ -17,6 +17,12 @@ def write_text(text: str) -> None:
     sys.stdout.flush()
 
 
+def write_notes(notes) -> None:
+    """Side remarks to stderr, one ``note:`` line each (stdout stays the result)."""
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+
+
 def to_jsonable(value: Any) -> Any:
     """Records to plain JSON values: dataclasses via ``to_dict``/asdict, enums by value."""
     import dataclasses
