@@ -166,19 +166,9 @@ def run_cmd(target, program, data_in, data_hex, ctx_in, data_out, repeat: int, a
     if data_hex is not None:
         if data_in:
             raise UsageError("give --data-in or --data-hex, not both")
-        try:
-            data = bytes.fromhex(data_hex.replace(":", " "))
-        except ValueError:
-            raise UsageError(f"--data-hex: not hex digits: {data_hex[:40]!r}") from None
+        data = test_run.parse_hex(data_hex)
     ctx = _read_input(ctx_in, "--ctx-in") if ctx_in else b""
-    kw = {"data": data, "ctx": ctx, "repeat": repeat}
-    if _is_selector(target):
-        with _one_program(target) as fd:
-            report = test_run.run_program(fd, source=" ".join(target), **kw)
-    else:
-        if len(target) != 1:
-            raise UsageError(f"expected an object file or PROG (id N, name NAME, ...), got {' '.join(target)!r}")
-        report = test_run.run_from_object(target[0], _pick_program(target[0], program), **kw)
+    report = test_run.run_target(target, program, data=data, ctx=ctx, repeat=repeat)
     if data_out:
         with open(data_out, "wb") as f:
             f.write(report.data_out)
@@ -201,45 +191,6 @@ def _read_input(path: str, option: str) -> bytes:
         raise InputError(path, f"cannot read {option}: {e.strerror}") from None
 
 
-def _is_selector(words) -> bool:
-    from bpfdoctor.kernel.prog_select import KINDS
-
-    return (len(words) == 2 and words[0] in KINDS) or (len(words) == 1 and words[0].isdigit())
-
-
-def _one_program(words):
-    from bpfdoctor.errors import UsageError
-    from bpfdoctor.kernel.prog_select import open_programs, parse_selector
-
-    if len(words) == 1:
-        words = ("id", words[0])
-    fds = open_programs(parse_selector(tuple(words)))
-    if len(fds) > 1:
-        ids = []
-        for fd in fds:
-            from bpfdoctor.kernel.info import prog_info
-
-            ids.append(str(prog_info(fd, arrays=None).id))
-            fd.close()
-        raise UsageError(f"{' '.join(words)} matches {len(ids)} programs (ids {', '.join(ids)}): pick one by id")
-    return fds[0]
-
-
-def _pick_program(path: str, program: str | None) -> str:
-    from bpfdoctor.elf import open_object
-    from bpfdoctor.errors import NotFoundError, UsageError
-
-    names = [p.name for p in open_object(path).programs]
-    if program is None:
-        if len(names) == 1:
-            return names[0]
-        raise UsageError(f"{path}: has {len(names)} programs; pick one with --program "
-                         f"({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})")
-    if program not in names:
-        raise NotFoundError(f"{path}: no program named {program!r} (programs: {', '.join(names)})")
-    return program
-
-
 @prog.command("stats")
 @click.option("--interval", type=click.FloatRange(0.05), default=1.0, show_default=True,
               help="Seconds between samples.")
@@ -250,24 +201,17 @@ def stats_cmd(interval: float, count: int | None, as_json: bool) -> int:
 
     Statistics are switched on with BPF_ENABLE_STATS for as long as this runs
     (kernel.bpf_stats_enabled is never written) and go off again on exit."""
-    import json
-
     from bpfdoctor.kernel.stats import StatsSession, watch
-    from bpfdoctor.render.output import write_text
-    from bpfdoctor.render.run import stats_text
+    from bpfdoctor.render.output import write_notes, write_text
+    from bpfdoctor.render.stats import sample_out, session_note
 
     gen = watch(interval, count)
     try:
         for item in gen:
             if isinstance(item, StatsSession):
-                if item.sysctl_before:
-                    sys.stderr.write("note: kernel.bpf_stats_enabled is already 1: counters include runs "
-                                     "from before this command\n")
+                write_notes(filter(None, [session_note(item)]))
                 continue
-            if as_json:
-                write_text(json.dumps(item.to_dict()) + "\n")
-            else:
-                write_text(("\n" if item.index > 1 else "") + stats_text(item))
+            write_text(sample_out(item, as_json))
     except KeyboardInterrupt:
         pass
     finally:

@@ -69,6 +69,27 @@ def open_programs(sel: Selector) -> list[KernelObject]:
     return found
 
 
+def is_selector(words) -> bool:
+    """Whether ``words`` name a loaded program (``KIND VALUE`` or a bare id)
+    rather than, say, an object file."""
+    return (len(words) == 2 and words[0] in KINDS) or (len(words) == 1 and words[0].isdigit())
+
+
+def open_one(words) -> KernelObject:
+    """The one program ``words`` names (a bare number is an id); a
+    UsageError listing the ids when a name or tag matches several."""
+    if len(words) == 1:
+        words = ("id", words[0])
+    fds = open_programs(parse_selector(tuple(words)))
+    if len(fds) > 1:
+        ids = []
+        for fd in fds:
+            ids.append(str(kinfo.prog_info(fd, arrays=None).id))
+            fd.close()
+        raise UsageError(f"{' '.join(words)} matches {len(ids)} programs (ids {', '.join(ids)}): pick one by id")
+    return fds[0]
+
+
 def open_by_id(prog_id: int) -> KernelObject:
     try:
         return objects.fd_by_id(ObjKind.PROG, prog_id)

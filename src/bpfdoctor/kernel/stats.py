@@ -95,15 +95,6 @@ class StatsSample:
     idle: int                        # loaded programs that did not run
     loaded: int
 
-    def to_dict(self) -> dict:
-        return {"sample": self.index, "interval_s": round(self.interval_s, 3), "loaded": self.loaded,
-                "idle": self.idle,
-                "programs": [{"id": p.id, "type": p.type, "name": p.name, "runs": p.runs,
-                              "runs_per_s": round(p.rate, 1),
-                              "avg_ns": None if p.avg_ns is None else round(p.avg_ns, 1),
-                              "total_runs": p.total_runs, "total_ns": p.total_ns,
-                              "recursion_misses": p.recursion_misses} for p in self.programs]}
-
 
 def diff(before: dict[int, Counters], after: dict[int, Counters], interval_s: float,
          index: int = 1) -> StatsSample:

@@ -167,6 +167,47 @@ def run_program(prog, *, data: bytes = b"", ctx: bytes = b"", repeat: int = 1, s
                      data, res.data_out, res.ctx_out, source or f"id {rec.id}")
 
 
+def parse_hex(text: str) -> bytes:
+    """``--data-hex``: hex digits, spaces and colons allowed between bytes."""
+    try:
+        return bytes.fromhex(text.replace(":", " "))
+    except ValueError:
+        raise UsageError(f"--data-hex: not hex digits: {text[:40]!r}") from None
+
+
+def pick_program(path: str, program: str | None) -> str:
+    """The program of the object at ``path`` to run: ``program``, which must
+    exist, or the only one there is."""
+    from bpfdoctor.elf import open_object
+    from bpfdoctor.errors import NotFoundError
+
+    names = [p.name for p in open_object(path).programs]
+    if program is None:
+        if len(names) == 1:
+            return names[0]
+        raise UsageError(f"{path}: has {len(names)} programs; pick one with --program "
+                         f"({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})")
+    if program not in names:
+        raise NotFoundError(f"{path}: no program named {program!r} (programs: {', '.join(names)})")
+    return program
+
+
+def run_target(target, program: str | None = None, **kw) -> RunReport:
+    """Run what ``target`` names: a loaded program (``id N``, ``name NAME``,
+    ``tag TAG``, ``pinned PATH``, a bare id) or one program of an object file
+    (``program``, or its only one), loaded for the run and unloaded after.
+    ``kw`` goes to ``run_program`` (data, ctx, repeat)."""
+    from bpfdoctor.kernel.prog_select import is_selector, open_one
+
+    target = tuple(target)
+    if is_selector(target):
+        with open_one(target) as fd:
+            return run_program(fd, source=" ".join(target), **kw)
+    if len(target) != 1:
+        raise UsageError(f"expected an object file or PROG (id N, name NAME, ...), got {' '.join(target)!r}")
+    return run_from_object(target[0], pick_program(target[0], program), **kw)
+
+
 def run_from_object(path: str, program: str, **kw) -> RunReport:
     """Load ``program`` of the object at ``path``, run it, unload everything."""
     from bpfdoctor.errors import InputError

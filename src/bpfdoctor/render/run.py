@@ -1,4 +1,4 @@
-"""Text for ``bpfdoctor prog run`` and ``bpfdoctor prog stats`` (pure)."""
+"""Text for ``bpfdoctor prog run`` (pure)."""
 
 from __future__ import annotations
 
@@ -31,19 +31,3 @@ def run_text(r) -> str:
         lines.append(f"  ctx out       {len(r.ctx_out)} bytes")
         lines += hexdump(r.ctx_out)
     return "\n".join(lines) + "\n"
-
-
-def stats_text(sample) -> str:
-    """One interval of ``prog stats``: a small top, busiest first."""
-    head = (f"{'ID':>6} {'TYPE':<16} {'NAME':<16} {'RUNS':>10} {'RUNS/S':>10} {'AVG NS':>8} "
-            f"{'TOTAL RUNS':>12} {'TOTAL NS':>14}")
-    rows = [head]
-    for p in sample.programs:
-        avg = f"{p.avg_ns:.0f}" if p.avg_ns is not None else "-"
-        rows.append(f"{p.id:>6} {p.type:<16.16} {p.name:<16.16} {p.runs:>10} {p.rate:>10.1f} {avg:>8} "
-                    f"{p.total_runs:>12} {p.total_ns:>14}")
-    idle = sample.idle
-    tail = f"{len(sample.programs)} program(s) ran in {sample.interval_s:.1f} s"
-    if idle:
-        tail += f"; {idle} loaded program(s) did not run"
-    return "\n".join(rows) + "\n" + tail + "\n"
