@@ -28,20 +28,8 @@ def attach(obj, programs, iface, cgroup, dry_run, xdp_mode, tc_mode, mount_trace
     from bpfdoctor.render.attach import attach_text
     from bpfdoctor.render.output import write_json, write_text
 
-    notes = []
-    if mount_tracefs and root == "/":
-        from bpfdoctor.host.tracefs import tracefs_dir
-
-        if tracefs_dir() is None:
-            from bpfdoctor.kernel.mountns import private_tracefs
-
-            notes.append(f"tracefs mounted at {private_tracefs()} in a private mount namespace (host unchanged)")
     report = check_attach(obj, programs=programs or None, iface=iface, cgroup=cgroup, dry_run=dry_run,
-                          xdp_mode=xdp_mode, tc_mode=tc_mode, root=root)
-    if notes:
-        import dataclasses
-
-        report = dataclasses.replace(report, notes=tuple(notes) + report.notes)
+                          xdp_mode=xdp_mode, tc_mode=tc_mode, root=root, mount_tracefs=mount_tracefs)
     if as_json:
         write_json(report.to_dict())
     else:

@@ -81,15 +81,24 @@ def specs_of(obj, programs=None) -> list[AttachSpec]:
 
 def check_attach(path: str, *, programs=None, iface: str | None = None, cgroup: str | None = None,
                  dry_run: bool = False, xdp_mode: str = "auto", tc_mode: str = "auto",
-                 root: str = "/") -> AttachReport:
+                 root: str = "/", mount_tracefs: bool = False) -> AttachReport:
+    """Check (and unless ``dry_run`` attach and detach) the programs of the
+    object at ``path``.  ``mount_tracefs``: when the host root has no tracefs
+    mounted, mount one in a private mount namespace of this process first."""
     from bpfdoctor.elf import open_object
 
+    notes: tuple[str, ...] = ()
+    if mount_tracefs and root == "/":
+        from bpfdoctor.kernel.mountns import find_tracefs
+
+        note = find_tracefs(mount=True)[1]
+        notes = (note,) if note else ()
     obj = open_object(path)
     host = HostView(root)
     specs = specs_of(obj, programs)
     checked = [(s, tuple(check(s, host, iface=iface, cgroup=cgroup))) for s in specs]
     if dry_run:
-        return AttachReport(str(path), True, tuple(ProgramAttach(s, f) for s, f in checked))
+        return AttachReport(str(path), True, tuple(ProgramAttach(s, f) for s, f in checked), notes)
     from bpfdoctor.kernel.loader import load_object
 
     out = []
@@ -107,7 +116,7 @@ def check_attach(path: str, *, programs=None, iface: str | None = None, cgroup: 
                 res = attach_once(lo.programs[s.program].fd, s, host, iface=iface, cgroup=cgroup,
                                   xdp_mode=xdp_mode, tc_mode=tc_mode)
             out.append(ProgramAttach(s, f, res))
-    return AttachReport(str(path), False, tuple(out))
+    return AttachReport(str(path), False, tuple(out), notes)
 
 
 def attach_once(prog_fd: int, spec: AttachSpec, host: HostView, *, iface=None, cgroup=None,

@@ -26,6 +26,20 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int) -> N
         raise SyscallError(f"mount({target})", ctypes.get_errno())
 
 
+def find_tracefs(mount: bool = False) -> tuple[str | None, str | None]:
+    """(the tracefs directory or None, a note when we had to mount it).
+
+    With ``mount`` and no tracefs mounted, mount one privately
+    (``private_tracefs``) and say so."""
+    from bpfdoctor.host.tracefs import tracefs_dir
+
+    tfs = tracefs_dir()
+    if tfs is not None or not mount:
+        return tfs, None
+    tfs = private_tracefs()
+    return tfs, f"tracefs mounted at {tfs} in a private mount namespace (host unchanged)"
+
+
 def private_tracefs(target: str = "/sys/kernel/tracing") -> str:
     """Mount tracefs at ``target`` in a private mount namespace of this process."""
     if _libc.unshare(CLONE_NEWNS) != 0:  # os.unshare is Python 3.12+
