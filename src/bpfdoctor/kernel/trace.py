@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from bpfdoctor.errors import SyscallError
 from bpfdoctor.host._files import read_text
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects, syscall
@@ -174,3 +175,91 @@ def explain_silence(tracefs: str | None, printers: list[Printer], kallsyms_ok: b
             out.append(Silence("trace-not-run", f"{p.name} (id {p.id}) is attached but did not run during the "
                                "wait: its event did not happen", "trigger the event the program is attached to"))
     return out
+
+
+# -- the session: what ``bpfdoctor trace`` runs ------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TraceLine:
+    """One line of output: from trace_pipe, or (``stream`` "stdout" or
+    "stderr") from program ``prog``'s BPF stream."""
+
+    line: str
+    stream: str | None = None
+    prog: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceNote:
+    """Something done on the way that the user should know (a private mount)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEnd:
+    """The end of a session: how many lines came and, when none did, why."""
+
+    lines: int
+    silence: tuple[Silence, ...] = ()
+
+
+def stream_lines(prog_id: int) -> list[TraceLine]:
+    """What program ``prog_id``'s BPF streams hold now (reading consumes it);
+    nothing on kernels without streams (before 6.17)."""
+    out = []
+    with objects.fd_by_id(ObjKind.PROG, prog_id) as fd:
+        for sid, label in ((BPF_STDOUT, "stdout"), (BPF_STDERR, "stderr")):
+            try:
+                data = read_stream(fd.fd, sid)
+            except SyscallError:
+                return out  # no streams on this kernel (before 6.17)
+            out += [TraceLine(ln, label, prog_id) for ln in data.decode(errors="replace").splitlines()]
+    return out
+
+
+def session(*, prog_id: int | None = None, timeout: float | None = None, count: int | None = None,
+            mount_tracefs: bool = False) -> Iterator[TraceLine | TraceNote | TraceEnd]:
+    """Read bpf_printk output (and with ``prog_id`` that program's streams,
+    before and after the wait) until ``timeout`` seconds, ``count`` lines or
+    Ctrl-C; then one ``TraceEnd``, with the causes of silence when nothing
+    came.  Statistics are on (``BPF_ENABLE_STATS``) during the wait, so the
+    diagnosis can tell whether the printing programs ran."""
+    from bpfdoctor.kernel.mountns import find_tracefs
+    from bpfdoctor.kernel.stats import enable_stats, snapshot
+
+    tfs, note = find_tracefs(mount_tracefs)
+    if note:
+        yield TraceNote(note)
+    if tfs is None:
+        yield TraceEnd(0, tuple(explain_silence(None, [], True, None, None)))
+        return
+    printers, ks_ok = find_printers(prog_id)
+    got = 0
+    runs = None
+    try:
+        with enable_stats():
+            before = snapshot()
+            for rec in stream_lines(prog_id) if prog_id is not None else ():
+                got += 1
+                yield rec
+            try:
+                for line in pipe_lines(f"{tfs}/trace_pipe", timeout=timeout,
+                                       stop=lambda: count is not None and got >= count):
+                    got += 1
+                    yield TraceLine(line)
+                    if count is not None and got >= count:
+                        break
+            except KeyboardInterrupt:
+                pass
+            for rec in stream_lines(prog_id) if prog_id is not None else ():
+                got += 1
+                yield rec
+            after = snapshot()
+            runs = {pid: after[pid].run_cnt - before[pid].run_cnt for pid in after if pid in before}
+    except KeyboardInterrupt:
+        pass
+    if got:
+        yield TraceEnd(got)
+    else:
+        yield TraceEnd(0, tuple(explain_silence(tfs, printers, ks_ok, runs, tracing_on(tfs))))
