@@ -163,27 +163,28 @@ def attach_tracepoint(prog_fd: int, tp_id: int) -> Attachment:
 def attach_kprobe(prog_fd: int, pmu_type: int, symbol: str, offset: int = 0, retprobe_bit: int | None = None
                   ) -> Attachment:
     """perf_event_open on the kprobe PMU (kernel/trace/trace_event_perf.c ``perf_kprobe_init``)."""
-    name = ctypes.create_string_buffer(symbol.encode())
-    attr = PerfEventAttr(type=pmu_type, sample_period=1, wakeup_events=1,
-                         config1=ctypes.addressof(name), config2=offset)
-    if retprobe_bit is not None:
-        attr.config = 1 << retprobe_bit
-    att = attach_perf_event(prog_fd, attr, "kprobe")
-    del name
-    return att
+    return _attach_probe(prog_fd, pmu_type, symbol, offset, retprobe_bit, "kprobe")
 
 
 def attach_uprobe(prog_fd: int, pmu_type: int, path: str, offset: int, retprobe_bit: int | None = None
                   ) -> Attachment:
     """perf_event_open on the uprobe PMU, every process (pid -1), as libbpf
     ``perf_event_open_probe`` does (kernel/trace/trace_event_perf.c ``perf_uprobe_init``)."""
-    name = ctypes.create_string_buffer(path.encode())
+    return _attach_probe(prog_fd, pmu_type, path, offset, retprobe_bit, "uprobe")
+
+
+def _attach_probe(prog_fd: int, pmu_type: int, name: str, offset: int, retprobe_bit: int | None,
+                  what: str) -> Attachment:
+    """A kprobe or uprobe PMU event: ``config1`` points at the symbol or path,
+    ``config2`` is the offset, and the PMU's ``retprobe`` format bit in
+    ``config`` makes it a return probe."""
+    buf = ctypes.create_string_buffer(name.encode())
     attr = PerfEventAttr(type=pmu_type, sample_period=1, wakeup_events=1,
-                         config1=ctypes.addressof(name), config2=offset)
+                         config1=ctypes.addressof(buf), config2=offset)
     if retprobe_bit is not None:
         attr.config = 1 << retprobe_bit
-    att = attach_perf_event(prog_fd, attr, "uprobe")
-    del name
+    att = attach_perf_event(prog_fd, attr, what)
+    del buf  # the kernel copied the string in perf_event_open
     return att
 
 
