@@ -79,12 +79,7 @@ def open_maps(sel: MapSelector, open_flags: int = BPF_F_RDONLY) -> list[KernelOb
             raise
     if sel.kind == "pinned":
         return [open_pinned(sel.value, open_flags)]
-    found = []
-    for fd in objects.open_all(ObjKind.MAP, open_flags):
-        if kinfo.map_info(fd).name == sel.value:
-            found.append(fd)
-        else:
-            fd.close()
+    found = objects.open_matching(ObjKind.MAP, lambda fd: kinfo.map_info(fd).name == sel.value, open_flags)
     if not found:
         raise NotFoundError(f"no map is named {sel.value!r}")
     return found

@@ -83,6 +83,18 @@ def open_all(kind: ObjKind, open_flags: int = 0) -> Iterator[KernelObject]:
             yield fd
 
 
+def open_matching(kind: ObjKind, match, open_flags: int = 0) -> list[KernelObject]:
+    """Descriptors of every object of ``kind`` for which ``match(fd)`` is
+    true (owned by the caller); the others are closed."""
+    found = []
+    for fd in open_all(kind, open_flags):
+        if match(fd):
+            found.append(fd)
+        else:
+            fd.close()
+    return found
+
+
 def pin(fd: int | OwnedFd, path: str | os.PathLike) -> None:
     """Pin an object in bpffs (the pin outlives us: only on the user's request)."""
     raw = os.fsencode(os.fspath(path)) + b"\0"

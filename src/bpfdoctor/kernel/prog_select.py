@@ -58,12 +58,7 @@ def open_programs(sel: Selector) -> list[KernelObject]:
         return [open_by_id(sel.number)]
     if sel.kind == "pinned":
         return [open_pinned(sel.value)]
-    found: list[KernelObject] = []
-    for fd in objects.open_all(ObjKind.PROG):
-        if _matches(fd, sel):
-            found.append(fd)
-        else:
-            fd.close()
+    found = objects.open_matching(ObjKind.PROG, lambda fd: _matches(fd, sel))
     if not found:
         raise NotFoundError(f"no loaded program has {sel}")
     return found
