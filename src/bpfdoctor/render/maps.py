@@ -17,20 +17,10 @@ import os
 
 from bpfdoctor.btf.valuefmt import Obj, Raw, format_value, to_python
 from bpfdoctor.render.jsonw import JsonWriter
+from bpfdoctor.render.prog import pids_text, refs_json, type_name
 
 _PERCPU = {"percpu_hash", "percpu_array", "lru_percpu_hash", "percpu_cgroup_storage"}
 _MAP_OF_MAPS = {"array_of_maps", "hash_of_maps"}
-
-
-def type_name(t) -> str | None:
-    """libbpf ``libbpf_bpf_map_type_str``."""
-    name = getattr(t, "name", "")
-    return None if not name or name.startswith("UNKNOWN_") else name.lower()
-
-
-def _prog_type_name(t) -> str | None:
-    """libbpf ``libbpf_bpf_prog_type_str`` of a ProgType (None if unknown)."""
-    return type_name(t)
 
 
 # -- list ---------------------------------------------------------------------------
@@ -55,7 +45,7 @@ def entry_text(e) -> str:
     if int(info.type) == 3 and (e.owner_prog_type is not None or e.owner_jited is not None):
         s += "\n\t"
         if e.owner_prog_type is not None:
-            pt = _prog_type_name(e.owner_prog_type)
+            pt = type_name(e.owner_prog_type)
             s += f"owner_prog_type {pt}  " if pt else f"owner_prog_type {int(e.owner_prog_type)}  "
         if e.owner_jited is not None:
             s += "owner jited" if e.owner_jited else "owner not jited"
@@ -68,7 +58,7 @@ def entry_text(e) -> str:
     if e.frozen:
         s += ("  " if info.btf_id else "") + "frozen"
     if e.pids:
-        s += "\n\tpids " + ", ".join(f"{r.comm}({r.pid})" for r in e.pids)
+        s += "\n" + pids_text(e.pids)
     return s + "\n"
 
 
@@ -90,16 +80,13 @@ def entry_json(e, any_pinned: bool) -> dict:
         out["bytes_memlock"] = e.memlock
     if int(info.type) == 3:
         if e.owner_prog_type is not None:
-            out["owner_prog_type"] = _prog_type_name(e.owner_prog_type) or int(e.owner_prog_type)
+            out["owner_prog_type"] = type_name(e.owner_prog_type) or int(e.owner_prog_type)
         if e.owner_jited is not None:
             out["owner_jited"] = e.owner_jited
     out["frozen"] = int(e.frozen)
     if info.btf_id:
         out["btf_id"] = info.btf_id
-    if any_pinned:
-        out["pinned"] = list(e.pinned)
-    if e.pids:
-        out["pids"] = [{"pid": r.pid, "comm": r.comm} for r in e.pids]
+    out.update(refs_json(e, any_pinned))
     return out
 
 

@@ -19,10 +19,27 @@ import time
 TIME_TEXT = "%Y-%m-%dT%H:%M:%S%z"  # strftime "%FT%T%z" in print_boot_time
 
 
-def type_name(prog_type) -> str | None:
-    """libbpf ``libbpf_bpf_prog_type_str`` (None for a type libbpf 1.1 does not know)."""
-    name = getattr(prog_type, "name", "")
+def type_name(t) -> str | None:
+    """libbpf ``libbpf_bpf_prog_type_str`` / ``libbpf_bpf_map_type_str`` of a
+    ProgType or MapType (None for a type libbpf 1.1 does not know)."""
+    name = getattr(t, "name", "")
     return None if not name or name.startswith("UNKNOWN_") else name.lower()
+
+
+def pids_text(refs) -> str:
+    """pids.c ``emit_obj_refs_plain``: the ``pids`` line (tab first)."""
+    return "\tpids " + ", ".join(f"{r.comm}({r.pid})" for r in refs)
+
+
+def refs_json(entry, any_pinned: bool) -> dict:
+    """The ``pinned`` (when any object is pinned) and ``pids`` keys of an
+    entry (common.c pinned table, pids.c ``emit_obj_refs_json``)."""
+    out: dict = {}
+    if any_pinned:
+        out["pinned"] = list(entry.pinned)
+    if entry.pids:
+        out["pids"] = [{"pid": r.pid, "comm": r.comm} for r in entry.pids]
+    return out
 
 
 def header_text(entry) -> str:
@@ -64,7 +81,7 @@ def entry_text(entry, *, any_pinned: bool = True) -> str:
     if info.btf_id:
         lines.append(f"\tbtf_id {info.btf_id}")
     if entry.pids:
-        lines.append("\tpids " + ", ".join(f"{r.comm}({r.pid})" for r in entry.pids))
+        lines.append(pids_text(entry.pids))
     return "\n".join(lines) + "\n"
 
 
@@ -99,10 +116,7 @@ def entry_json(entry, *, any_pinned: bool, pids_scanned: bool = True) -> dict:
         out["map_ids"] = list(info.map_ids)
     if info.btf_id:
         out["btf_id"] = info.btf_id
-    if any_pinned:
-        out["pinned"] = list(entry.pinned)
-    if entry.pids:
-        out["pids"] = [{"pid": r.pid, "comm": r.comm} for r in entry.pids]
+    out.update(refs_json(entry, any_pinned))
     out["xlated_insns"] = info.xlated_prog_len // 8
     out["verified_insns"] = info.verified_insns
     return out
