@@ -14,6 +14,9 @@ program's translated instructions: a helper call's target is
 ``__bpf_call_base + imm``, named from /proc/kallsyms); the program that
 does is not attached (no bpf link names it); it is attached but did not
 run during the wait (run counts, taken with ``BPF_ENABLE_STATS`` held).
+
+``session()`` runs all of it and yields records (``TraceLine``,
+``TraceNote``, and one closing ``TraceEnd``); render/trace.py prints them.
 """
 
 from __future__ import annotations
