@@ -1,0 +1,435 @@
+"""Root-cause analysis: from the failing instruction back to the line to change (pure).
+
+``analyze`` takes the parsed log (its path, ``trace.Step``), the family the
+message belongs to, and the program's context, and builds the
+``Diagnostic``.  Each family's analyser walks def-use edges backwards
+(``defuse.origin``) from the register the message names and picks the
+primary span: for a NULL dereference the call that returned ``*_or_null``,
+for a leaked reference the last line of the path that skipped the release,
+for a bad return code the line that set R0, for an unchecked index the
+check (or the access, when there is none), for a number used as a pointer
+the 32-bit operation that cut it or the release that invalidated it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from bpfdoctor.verifier import defuse
+from bpfdoctor.verifier.context import ProgramContext, bail_out, map_from_state, return_codes
+from bpfdoctor.verifier.diagnostic import ErrorClass, Span
+from bpfdoctor.verifier.model import ParsedLog
+from bpfdoctor.verifier.trace import Step
+
+Locate = Callable[[int], "tuple | None"]
+
+_ERR_REG = re.compile(r"\bR(\d{1,2})\b")
+_ALLOC = re.compile(r"alloc_insn=(\d{1,9})")
+_STACK_READ = re.compile(r"read from stack (?:R\d{1,2} )?off (-?\d{1,9})\+(-?\d{1,9}) size (\d{1,9})")
+_RANGE = re.compile(r"should have been in \[?\(?(-?\w+)[,;] ?(-?\w+)")
+_RELEASE = ("bpf_sk_release", "bpf_ringbuf_submit", "bpf_ringbuf_discard",
+            "bpf_ringbuf_submit_dynptr", "bpf_ringbuf_discard_dynptr", "bpf_task_release",
+            "bpf_cgroup_release", "bpf_obj_drop", "bpf_cpumask_release", "bpf_put_file")
+_BRACE = re.compile(r"^[\s{}();]*$")
+
+
+class Analysis:
+    """The pieces a family analyser fills in."""
+
+    def __init__(self) -> None:
+        self.primary: Span | None = None
+        self.secondary: list[Span] = []
+        self.help: list[str] = []
+        self.klass: ErrorClass | None = None
+        self.why: str = ""
+        self.suggestion: str | None = None
+        self.notes: list[str] = []
+
+
+class Path:
+    """The log's path with source lookup: what every analyser works on."""
+
+    def __init__(self, log: ParsedLog, locate: Locate | None, ctx: ProgramContext) -> None:
+        self.log = log
+        self.steps: Sequence[Step] = log.trace
+        self.locate = locate
+        self.ctx = ctx
+        self.fpos = defuse.last_insn_step(self.steps)
+        if (self.fpos is not None and log.failing_insn is not None
+                and self.steps[self.fpos].index != log.failing_insn.index):
+            self.fpos = None
+        self.fstep = self.steps[self.fpos] if self.fpos is not None else None
+        self.error = log.error or ""
+
+    # -- spans -----------------------------------------------------------------
+
+    def span(self, role: str, label: str, idx: int | None, step: Step | None = None) -> Span:
+        insn_text = step.text if step is not None else ""
+        if step is None and idx is not None:
+            step = self.step_at(idx)
+            insn_text = step.text if step else ""
+        found = self.locate(idx) if (self.locate is not None and idx is not None) else None
+        if found:
+            file, line, text = found[0], int(found[1]), found[2] or ""
+            col = int(found[3]) if len(found) > 3 and found[3] else None
+            return Span(role, label, idx, insn_text, file, line, col, text.rstrip())
+        src = step.source if step is not None else None
+        if src is None and idx is not None and self.log.failing_insn is not None \
+                and idx == self.log.failing_insn.index:
+            src = self.log.source
+        if src is not None:
+            return Span(role, label, idx, insn_text, src.file, src.line, None, src.text)
+        return Span(role, label, idx, insn_text)
+
+    def step_at(self, idx: int) -> Step | None:
+        for i in range(len(self.steps) - 1, -1, -1):
+            if self.steps[i].kind == "insn" and self.steps[i].index == idx:
+                return self.steps[i]
+        return None
+
+    def line_of(self, pos: int) -> tuple[str | None, int | None]:
+        sp = self.span("x", "", self.steps[pos].index, self.steps[pos])
+        return sp.file, sp.line
+
+    def text_of(self, pos: int) -> str:
+        return self.span("x", "", self.steps[pos].index, self.steps[pos]).text
+
+    def value(self, pos: int, name: str, frame: int) -> str:
+        return defuse.value_at(self.steps, pos, name, frame) or ""
+
+    def error_reg(self) -> int | None:
+        m = _ERR_REG.search(self.error)
+        return int(m.group(1)) if m else None
+
+
+# -- helpers on names -----------------------------------------------------------------
+
+_VAR = re.compile(r"(?:^|[\s(,*])([A-Za-z_]\w*)\s*=[^=]")
+
+
+def assigned_name(text: str) -> str | None:
+    """``__u64 *value = bpf_map_lookup_elem(...)`` -> ``value``."""
+    m = _VAR.search(text or "")
+    return m.group(1) if m else None
+
+
+def call_name(step: Step | None) -> str:
+    if step is None:
+        return ""
+    insn = defuse.decode(step.text)
+    return insn.callee if insn.op == "call" else ""
+
+
+def _first_def(events: list[defuse.Event]) -> defuse.Event | None:
+    return events[-1] if events and events[-1].kind == "def" else None
+
+
+# -- family analysers ---------------------------------------------------------------------
+
+def null_deref(p: Path, a: Analysis) -> None:
+    reg = p.error_reg()
+    if p.fpos is None or reg is None:
+        return
+    events = defuse.origin(p.steps, p.fpos, reg, p.fstep.frame)
+    d = _first_def(events)
+    if d is None or not d.how.startswith("call"):
+        return
+    helper = d.how[5:].split("#")[0]
+    sp = p.span("acquired", f"{helper}() may return NULL here", d.step.index, d.step)
+    var = assigned_name(sp.text) or "ptr"
+    a.primary = Span("primary", f"`{var}` from {helper}() is not checked for NULL before use",
+                     sp.insn, sp.insn_text, sp.file, sp.line, sp.column, sp.text)
+    mp = map_from_state(d.value)
+    what = f" (map `{mp.name}`, value size {mp.value_size})" if mp and mp.value_size else ""
+    ret = bail_out(p.ctx.prog_type)
+    a.help.append(f"check `{var}` right after the call{what}: `if (!{var}) return {ret};`")
+    a.suggestion = f"{sp.text.strip()}\nif (!{var})\n        return {ret};"
+    for e in events[:-1]:
+        if e.kind in ("copy", "spill", "fill"):
+            a.secondary.append(p.span("value-from", f"the pointer is {e.kind} here ({e.what})",
+                                      e.step.index, e.step))
+            break
+
+
+def scalar_deref(p: Path, a: Analysis) -> None:
+    reg = p.error_reg()
+    if p.fpos is None or reg is None:
+        return
+    frame = p.fstep.frame
+    events = defuse.origin(p.steps, p.fpos, reg, frame)
+    for e in events:
+        if e.kind == "trunc32":
+            before = p.value(e.pos - 1, e.what, e.step.frame) if e.pos else ""
+            sp = p.span("bounds-lost", "a 32-bit operation here turns the pointer into a number",
+                        e.step.index, e.step)
+            cast = re.search(r"\((?:__)?[us]32\)|\(u?int\)|\(unsigned int\)", sp.text or "")
+            a.klass = ErrorClass.SOURCE_BUG if cast else ErrorClass.LOWERING_ARTIFACT
+            a.primary = Span("primary", sp.label, sp.insn, sp.insn_text, sp.file, sp.line,
+                             sp.column, sp.text)
+            a.why = ("the value was a pointer until a 32-bit operation (" + e.step.text +
+                     ") kept only its low half; the verifier then sees a plain number"
+                     + (f" (before: {before})" if before else ""))
+            a.help.append("keep pointers in 64-bit variables: no (u32)/(int) casts, no 32-bit "
+                          "arithmetic on them" + ("" if cast else "; if the source has none, "
+                          "build with -mcpu=v3 -O2 and keep the pointer in a `void *` variable "
+                          "(or add `barrier_var(ptr)`) so clang does not narrow it"))
+            return
+    released = _released_before(p, events)
+    if released is not None:
+        rel_step, acq = released
+        a.primary = p.span("primary", f"the reference is released here by "
+                           f"{call_name(rel_step)}(); the pointer is dead afterwards",
+                           rel_step.index, rel_step)
+        if acq is not None:
+            a.secondary.append(p.span("acquired", "reference acquired here", acq.step.index,
+                                      acq.step))
+        a.why = ("the register held a referenced pointer that was released earlier on this path: "
+                 "after the release the verifier turns every copy into a plain number")
+        a.help.append(f"use the pointer before {call_name(rel_step)}(), or copy the fields you "
+                      "need into locals before releasing it")
+        return
+    d = _first_def(events)
+    if d is not None and d.how == "load":
+        src = defuse.decode(d.step.text).src
+        base = p.value(d.pos - 1, f"R{src}", d.step.frame) if src is not None else ""
+        a.secondary.append(p.span("value-from", "the address is read from memory here"
+                                  + (f" (through {base.split('(')[0]})" if base else ""),
+                                  d.step.index, d.step))
+        a.help.append("to read memory behind an address stored in a struct or map, copy it with "
+                      "bpf_probe_read_kernel(&dst, sizeof(dst), addr) (or BPF_CORE_READ) instead "
+                      "of dereferencing it")
+
+
+def _released_before(p: Path, events: list[defuse.Event]):
+    """(release call step, acquire event) when the value was a reference released on the path."""
+    d = _first_def(events)
+    if d is None or not d.how.startswith("call"):
+        return None
+    ids = defuse.ref_ids(d.value)
+    for i in range(d.pos + 1, p.fpos or 0):
+        st = p.steps[i]
+        if st.kind == "insn" and call_name(st).split("#")[0] in _RELEASE:
+            arg = defuse.value_at(p.steps, i - 1, "R1", st.frame) or ""
+            if not ids or ids & defuse.ref_ids(arg):
+                return st, d
+    return None
+
+
+def leaked_reference(p: Path, a: Analysis) -> None:
+    m = _ALLOC.search(p.error + " " + " ".join(p.log.error_detail))
+    acq_idx = int(m.group(1)) if m else None
+    if acq_idx is not None:
+        acq = p.step_at(acq_idx)
+        a.secondary.append(p.span("acquired", f"reference acquired here by "
+                                  f"{call_name(acq) or 'the call'}()", acq_idx, acq))
+    if p.fpos is None:
+        return
+    # the last statement on the leaking path before the exit: the release belongs after it
+    acq_file_line = (a.secondary[0].file, a.secondary[0].line) if a.secondary else (None, None)
+    start = 0
+    if acq_idx is not None:
+        for i in range(p.fpos, -1, -1):
+            if p.steps[i].kind == "insn" and p.steps[i].index == acq_idx:
+                start = i
+                break
+    for i in range(p.fpos - 1, start, -1):
+        st = p.steps[i]
+        if st.kind != "insn":
+            continue
+        text = p.text_of(i)
+        if _BRACE.match(text or "") or (p.line_of(i) == acq_file_line):
+            continue
+        a.primary = p.span("primary", "the path through this line reaches the exit without "
+                           "releasing the reference", st.index, st)
+        break
+    rel = _release_for(call_name(p.step_at(acq_idx)) if acq_idx is not None else "")
+    var = assigned_name(a.secondary[0].text) if a.secondary else None
+    a.help.append(f"release it on every path before returning: {rel.format(var or 'ptr')}")
+
+
+def _release_for(acquire: str) -> str:
+    name = acquire.split("#")[0]
+    if "ringbuf_reserve" in name:
+        return "bpf_ringbuf_submit({0}, 0) or bpf_ringbuf_discard({0}, 0)"
+    if "sk_lookup" in name or "skc_lookup" in name:
+        return "bpf_sk_release({0})"
+    if "task" in name:
+        return "bpf_task_release({0})"
+    if "cgroup" in name:
+        return "bpf_cgroup_release({0})"
+    if "obj_new" in name:
+        return "bpf_obj_drop({0})"
+    return "the matching release call on {0}"
+
+
+def return_range(p: Path, a: Analysis) -> None:
+    if p.fpos is None:
+        return
+    events = defuse.origin(p.steps, p.fpos, 0, p.fstep.frame)
+    d = _first_def(events) or (events[-1] if events else None)
+    codes = return_codes(p.ctx.prog_type)
+    rng = _RANGE.search(p.error + " " + " ".join(p.log.error_detail))
+    if d is not None:
+        a.primary = p.span("primary", "R0 gets the returned value here", d.step.index, d.step)
+    if rng:
+        a.help.append(f"return a value in [{rng.group(1)}, {rng.group(2)}]"
+                      + (f" — {codes}" if codes else ""))
+    elif codes:
+        a.help.append(f"return {codes}")
+
+
+def missing_return(p: Path, a: Analysis) -> None:
+    if p.fstep is not None and defuse.decode(p.fstep.text).op == "exit":
+        a.primary = p.span("primary", "the function reaches its end without setting a return "
+                           "value", p.fstep.index, p.fstep)
+        ret = bail_out(p.ctx.prog_type)
+        a.help.append(f"return a value on every path (for this program type: `return {ret};`)")
+
+
+def _index_chain(p: Path, ptr_reg: int) -> tuple[list[defuse.Event], list[defuse.Event], int | None]:
+    """Events of the pointer and of the index register added to it."""
+    ev = defuse.origin(p.steps, p.fpos, ptr_reg, p.fstep.frame)
+    for e in ev:
+        if e.kind == "alu":
+            insn = defuse.decode(e.step.text)
+            if insn.src is not None and insn.aluop in ("+", "-"):
+                return ev, defuse.origin(p.steps, e.pos + 1, insn.src, e.step.frame), e.pos
+    return ev, [], None
+
+
+def bounded_access(p: Path, a: Analysis) -> None:
+    """Map value / packet / stack accesses with a variable offset."""
+    if p.fpos is None:
+        return
+    insn = defuse.decode(p.fstep.text)
+    reg = p.error_reg()
+    if insn.op in ("load", "store") and reg is None:
+        reg = insn.src if insn.op == "load" else insn.dst
+    if reg is None:
+        return
+    ptr_ev, idx_ev, add_pos = _index_chain(p, reg)
+    if not idx_ev:
+        return
+    d = _first_def(idx_ev)
+    chain_regs = {e.what for e in idx_ev} | {f"R{defuse.decode(p.steps[add_pos].text).src}"}
+    lo = d.pos if d is not None else 0
+    for e in idx_ev:
+        if e.kind == "trunc32" or (e.kind in ("spill", "fill")):
+            a.secondary.append(p.span("bounds-lost", f"bounds of the index narrowed or lost here "
+                                      f"({e.kind})", e.step.index, e.step))
+    check = None
+    for i in range(add_pos - 1, lo, -1):
+        st = p.steps[i]
+        if st.kind != "insn":
+            continue
+        c = defuse.decode(st.text)
+        if c.op != "cond":
+            continue
+        ev = defuse.origin(p.steps, i + 1, c.dst, st.frame)
+        cd = _first_def(ev)
+        if d is not None and cd is not None and cd.pos == d.pos:
+            check = (i, st, f"R{c.dst}" not in chain_regs, c.aluop.startswith("s"))
+            break
+    if d is not None:
+        a.secondary.append(p.span("value-from", "the index comes from here", d.step.index, d.step))
+    mp = map_from_state(p.value(p.fpos - 1, f"R{reg}", p.fstep.frame))
+    size = f"{mp.value_size}-byte value of map `{mp.name}`" if mp and mp.value_size else \
+        "the object"
+    if check is not None:
+        pos, st, on_copy, signed = check
+        if on_copy:
+            a.primary = p.span("primary", "checked here, but on a copy of the register the "
+                               "access uses", st.index, st)
+            a.klass = ErrorClass.LOWERING_ARTIFACT
+            a.why = ("the bounds check exists but clang compared a copy (or a 32-bit half) of the "
+                     "index; the verifier learns bounds only for the register it compares")
+            a.help.append("make the checked value the one used: `barrier_var(idx);` after the check "
+                          "(bpf_helpers.h), or check with the same variable right before the access")
+        else:
+            a.primary = p.span("primary", "this check does not bound the index to the object's "
+                               "size", st.index, st)
+            if signed or "negative" in p.error:
+                a.help.append("the check is signed: a negative index passes it; make the index "
+                              "unsigned (`__u32 idx`) or also check `idx < 0`")
+            a.help.append(f"check the index against the size of {size}, unsigned: "
+                          "`if (idx >= N) return ...;` where N * element size fits")
+        a.secondary.append(p.span("rejected", "rejected access", p.fstep.index, p.fstep))
+    else:
+        a.help.append(f"bound the index before the access: `if (idx >= N) return ...;` so that "
+                      f"offset + size stays inside {size}")
+
+
+def packet_access(p: Path, a: Analysis) -> None:
+    if p.fpos is None:
+        return
+    for i in range(p.fpos - 1, -1, -1):
+        st = p.steps[i]
+        if st.kind != "insn":
+            continue
+        c = defuse.decode(st.text)
+        if c.op == "cond" and c.src is not None:
+            vals = (p.value(i - 1, f"R{c.dst}", st.frame), p.value(i - 1, f"R{c.src}", st.frame))
+            if any(v.startswith("pkt_end") for v in vals) and any(v.startswith("pkt(") for v in vals):
+                a.primary = p.span("primary", "this bounds check does not cover the bytes read "
+                                   "below", st.index, st)
+                a.secondary.append(p.span("rejected", "rejected access", p.fstep.index, p.fstep))
+                a.help.append("compare the end of everything you read with data_end: "
+                              "`if ((void *)(hdr + 1) > data_end)` for the header you access")
+                return
+    a.help.append("add `if ((void *)(hdr + 1) > data_end) return ...;` before reading the header")
+
+
+def uninit_stack(p: Path, a: Analysis) -> None:
+    if p.fpos is None:
+        return
+    m = _STACK_READ.search(p.error)
+    if not m:
+        return
+    off, var, size = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    lo, hi = off + var, off + var + size
+    # the first store into the object on the path: initialise it before this line
+    first = None
+    for i in range(p.fpos):
+        st = p.steps[i]
+        if st.kind == "insn" and st.frame == p.fstep.frame:
+            s = defuse.decode(st.text)
+            if s.op == "store" and s.dst == 10 and lo - 64 <= s.off < hi:
+                first = st
+                break
+    if first is not None:
+        a.primary = p.span("primary", "the object is only partly written from here on; "
+                           "zero it first", first.index, first)
+    a.help.append(f"zero the whole object before filling it (bytes fp{lo}..fp{hi} are read): "
+                  "`__builtin_memset(&obj, 0, sizeof(obj));` or `= {}` at its declaration — "
+                  "padding holes count")
+
+
+def complexity(p: Path, a: Analysis) -> None:
+    """Program too large: point at the loop whose back-edge the walk keeps taking."""
+    counts: dict[int, int] = {}
+    for st in p.steps[-20000:]:
+        if st.kind == "insn":
+            insn = defuse.decode(st.text)
+            if insn.op in ("cond", "goto") and "pc-" in st.text:
+                counts[st.index] = counts.get(st.index, 0) + 1
+    if counts:
+        idx = max(counts, key=counts.get)
+        a.primary = p.span("primary", "the verifier walks this loop until its budget runs out",
+                           idx, p.step_at(idx))
+    a.help.append("bound the loop with a small constant, move its body into bpf_loop() (5.17+) "
+                  "or an open-coded iterator (bpf_for, 6.4+), or split the work with tail calls")
+
+
+def helper_call(p: Path, a: Analysis) -> None:
+    if p.fstep is not None:
+        name = call_name(p.fstep).split("#")[0]
+        if name:
+            a.help.insert(0, f"the call is {name}() at this line")
+
+
+ANALYSERS: dict[str, Callable[[Path, Analysis], None]] = {
+    "null": null_deref, "scalar": scalar_deref, "leak": leaked_reference,
+    "return": return_range, "noreturn": missing_return, "index": bounded_access,
+    "packet": packet_access, "stack": uninit_stack, "loop": complexity, "helper": helper_call,
+}

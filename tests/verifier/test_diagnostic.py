@@ -1,0 +1,106 @@
+"""The diagnostic record: parsing robustness it relies on, spans, class, renderers."""
+
+from __future__ import annotations
+
+import json
+
+from bpfdoctor.render.diagnostic import diagnostic_lines, one_line
+from bpfdoctor.verifier import Verdict, explain_log, parse_file, parse_text
+from bpfdoctor.verifier.diagnostic import ErrorClass, diagnostic_from_dict
+from bpfdoctor.verifier.errno import gloss
+
+from .conftest import LOGS
+
+GLUED_TAIL_CALL = """\
+0: R1=ctx() R10=fp0
+0: (18) r2 = 0xffff888100000000       ; R2=map_ptr(map=jmp,ks=4,vs=4)
+2: (b7) r3 = 0                        ; R3=0
+3: (85) call bpf_tail_call#12
+expected prog array map for tail callprocessed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+"""
+
+GLUED_TOO_LARGE = """\
+func#0 @0
+0: R1=ctx() R10=fp0
+; for (i = 0; i < n; i++) @ big.c:9
+7: (07) r1 += 1                       ; R1_w=scalar()BPF program is too large. Processed 1000001 insn
+verification time 900000 usec
+stack depth 0
+processed 1000001 insns (limit 1000000) max_states_per_insn 4 total_states 10 peak_states 10 mark_read 0
+"""
+
+GLOBAL_FUNC_L1 = """\
+Validating parse() func#1...
+12: R1=ctx() R2=scalar() R10=fp0
+; return *(int *)(long)ctx->data; @ g.c:7
+12: (61) r0 = *(u32 *)(r1 +0)         ; R0_w=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)) R1=ctx()
+13: (79) r0 = *(u64 *)(r0 +0)
+R0 invalid mem access 'scalar'
+processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+"""
+
+
+def test_error_glued_to_statistics():
+    parsed = parse_text(GLUED_TAIL_CALL)
+    assert parsed.verdict is Verdict.REJECTED
+    assert parsed.error == "expected prog array map for tail call"
+    assert parsed.stats.processed_insns == 3
+
+
+def test_too_large_glued_to_instruction():
+    parsed = parse_text(GLUED_TOO_LARGE)
+    assert parsed.verdict is Verdict.REJECTED
+    assert parsed.error.startswith("BPF program is too large")
+    assert parsed.failing_insn.text == "r1 += 1"
+    assert explain_log(parsed).diagnostic.klass is ErrorClass.VERIFIER_LIMIT
+
+
+def test_global_function_log_is_not_cut():
+    parsed = parse_text(GLOBAL_FUNC_L1)
+    assert not any("head was cut" in n for n in parsed.notes)
+    assert parsed.function == "parse" and parsed.subprogram == 1
+    d = explain_log(parsed).diagnostic
+    assert d.family == "scalar-deref"
+
+
+def test_frames_on_the_path_are_kept():
+    parsed = parse_file(LOGS / "call_depth.log")
+    assert any(s.frame > 0 for s in parsed.trace)
+
+
+def test_leak_points_at_the_leaking_path_and_the_acquire():
+    d = explain_log(parse_file(LOGS / "unreleased_ringbuf.log")).diagnostic
+    assert d.klass is ErrorClass.SOURCE_BUG
+    assert d.primary.line == 16
+    roles = {s.role: s.line for s in d.secondary}
+    assert roles["acquired"] == 12 and roles["rejected"] == 19
+    assert any("bpf_ringbuf_submit(slot, 0)" in h for h in d.help)
+
+
+def test_null_check_points_at_the_lookup():
+    d = explain_log(parse_file(LOGS / "map_value_null.log")).diagnostic
+    assert d.primary.line == 15 and "value" in d.primary.label
+    assert "if (!value)" in d.help[0]
+
+
+def test_signed_check_is_a_source_bug_at_the_check():
+    d = explain_log(parse_file(LOGS / "map_index_negative.log")).diagnostic
+    assert d.klass is ErrorClass.SOURCE_BUG and d.primary.line == 18
+    assert any("signed" in h for h in d.help)
+
+
+def test_renderers_and_json_round_trip():
+    d = explain_log(parse_file(LOGS / "unreleased_ringbuf.log")).diagnostic
+    text = "\n".join(t for t, _ in diagnostic_lines(d))
+    assert "--> unreleased_ringbuf.c:16" in text and "^" in text and "reference acquired" in text
+    assert one_line(d).startswith("unreleased_ringbuf.c:16: error[unreleased-reference] (source-bug)")
+    data = json.loads(json.dumps(d.to_dict()))
+    assert diagnostic_from_dict(data).to_dict() == data
+    assert set(data) >= {"family", "class", "primary", "secondary", "help", "why", "errno"}
+
+
+def test_errno_gloss_follows_the_message():
+    assert "resource rule" in gloss(22, "Unreleased reference id=2", "unreleased-reference")
+    assert "license" in gloss(22, "cannot call GPL-restricted function", "gpl-only-helper")
+    assert "budget" in gloss(14, "The sequence of 8193 jumps is too complex.")
+    assert "unsafe" in gloss(13, "R0 invalid mem access 'scalar'")
