@@ -346,6 +346,14 @@ def bounded_access(p: Path, a: Analysis) -> None:
                      "index; the verifier learns bounds only for the register it compares")
             a.help.append("make the checked value the one used: `barrier_var(idx);` after the check "
                           "(bpf_helpers.h), or check with the same variable right before the access")
+        elif (signed or "negative" in p.error) and d is not None:
+            # kernel/bpf/verifier.c: check_mem_region_access asks for an unsigned
+            # index first: the line to change is where the index gets its type
+            where = _defining_event(p, idx_ev, p.span("x", "", st.index, st).text) or d
+            a.primary = p.span("primary", "the index is signed here: a negative value passes the "
+                               "check below", where.step.index, where.step)
+            a.secondary.append(p.span("check", "checked from above only", st.index, st))
+            a.help.append("make the index unsigned (`__u32 idx`), or also check `idx < 0`")
         else:
             a.primary = p.span("primary", "this check does not bound the index to the object's "
                                "size", st.index, st)
@@ -360,6 +368,19 @@ def bounded_access(p: Path, a: Analysis) -> None:
                       f"offset + size stays inside {size}")
 
 
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def _defining_event(p: Path, events: list[defuse.Event], check_text: str):
+    """The event on the index chain whose source line assigns a variable the
+    check names (clang may attribute the load itself to another line)."""
+    names = set(_IDENT.findall(check_text or "")) - {"if", "return", "else"}
+    for e in reversed(events):
+        if assigned_name(p.span("x", "", e.step.index, e.step).text) in names:
+            return e
+    return None
+
+
 def packet_access(p: Path, a: Analysis) -> None:
     if p.fpos is None:
         return
@@ -371,6 +392,17 @@ def packet_access(p: Path, a: Analysis) -> None:
         if c.op == "cond" and c.src is not None:
             vals = (p.value(i - 1, f"R{c.dst}", st.frame), p.value(i - 1, f"R{c.src}", st.frame))
             if any(v.startswith("pkt_end") for v in vals) and any(v.startswith("pkt(") for v in vals):
+                checked = max((_pkt_off(v) for v in vals if v.startswith("pkt(")), default=0)
+                acc = _ACCESS_OFF.search(p.error)
+                if acc and checked <= int(acc.group(1)):
+                    # the check covers a header before the one read: a new check is missing
+                    a.primary = p.span("primary", "this read is past the last bounds check",
+                                       p.fstep.index, p.fstep)
+                    a.secondary.append(p.span("check", f"the last check covers {checked} bytes",
+                                              st.index, st))
+                    a.help.append("add `if ((void *)(hdr + 1) > data_end) return ...;` for the "
+                                  "header read here")
+                    return
                 a.primary = p.span("primary", "this bounds check does not cover the bytes read "
                                    "below", st.index, st)
                 a.secondary.append(p.span("rejected", "rejected access", p.fstep.index, p.fstep))
@@ -378,6 +410,15 @@ def packet_access(p: Path, a: Analysis) -> None:
                               "`if ((void *)(hdr + 1) > data_end)` for the header you access")
                 return
     a.help.append("add `if ((void *)(hdr + 1) > data_end) return ...;` before reading the header")
+
+
+_ACCESS_OFF = re.compile(r"off=(\d{1,9}) size=")
+_PKT_OFF = re.compile(r"off=(\d{1,9})")
+
+
+def _pkt_off(value: str) -> int:
+    m = _PKT_OFF.search(value)
+    return int(m.group(1)) if m else 0
 
 
 def uninit_stack(p: Path, a: Analysis) -> None:
