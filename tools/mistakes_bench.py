@@ -43,6 +43,7 @@ class Case:
     heldout: bool
     url: str
     changed: set[int] = field(default_factory=set)
+    slow: bool = False
 
 
 @dataclass
@@ -84,7 +85,7 @@ def read_case(path: Path) -> Case:
         raise ValueError(f"{path}: no 'family: ... class: ...' header")
     url = _URL.search(text)
     return Case(path.stem, m.group(1), m.group(2), "heldout" in m.group(3),
-                url.group(1) if url else "", changed_lines(text))
+                url.group(1) if url else "", changed_lines(text), "slow" in m.group(3))
 
 
 def views(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -116,18 +117,41 @@ def views(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     return bug, fix
 
 
-def changed_lines(text: str) -> set[int]:
+def changed_lines(text: str, code: set[int] | None = None) -> set[int]:
+    """Lines of the mistake the fix changes.  ``code``: the lines that have
+    instructions (BTF line_info of the mistake's object); an insertion point's
+    neighbours are then the nearest lines with code, since no diagnostic can
+    point at a blank line or a bare declaration."""
     bug, fix = views(text)
+
+    def skip(i: int) -> bool:
+        line, body = bug[i]
+        return not body.strip() or (code is not None and line not in code)
+
     sm = difflib.SequenceMatcher(a=[t for _, t in bug], b=[t for _, t in fix], autojunk=False)
     out: set[int] = set()
     for tag, i1, i2, _j1, _j2 in sm.get_opcodes():
         if tag in ("replace", "delete"):
             out.update(bug[i][0] for i in range(i1, i2))
         elif tag == "insert":
-            for i in (i1 - 1, i1):
-                if 0 <= i < len(bug) and bug[i][1].strip():
-                    out.add(bug[i][0])
+            # the nearest non-blank line on either side of the insertion point
+            before, after = i1 - 1, i1
+            while before >= 0 and skip(before):
+                before -= 1
+            while after < len(bug) and skip(after):
+                after += 1
+            out.update(bug[i][0] for i in (before, after) if 0 <= i < len(bug))
     return out
+
+
+def code_lines(obj_path: Path) -> set[int]:
+    """Source lines that have instructions, from the object's BTF line_info."""
+    from bpfdoctor.elf import open_object
+
+    ext = open_object(str(obj_path)).btf_ext
+    if ext is None:
+        return set()
+    return {r.line for recs in ext.line_info.values() for r in recs}
 
 
 def last_annotation(log: str) -> int | None:
@@ -148,7 +172,9 @@ def run_case(case: Case, build_dir: Path) -> Outcome:
     from bpfdoctor.kernel.loader import load_object
     from bpfdoctor.kernel.loader.explain import explain_result
 
-    out = Outcome(case.name, case.family, case.klass, case.heldout, changed=sorted(case.changed))
+    changed = changed_lines((CORPUS / f"{case.name}.c").read_text(),
+                            code_lines(build_dir / f"{case.name}.o"))
+    out = Outcome(case.name, case.family, case.klass, case.heldout, changed=sorted(changed))
     with load_object(str(build_dir / f"{case.name}.o")) as lo:
         r = lo.results[0]
         out.rejected = r.status == "rejected"

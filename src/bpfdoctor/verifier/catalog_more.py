@@ -35,6 +35,7 @@ ENTRIES = (
        "move the call out of the bpf_spin_lock()/bpf_spin_unlock() section", "do_check"),
     _e("spin-lock-unbalanced", "bpf_spin_lock without unlock (or the reverse)",
        (r"bpf_spin_unlock is missing", r"bpf_spin_unlock without taking a lock",
+        r"cannot be used inside bpf_spin_lock-ed region",
         r"calling bpf_spin_lock while another lock is held|Locking two bpf_spin_locks"),
        "Every path that takes a bpf_spin_lock must release it before exit, once.",
        "An early return inside the critical section.", "unlock on every path before returning",
@@ -147,7 +148,7 @@ ENTRIES = (
        "Aggressive unrolling or inlining.", "reduce unrolling, use subprograms or tail calls",
        "bpf_prog_load"),
     _e("stack-var-offset", "variable-offset stack access out of range",
-       (r"invalid variable-offset (?:indirect )?(?:read from|write to) stack",
+       (r"invalid (?:unbounded )?variable-offset (?:indirect )?(?:read from|write to) stack",
         r"variable stack access var_off=",),
        "A stack access with a variable offset must stay inside the frame for every offset in "
        "its range.", "An index into a stack array with a range that can go negative or past it.",

@@ -26,6 +26,8 @@ class ProgramContext:
     prog_type: str | None = None      # bpfdoctor's label: xdp, sched_cls, kprobe, ...
     name: str | None = None
     maps: dict[str, MapFacts] = field(default_factory=dict)
+    # CO-RE relocations the loader could not resolve: (instruction, spec text)
+    core_failures: tuple[tuple[int, str], ...] = ()
 
     def map(self, name: str | None) -> MapFacts | None:
         if not name:

@@ -133,6 +133,7 @@ def origin(steps: Sequence[Step], pos: int, reg: int, frame: int,
     while i >= 0 and budget > 0:
         budget -= 1
         st = steps[i]
+        cur = i
         i -= 1
         if st.kind != "insn":
             continue
@@ -142,63 +143,64 @@ def origin(steps: Sequence[Step], pos: int, reg: int, frame: int,
             # the value is the callee's R0 (kernel/bpf/verifier.c prepare_func_exit).
             if (st.frame == frame + 1 and insn.op == "exit" and where == ("reg", 0)
                     and not seen_exit_in_callee):
-                events.append(_ev("ret", i + 1, st, steps, "R0", frame + 1))
+                events.append(_ev("ret", cur, st, steps, "R0", frame + 1))
                 frame, seen_exit_in_callee = frame + 1, True
             elif (st.frame == frame - 1 and insn.op == "call" and insn.callee.startswith("pc")
                     and where[0] == "reg" and 1 <= where[1] <= 5):
                 # the callee's argument came from the caller's register (check_func_call)
                 frame -= 1
-                events.append(_ev("arg", i + 1, st, steps, f"R{where[1]}", frame))
+                events.append(_ev("arg", cur, st, steps, f"R{where[1]}", frame))
             continue
         seen_exit_in_callee = False
         if where[0] == "reg":
             r = where[1]
             name = f"R{r}"
             if insn.op == "call" and 1 <= r <= 5 and not insn.callee.startswith("pc"):
-                events.append(Event("def", i + 1, st, name, "clobbered by " + st.text, ""))
+                events.append(Event("def", cur, st, name, "clobbered by " + st.text, ""))
                 return events
             if writes(insn) != r:
                 continue
             if insn.op == "call":
-                events.append(_ev("def", i + 1, st, steps, name, frame, "call " + insn.callee))
+                events.append(_ev("def", cur, st, steps, name, frame, "call " + insn.callee))
                 if insn.callee.startswith("pc"):
                     continue  # walk into the callee: its exit comes next going back
                 return events
             if insn.op == "mov":
                 kind = "copy" if insn.wide else "trunc32"
-                events.append(_ev(kind, i + 1, st, steps, name, frame))
+                events.append(_ev(kind, cur, st, steps, name, frame))
                 if insn.src == 10:
-                    events.append(_ev("def", i + 1, st, steps, name, frame, "frame pointer"))
+                    events.append(_ev("def", cur, st, steps, name, frame, "frame pointer"))
                     return events
                 where = ("reg", insn.src)
                 continue
             if insn.op == "load":
                 if insn.src == 10:
-                    events.append(_ev("fill", i + 1, st, steps, name, frame))
+                    events.append(_ev("fill", cur, st, steps, name, frame))
                     where = ("stack", insn.off)
                     continue
-                events.append(_ev("def", i + 1, st, steps, name, frame, "load"))
+                events.append(_ev("def", cur, st, steps, name, frame, "load"))
                 return events
             if insn.op == "assign":
-                events.append(_ev("def", i + 1, st, steps, name, frame, "const"))
+                events.append(_ev("def", cur, st, steps, name, frame, "const"))
                 return events
             # alu: the register keeps its provenance through arithmetic
-            events.append(_ev("alu" if insn.wide else "trunc32", i + 1, st, steps, name, frame))
+            events.append(_ev("alu" if insn.wide else "trunc32", cur, st, steps, name, frame))
         else:
             off = where[1]
             if insn.op == "store" and insn.dst == 10 and insn.off <= off < insn.off + insn.size:
                 slot = f"fp{insn.off}"
                 if insn.src is None:
-                    events.append(_ev("def", i + 1, st, steps, slot, frame, "const"))
+                    events.append(_ev("def", cur, st, steps, slot, frame, "const"))
                     return events
-                events.append(_ev("spill", i + 1, st, steps, slot, frame))
+                events.append(_ev("spill", cur, st, steps, slot, frame))
                 where = ("reg", insn.src)
     return events
 
 
 def _ev(kind: str, pos: int, st: Step, steps: Sequence[Step], name: str, frame: int,
         how: str = "") -> Event:
-    return Event(kind, pos - 1, st, name, how, value_at(steps, pos - 1, name, frame) or "")
+    """An event at step ``pos``; its value is the state printed after that step."""
+    return Event(kind, pos, st, name, how, value_at(steps, pos, name, frame) or "")
 
 
 def ref_ids(value: str) -> set[int]:

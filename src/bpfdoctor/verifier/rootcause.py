@@ -31,6 +31,15 @@ _RANGE = re.compile(r"should have been in \[?\(?(-?\w+)[,;] ?(-?\w+)")
 _RELEASE = ("bpf_sk_release", "bpf_ringbuf_submit", "bpf_ringbuf_discard",
             "bpf_ringbuf_submit_dynptr", "bpf_ringbuf_discard_dynptr", "bpf_task_release",
             "bpf_cgroup_release", "bpf_obj_drop", "bpf_cpumask_release", "bpf_put_file")
+# helpers that may move or reallocate packet data: every packet pointer is
+# invalidated (kernel/bpf/verifier.c: clear_all_pkt_pointers after
+# bpf_helper_changes_pkt_data)
+_PKT_CHANGERS = ("bpf_xdp_adjust_head", "bpf_xdp_adjust_tail", "bpf_xdp_adjust_meta",
+                 "bpf_skb_store_bytes", "bpf_skb_pull_data", "bpf_skb_change_proto",
+                 "bpf_skb_change_tail", "bpf_skb_change_head", "bpf_skb_adjust_room",
+                 "bpf_skb_vlan_push", "bpf_skb_vlan_pop", "bpf_l3_csum_replace",
+                 "bpf_l4_csum_replace", "bpf_lwt_push_encap", "bpf_clone_redirect",
+                 "bpf_msg_pull_data", "bpf_msg_push_data", "bpf_msg_pop_data")
 _BRACE = re.compile(r"^[\s{}();]*$")
 
 
@@ -158,13 +167,24 @@ def scalar_deref(p: Path, a: Analysis) -> None:
         return
     frame = p.fstep.frame
     events = defuse.origin(p.steps, p.fpos, reg, frame)
+    failing = defuse.decode(p.fstep.text)
+    if failing.op == "alu" and not failing.wide and failing.dst == reg:
+        # the rejected instruction is itself the 32-bit operation on the pointer
+        events = [defuse.Event("trunc32", p.fpos, p.fstep, f"R{reg}")] + events
     for e in events:
         if e.kind == "trunc32":
             before = p.value(e.pos - 1, e.what, e.step.frame) if e.pos else ""
             sp = p.span("bounds-lost", "a 32-bit operation here turns the pointer into a number",
                         e.step.index, e.step)
             cast = re.search(r"\((?:__)?[us]32\)|\(u?int\)|\(unsigned int\)", sp.text or "")
-            a.klass = ErrorClass.SOURCE_BUG if cast else ErrorClass.LOWERING_ARTIFACT
+            # a 32-bit context field (xdp_md->data, __sk_buff->data are __u32) used
+            # in arithmetic is the source's own doing, not clang's
+            ctx_field = _from_ctx_u32(p, events, e)
+            a.klass = ErrorClass.SOURCE_BUG if cast or ctx_field else ErrorClass.LOWERING_ARTIFACT
+            if ctx_field:
+                a.help.append("the context's data pointers are __u32 fields: turn them into "
+                              "pointers first (`void *data = (void *)(long)ctx->data;`); to move "
+                              "the packet start use bpf_xdp_adjust_head()/bpf_skb_adjust_room()")
             a.primary = Span("primary", sp.label, sp.insn, sp.insn_text, sp.file, sp.line,
                              sp.column, sp.text)
             a.why = ("the value was a pointer until a 32-bit operation (" + e.step.text +
@@ -175,6 +195,16 @@ def scalar_deref(p: Path, a: Analysis) -> None:
                           "build with -mcpu=v3 -O2 and keep the pointer in a `void *` variable "
                           "(or add `barrier_var(ptr)`) so clang does not narrow it"))
             return
+    stale = _packet_changed_after(p, events)
+    if stale is not None:
+        a.primary = p.span("primary", f"{call_name(stale).split('#')[0]}() may move the packet: "
+                           "every packet pointer taken before it is invalid after it",
+                           stale.index, stale)
+        a.why = ("the register was a packet pointer, but a helper that can change packet data "
+                 "ran since; the verifier then forgets every packet pointer (they become numbers)")
+        a.help.append(f"after {call_name(stale).split('#')[0]}(), reload data/data_end from the "
+                      "context and repeat the bounds check before touching the packet")
+        return
     released = _released_before(p, events)
     if released is not None:
         rel_step, acq = released
@@ -199,6 +229,32 @@ def scalar_deref(p: Path, a: Analysis) -> None:
         a.help.append("to read memory behind an address stored in a struct or map, copy it with "
                       "bpf_probe_read_kernel(&dst, sizeof(dst), addr) (or BPF_CORE_READ) instead "
                       "of dereferencing it")
+
+
+def _packet_changed_after(p: Path, events: list[defuse.Event]) -> Step | None:
+    """The pkt-changing helper call between a packet pointer's definition and its use."""
+    d = _first_def(events)
+    start = d.pos if d is not None else 0
+    pkt = any(e.value.startswith("pkt") for e in events)
+    if not pkt and d is not None:
+        pkt = p.value(d.pos, d.what, d.step.frame).startswith("pkt")
+    if not pkt:
+        return None
+    for i in range(p.fpos - 1, start, -1):
+        st = p.steps[i]
+        if st.kind == "insn" and call_name(st).split("#")[0] in _PKT_CHANGERS:
+            return st
+    return None
+
+
+def _from_ctx_u32(p: Path, events: list[defuse.Event], trunc: defuse.Event) -> bool:
+    """The value cut to 32 bits was itself loaded as a 4-byte context field."""
+    d = _first_def(events)
+    if d is None or d.how != "load" or d.pos > trunc.pos:
+        return False
+    insn = defuse.decode(d.step.text)
+    base = p.value(d.pos - 1, f"R{insn.src}", d.step.frame) if insn.src is not None else ""
+    return insn.size == 4 and base.startswith("ctx")
 
 
 def _released_before(p: Path, events: list[defuse.Event]):
@@ -409,7 +465,69 @@ def packet_access(p: Path, a: Analysis) -> None:
                 a.help.append("compare the end of everything you read with data_end: "
                               "`if ((void *)(hdr + 1) > data_end)` for the header you access")
                 return
+    fp = _scalar_length_check(p)
+    if fp is not None:
+        a.primary = p.span("primary", "this check compares a length, not pointers: the verifier "
+                           "learns nothing about the packet from it", fp.index, fp)
+        a.klass = ErrorClass.FALSE_POSITIVE
+        a.why = ("the program is safe, but the verifier tracks packet bounds only through "
+                 "comparisons of packet pointers with data_end (kernel/bpf/verifier.c: "
+                 "find_good_pkt_pointers), not through a length computed as data_end - data")
+        a.help.append("write the check as a pointer comparison: "
+                      "`if (data + sizeof(*hdr) > data_end) return ...;`")
+        return
     a.help.append("add `if ((void *)(hdr + 1) > data_end) return ...;` before reading the header")
+
+
+def _scalar_length_check(p: Path) -> Step | None:
+    """A conditional jump on a number computed as pkt_end - pkt (a length check)."""
+    for i in range(p.fpos - 1, -1, -1):
+        st = p.steps[i]
+        if st.kind != "insn" or defuse.decode(st.text).op != "cond":
+            continue
+        c = defuse.decode(st.text)
+        for e in defuse.origin(p.steps, i + 1, c.dst, st.frame):
+            if e.kind in ("alu", "trunc32"):
+                insn = defuse.decode(e.step.text)
+                if insn.aluop == "-" and insn.src is not None:
+                    a_val = p.value(e.pos - 1, f"R{insn.dst}", e.step.frame)
+                    b_val = p.value(e.pos - 1, f"R{insn.src}", e.step.frame)
+                    if {a_val.split("(")[0], b_val.split("(")[0]} == {"pkt_end", "pkt"}:
+                        return st
+    return None
+
+
+def core_field(p: Path, a: Analysis) -> None:
+    """A CO-RE relocation the loader could not resolve: point at the line that names
+    the field (clang may attribute the relocated instruction to an earlier line)."""
+    for insn, spec in p.ctx.core_failures:
+        field = spec.split("(")[0].split(".")[-1].strip()
+        a.help.append(f"this kernel's BTF has no `{field}` where the program expects it "
+                      f"({spec.split('(')[0].strip()}): guard the access with "
+                      f"bpf_core_field_exists() or read the field's new name")
+        if p.locate is None or not field.isidentifier():
+            continue
+        for j in range(insn, insn + 64):
+            found = p.locate(j)
+            if found and re.search(rf"\b{re.escape(field)}\b", found[2] or ""):
+                a.primary = p.span("primary", f"the field `{field}` does not exist on this "
+                                   "kernel", j)
+                return
+
+
+def ctx_modified(p: Path, a: Analysis) -> None:
+    """``dereference of modified ctx ptr``: where the context pointer was moved."""
+    reg = p.error_reg()
+    if p.fpos is None or reg is None:
+        return
+    for e in defuse.origin(p.steps, p.fpos, reg, p.fstep.frame):
+        if e.kind == "alu":
+            a.primary = p.span("primary", "the context pointer is moved here (an offset chosen at "
+                               "run time)", e.step.index, e.step)
+            a.help.append("read each context field with its own constant offset: load both "
+                          "fields unconditionally and pick the value, or move one read into a "
+                          "__noinline function")
+            return
 
 
 _ACCESS_OFF = re.compile(r"off=(\d{1,9}) size=")
@@ -473,4 +591,5 @@ ANALYSERS: dict[str, Callable[[Path, Analysis], None]] = {
     "null": null_deref, "scalar": scalar_deref, "leak": leaked_reference,
     "return": return_range, "noreturn": missing_return, "index": bounded_access,
     "packet": packet_access, "stack": uninit_stack, "loop": complexity, "helper": helper_call,
+    "core": core_field, "ctxmod": ctx_modified,
 }

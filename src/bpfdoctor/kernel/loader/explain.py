@@ -37,7 +37,7 @@ def explain_result(result, maps=()):
 
     ctx = ProgramContext(prog_type=result.prog_type, name=result.name, maps={
         m.name: MapFacts(m.name, m.to_dict()["type"], m.key_size, m.value_size, m.max_entries)
-        for m in maps})
+        for m in maps}, core_failures=tuple((c.insn, c.spec) for c in result.core if c.poisoned))
     parsed = result.verbose
     if parsed is None or parsed.verdict.value != "rejected":
         parsed = parse_text(result.log)
