@@ -149,7 +149,8 @@ ENTRIES = (
        "bpf_prog_load"),
     _e("stack-var-offset", "variable-offset stack access out of range",
        (r"invalid (?:unbounded )?variable-offset (?:indirect )?(?:read from|write to) stack",
-        r"variable stack access var_off=",),
+        r"variable stack access var_off=",
+        r"invalid (?:variable-offset )?(?:indirect access|read|write) (?:to|from) stack R\d+ var_off"),
        "A stack access with a variable offset must stay inside the frame for every offset in "
        "its range.", "An index into a stack array with a range that can go negative or past it.",
        "bound the index to the array (unsigned, `idx < sizeof(buf)`) before the access",

@@ -13,7 +13,16 @@ from bpfdoctor.verifier.diagnostic import Diagnostic, ErrorClass, Span
 from bpfdoctor.verifier.entry import CatalogEntry
 from bpfdoctor.verifier.errno import gloss
 from bpfdoctor.verifier.model import ParsedLog
-from bpfdoctor.verifier.rootcause import ANALYSERS, Analysis, Locate, Path
+from bpfdoctor.verifier import rootcause as R
+from bpfdoctor.verifier import rootcause_access as RA
+from bpfdoctor.verifier.rootcause import Analysis, Locate, Path
+
+ANALYSERS = {
+    "null": R.null_deref, "scalar": R.scalar_deref, "leak": R.leaked_reference,
+    "return": R.return_range, "noreturn": R.missing_return, "loop": R.complexity,
+    "helper": R.helper_call, "core": R.core_field, "ctxmod": R.ctx_modified,
+    "index": RA.bounded_access, "packet": RA.packet_access, "stack": RA.uninit_stack,
+}
 
 S, L, V, E, F = (ErrorClass.SOURCE_BUG, ErrorClass.LOWERING_ARTIFACT, ErrorClass.VERIFIER_LIMIT,
                  ErrorClass.ENVIRONMENT, ErrorClass.FALSE_POSITIVE)

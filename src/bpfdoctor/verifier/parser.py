@@ -259,7 +259,18 @@ class LogParser:
             rest = s[m.end():]
             cut = rest.find(L.ANNOTATION_SEP)
             text, ann = (rest, None) if cut < 0 else (rest[:cut].rstrip(), rest[cut + 3:])
-            w.insn(int(m.group(1)), int(m.group(2), 16), text, ann)
+            target = L.GLUED_TARGET.match(text) if ann is None else None
+            idx = int(m.group(1))
+            if target:
+                # 6.x prints the state at a jump's target (or a callee's entry)
+                # on the jump's own line: "15: (a6) if w1 < 0x65 goto pc+4 20: R0=2 ..."
+                text = target.group(1)
+            w.insn(idx, int(m.group(2), 16), text, ann)
+            if target:
+                if text.startswith("call"):
+                    w.partial_state(target.group(3))
+                else:
+                    w.branch(idx, int(target.group(2)), target.group(3))
             w.first_kind = w.first_kind or "insn"
             return True
         m = L.STATE.match(s)

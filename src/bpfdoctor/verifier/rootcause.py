@@ -1,5 +1,9 @@
 """Root-cause analysis: from the failing instruction back to the line to change (pure).
 
+This module holds the path view every analyser uses (``Path``, ``Analysis``)
+and the analysers of pointers, references and return values; accesses with
+variable offsets (map values, packets, stack) are in ``rootcause_access``.
+
 ``analyze`` takes the parsed log (its path, ``trace.Step``), the family the
 message belongs to, and the program's context, and builds the
 ``Diagnostic``.  Each family's analyser walks def-use edges backwards
@@ -26,7 +30,6 @@ Locate = Callable[[int], "tuple | None"]
 
 _ERR_REG = re.compile(r"\bR(\d{1,2})\b")
 _ALLOC = re.compile(r"alloc_insn=(\d{1,9})")
-_STACK_READ = re.compile(r"read from stack (?:R\d{1,2} )?off (-?\d{1,9})\+(-?\d{1,9}) size (\d{1,9})")
 _RANGE = re.compile(r"should have been in \[?\(?(-?\w+)[,;] ?(-?\w+)")
 _RELEASE = ("bpf_sk_release", "bpf_ringbuf_submit", "bpf_ringbuf_discard",
             "bpf_ringbuf_submit_dynptr", "bpf_ringbuf_discard_dynptr", "bpf_task_release",
@@ -289,6 +292,9 @@ def leaked_reference(p: Path, a: Analysis) -> None:
             if p.steps[i].kind == "insn" and p.steps[i].index == acq_idx:
                 start = i
                 break
+    # The last statement the leaking path ran before the exit: the release goes
+    # right after it (for an early return, the `if` that chose the path).  Where
+    # clang merged the `return` into the epilogue, the path has no line of its own.
     for i in range(p.fpos - 1, start, -1):
         st = p.steps[i]
         if st.kind != "insn":
@@ -302,6 +308,12 @@ def leaked_reference(p: Path, a: Analysis) -> None:
     rel = _release_for(call_name(p.step_at(acq_idx)) if acq_idx is not None else "")
     var = assigned_name(a.secondary[0].text) if a.secondary else None
     a.help.append(f"release it on every path before returning: {rel.format(var or 'ptr')}")
+
+
+def _callee_start(step: Step) -> int | None:
+    """The first instruction of a BPF-to-BPF callee (``call pc+N``)."""
+    m = re.match(r"call pc([+-]\d{1,9})$", step.text.strip())
+    return step.index + int(m.group(1)) + 1 if m else None
 
 
 def _release_for(acquire: str) -> str:
@@ -323,7 +335,8 @@ def return_range(p: Path, a: Analysis) -> None:
     if p.fpos is None:
         return
     events = defuse.origin(p.steps, p.fpos, 0, p.fstep.frame)
-    d = _first_def(events) or (events[-1] if events else None)
+    # the instruction that last changed R0 (clang may build the constant in steps)
+    d = next((e for e in events if e.kind != "ret"), None)
     codes = return_codes(p.ctx.prog_type)
     rng = _RANGE.search(p.error + " " + " ".join(p.log.error_detail))
     if d is not None:
@@ -341,160 +354,6 @@ def missing_return(p: Path, a: Analysis) -> None:
                            "value", p.fstep.index, p.fstep)
         ret = bail_out(p.ctx.prog_type)
         a.help.append(f"return a value on every path (for this program type: `return {ret};`)")
-
-
-def _index_chain(p: Path, ptr_reg: int) -> tuple[list[defuse.Event], list[defuse.Event], int | None]:
-    """Events of the pointer and of the index register added to it."""
-    ev = defuse.origin(p.steps, p.fpos, ptr_reg, p.fstep.frame)
-    for e in ev:
-        if e.kind == "alu":
-            insn = defuse.decode(e.step.text)
-            if insn.src is not None and insn.aluop in ("+", "-"):
-                return ev, defuse.origin(p.steps, e.pos + 1, insn.src, e.step.frame), e.pos
-    return ev, [], None
-
-
-def bounded_access(p: Path, a: Analysis) -> None:
-    """Map value / packet / stack accesses with a variable offset."""
-    if p.fpos is None:
-        return
-    insn = defuse.decode(p.fstep.text)
-    reg = p.error_reg()
-    if insn.op in ("load", "store") and reg is None:
-        reg = insn.src if insn.op == "load" else insn.dst
-    if reg is None:
-        return
-    ptr_ev, idx_ev, add_pos = _index_chain(p, reg)
-    if not idx_ev:
-        return
-    d = _first_def(idx_ev)
-    chain_regs = {e.what for e in idx_ev} | {f"R{defuse.decode(p.steps[add_pos].text).src}"}
-    lo = d.pos if d is not None else 0
-    for e in idx_ev:
-        if e.kind == "trunc32" or (e.kind in ("spill", "fill")):
-            a.secondary.append(p.span("bounds-lost", f"bounds of the index narrowed or lost here "
-                                      f"({e.kind})", e.step.index, e.step))
-    check = None
-    for i in range(add_pos - 1, lo, -1):
-        st = p.steps[i]
-        if st.kind != "insn":
-            continue
-        c = defuse.decode(st.text)
-        if c.op != "cond":
-            continue
-        ev = defuse.origin(p.steps, i + 1, c.dst, st.frame)
-        cd = _first_def(ev)
-        if d is not None and cd is not None and cd.pos == d.pos:
-            check = (i, st, f"R{c.dst}" not in chain_regs, c.aluop.startswith("s"))
-            break
-    if d is not None:
-        a.secondary.append(p.span("value-from", "the index comes from here", d.step.index, d.step))
-    mp = map_from_state(p.value(p.fpos - 1, f"R{reg}", p.fstep.frame))
-    size = f"{mp.value_size}-byte value of map `{mp.name}`" if mp and mp.value_size else \
-        "the object"
-    if check is not None:
-        pos, st, on_copy, signed = check
-        if on_copy:
-            a.primary = p.span("primary", "checked here, but on a copy of the register the "
-                               "access uses", st.index, st)
-            a.klass = ErrorClass.LOWERING_ARTIFACT
-            a.why = ("the bounds check exists but clang compared a copy (or a 32-bit half) of the "
-                     "index; the verifier learns bounds only for the register it compares")
-            a.help.append("make the checked value the one used: `barrier_var(idx);` after the check "
-                          "(bpf_helpers.h), or check with the same variable right before the access")
-        elif (signed or "negative" in p.error) and d is not None:
-            # kernel/bpf/verifier.c: check_mem_region_access asks for an unsigned
-            # index first: the line to change is where the index gets its type
-            where = _defining_event(p, idx_ev, p.span("x", "", st.index, st).text) or d
-            a.primary = p.span("primary", "the index is signed here: a negative value passes the "
-                               "check below", where.step.index, where.step)
-            a.secondary.append(p.span("check", "checked from above only", st.index, st))
-            a.help.append("make the index unsigned (`__u32 idx`), or also check `idx < 0`")
-        else:
-            a.primary = p.span("primary", "this check does not bound the index to the object's "
-                               "size", st.index, st)
-            if signed or "negative" in p.error:
-                a.help.append("the check is signed: a negative index passes it; make the index "
-                              "unsigned (`__u32 idx`) or also check `idx < 0`")
-            a.help.append(f"check the index against the size of {size}, unsigned: "
-                          "`if (idx >= N) return ...;` where N * element size fits")
-        a.secondary.append(p.span("rejected", "rejected access", p.fstep.index, p.fstep))
-    else:
-        a.help.append(f"bound the index before the access: `if (idx >= N) return ...;` so that "
-                      f"offset + size stays inside {size}")
-
-
-_IDENT = re.compile(r"[A-Za-z_]\w*")
-
-
-def _defining_event(p: Path, events: list[defuse.Event], check_text: str):
-    """The event on the index chain whose source line assigns a variable the
-    check names (clang may attribute the load itself to another line)."""
-    names = set(_IDENT.findall(check_text or "")) - {"if", "return", "else"}
-    for e in reversed(events):
-        if assigned_name(p.span("x", "", e.step.index, e.step).text) in names:
-            return e
-    return None
-
-
-def packet_access(p: Path, a: Analysis) -> None:
-    if p.fpos is None:
-        return
-    for i in range(p.fpos - 1, -1, -1):
-        st = p.steps[i]
-        if st.kind != "insn":
-            continue
-        c = defuse.decode(st.text)
-        if c.op == "cond" and c.src is not None:
-            vals = (p.value(i - 1, f"R{c.dst}", st.frame), p.value(i - 1, f"R{c.src}", st.frame))
-            if any(v.startswith("pkt_end") for v in vals) and any(v.startswith("pkt(") for v in vals):
-                checked = max((_pkt_off(v) for v in vals if v.startswith("pkt(")), default=0)
-                acc = _ACCESS_OFF.search(p.error)
-                if acc and checked <= int(acc.group(1)):
-                    # the check covers a header before the one read: a new check is missing
-                    a.primary = p.span("primary", "this read is past the last bounds check",
-                                       p.fstep.index, p.fstep)
-                    a.secondary.append(p.span("check", f"the last check covers {checked} bytes",
-                                              st.index, st))
-                    a.help.append("add `if ((void *)(hdr + 1) > data_end) return ...;` for the "
-                                  "header read here")
-                    return
-                a.primary = p.span("primary", "this bounds check does not cover the bytes read "
-                                   "below", st.index, st)
-                a.secondary.append(p.span("rejected", "rejected access", p.fstep.index, p.fstep))
-                a.help.append("compare the end of everything you read with data_end: "
-                              "`if ((void *)(hdr + 1) > data_end)` for the header you access")
-                return
-    fp = _scalar_length_check(p)
-    if fp is not None:
-        a.primary = p.span("primary", "this check compares a length, not pointers: the verifier "
-                           "learns nothing about the packet from it", fp.index, fp)
-        a.klass = ErrorClass.FALSE_POSITIVE
-        a.why = ("the program is safe, but the verifier tracks packet bounds only through "
-                 "comparisons of packet pointers with data_end (kernel/bpf/verifier.c: "
-                 "find_good_pkt_pointers), not through a length computed as data_end - data")
-        a.help.append("write the check as a pointer comparison: "
-                      "`if (data + sizeof(*hdr) > data_end) return ...;`")
-        return
-    a.help.append("add `if ((void *)(hdr + 1) > data_end) return ...;` before reading the header")
-
-
-def _scalar_length_check(p: Path) -> Step | None:
-    """A conditional jump on a number computed as pkt_end - pkt (a length check)."""
-    for i in range(p.fpos - 1, -1, -1):
-        st = p.steps[i]
-        if st.kind != "insn" or defuse.decode(st.text).op != "cond":
-            continue
-        c = defuse.decode(st.text)
-        for e in defuse.origin(p.steps, i + 1, c.dst, st.frame):
-            if e.kind in ("alu", "trunc32"):
-                insn = defuse.decode(e.step.text)
-                if insn.aluop == "-" and insn.src is not None:
-                    a_val = p.value(e.pos - 1, f"R{insn.dst}", e.step.frame)
-                    b_val = p.value(e.pos - 1, f"R{insn.src}", e.step.frame)
-                    if {a_val.split("(")[0], b_val.split("(")[0]} == {"pkt_end", "pkt"}:
-                        return st
-    return None
 
 
 def core_field(p: Path, a: Analysis) -> None:
@@ -530,40 +389,6 @@ def ctx_modified(p: Path, a: Analysis) -> None:
             return
 
 
-_ACCESS_OFF = re.compile(r"off=(\d{1,9}) size=")
-_PKT_OFF = re.compile(r"off=(\d{1,9})")
-
-
-def _pkt_off(value: str) -> int:
-    m = _PKT_OFF.search(value)
-    return int(m.group(1)) if m else 0
-
-
-def uninit_stack(p: Path, a: Analysis) -> None:
-    if p.fpos is None:
-        return
-    m = _STACK_READ.search(p.error)
-    if not m:
-        return
-    off, var, size = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    lo, hi = off + var, off + var + size
-    # the first store into the object on the path: initialise it before this line
-    first = None
-    for i in range(p.fpos):
-        st = p.steps[i]
-        if st.kind == "insn" and st.frame == p.fstep.frame:
-            s = defuse.decode(st.text)
-            if s.op == "store" and s.dst == 10 and lo - 64 <= s.off < hi:
-                first = st
-                break
-    if first is not None:
-        a.primary = p.span("primary", "the object is only partly written from here on; "
-                           "zero it first", first.index, first)
-    a.help.append(f"zero the whole object before filling it (bytes fp{lo}..fp{hi} are read): "
-                  "`__builtin_memset(&obj, 0, sizeof(obj));` or `= {}` at its declaration — "
-                  "padding holes count")
-
-
 def complexity(p: Path, a: Analysis) -> None:
     """Program too large: point at the loop whose back-edge the walk keeps taking."""
     counts: dict[int, int] = {}
@@ -581,15 +406,15 @@ def complexity(p: Path, a: Analysis) -> None:
 
 
 def helper_call(p: Path, a: Analysis) -> None:
+    if p.fstep is not None and "global function" in p.error:
+        callee = _callee_start(p.fstep)
+        if callee is not None:
+            a.primary = p.span("primary", "this function is global (not static): the verifier "
+                               "checks it on its own and cannot call it here", callee)
+            a.help.append("make the function `static` so the verifier checks it at each call "
+                          "site, or call it outside the locked section")
+            return
     if p.fstep is not None:
         name = call_name(p.fstep).split("#")[0]
         if name:
             a.help.insert(0, f"the call is {name}() at this line")
-
-
-ANALYSERS: dict[str, Callable[[Path, Analysis], None]] = {
-    "null": null_deref, "scalar": scalar_deref, "leak": leaked_reference,
-    "return": return_range, "noreturn": missing_return, "index": bounded_access,
-    "packet": packet_access, "stack": uninit_stack, "loop": complexity, "helper": helper_call,
-    "core": core_field, "ctxmod": ctx_modified,
-}
