@@ -12,7 +12,10 @@ last ``; ... @ file:line`` annotation is scored the same way, as the
 baseline.  Cases marked ``heldout`` in their header were not used to tune
 the analysis and are reported apart.
 
-    sudo PYTHONPATH=src python3 tools/mistakes_bench.py [--json]
+    sudo PYTHONPATH=src python3 tools/mistakes_bench.py [--json] [--no-source] [--fast]
+
+``--no-source``: BTF line_info only, as when the C files are not at hand;
+``--fast``: leave out cases marked ``slow`` (1M-instruction walks).
 
 Needs root (bpf()), clang-19 to build the corpus (make -C tests/bpf/mistakes).
 """
@@ -168,7 +171,7 @@ def build() -> Path:
     return CORPUS / "build"
 
 
-def run_case(case: Case, build_dir: Path) -> Outcome:
+def run_case(case: Case, build_dir: Path, read_sources: bool = True) -> Outcome:
     from bpfdoctor.kernel.loader import load_object
     from bpfdoctor.kernel.loader.explain import explain_result
 
@@ -179,7 +182,7 @@ def run_case(case: Case, build_dir: Path) -> Outcome:
         r = lo.results[0]
         out.rejected = r.status == "rejected"
         if out.rejected:
-            exp = explain_result(r, lo.map_results)
+            exp = explain_result(r, lo.map_results, read_sources)
             d = exp.diagnostic if exp is not None else None
             if d is not None:
                 out.got_family, out.got_class = d.family, d.klass.value
@@ -230,7 +233,8 @@ def report(outcomes: list[Outcome]) -> str:
 
 def main(argv: list[str]) -> int:
     build_dir = build()
-    outcomes = [run_case(c, build_dir) for c in cases()]
+    selected = [c for c in cases() if "--fast" not in argv or not c.slow]
+    outcomes = [run_case(c, build_dir, "--no-source" not in argv) for c in selected]
     if "--json" in argv:
         print(json.dumps([dict(asdict(o), hit=o.hit, raw_hit=o.raw_hit) for o in outcomes],
                          indent=2))

@@ -104,3 +104,92 @@ def test_errno_gloss_follows_the_message():
     assert "license" in gloss(22, "cannot call GPL-restricted function", "gpl-only-helper")
     assert "budget" in gloss(14, "The sequence of 8193 jumps is too complex.")
     assert "unsafe" in gloss(13, "R0 invalid mem access 'scalar'")
+
+
+# -- the path, def-use, and source refinement ----------------------------------------
+
+from bpfdoctor.verifier import defuse  # noqa: E402
+from bpfdoctor.verifier.context import ProgramContext  # noqa: E402
+from bpfdoctor.verifier.sources import SourceCache  # noqa: E402
+from bpfdoctor.verifier.trace import PathRecorder  # noqa: E402
+
+JUMP_TARGET_GLUED = """\
+0: R1=ctx() R10=fp0
+0: (61) r1 = *(u32 *)(r1 +0)          ; R1=scalar()
+1: (b4) w0 = 1                        ; R0=1
+2: (a6) if w1 < 0x579 goto pc+1 4: R0=1 R1=scalar(smin=0,smax=1400) R10=fp0
+; if (skb->len > 1400) @ ret.c:9
+4: (64) w0 <<= 1                      ; R0=2
+; } @ ret.c:16
+5: (95) exit
+At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]
+processed 8 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+"""
+
+
+def test_decode_kernel_syntax():
+    assert defuse.decode("r1 = *(u32 *)(r6 +16)") == defuse.Insn("load", 1, 6, True, 16, 4)
+    st = defuse.decode("*(u64 *)(r10 -8) = r3")
+    assert (st.op, st.dst, st.src, st.off, st.size) == ("store", 10, 3, -8, 8)
+    assert defuse.decode("w2 s>>= 24").wide is False
+    assert defuse.decode("if w1 < 0x65 goto pc+4").op == "cond"
+    assert defuse.decode("call bpf_map_lookup_elem#1").callee == "bpf_map_lookup_elem"
+    assert defuse.decode("r2 = r10").op == "mov"
+
+
+def test_origin_walks_spills_fills_and_copies():
+    parsed = parse_file(LOGS / "map_value_null.log")
+    steps = parsed.trace
+    fpos = defuse.last_insn_step(steps)
+    events = defuse.origin(steps, fpos, 0, 0)
+    assert events[-1].kind == "def" and events[-1].how.startswith("call bpf_map_lookup_elem")
+    assert events[-1].value.startswith("map_value_or_null")
+
+
+def test_jump_target_state_on_the_jump_line():
+    parsed = parse_text(JUMP_TARGET_GLUED)
+    kinds = [(s.kind, s.index) for s in parsed.trace if s.kind != "state"]
+    assert ("branch", 4) in kinds
+    jump = next(s for s in parsed.trace if s.kind == "insn" and s.index == 2)
+    assert jump.text == "if w1 < 0x579 goto pc+1"
+    d = explain_log(parsed).diagnostic
+    assert d.primary.line == 9   # the instruction that last changed R0
+
+
+def test_path_recorder_cuts_back_on_resumption_and_is_bounded():
+    rec = PathRecorder(limit=100)
+    for i in range(5):
+        rec.insn(i, 0xBF, f"r{i} = r1", 0, None)
+    rec.branch(2, 9, "", 0)
+    assert [s.index for s in rec.result()] == [0, 1, 2, 9]
+    for i in range(1000):
+        rec.insn(i, 0x07, "r1 += 1", 0, None)
+    assert len(rec.result()) <= 100 and rec.dropped > 0
+
+
+class _Files:
+    def __init__(self, text):
+        self.text = text.splitlines()
+
+    def lines(self, path):
+        return self.text
+
+
+def test_source_moves_the_span_to_the_return_statement():
+    src = "\n".join(["int f(struct __sk_buff *skb)", "{"] + ["\t;"] * 6 +
+                    ["\tif (skb->len > 1400)", "\t\treturn 0;", "\treturn 2;"] + ["\t;"] * 4 + ["}"])
+    ctx = ProgramContext(prog_type="cgroup_skb", sources=_Files(src))
+    d = explain_log(parse_text(JUMP_TARGET_GLUED), context=ctx).diagnostic
+    assert d.primary.line == 11 and d.primary.text.strip() == "return 2;"
+    assert any(s.role == "analysis" and s.line == 9 for s in d.secondary)
+
+
+def test_source_cache_reads_once_and_refuses_binaries(tmp_path):
+    c = tmp_path / "p.c"
+    c.write_text("int x;\n")
+    b = tmp_path / "b.o"
+    b.write_bytes(b"\x7fELF\0\0")
+    cache = SourceCache(roots=(str(tmp_path),))
+    assert cache.lines(str(c)) == ["int x;"]
+    assert cache.lines("elsewhere/p.c") == ["int x;"]      # found next to the object
+    assert cache.lines(str(b)) is None and cache.lines("/nonexistent/q.c") is None

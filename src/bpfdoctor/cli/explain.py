@@ -44,17 +44,24 @@ def explain(ctx: click.Context, logfile: str, obj: str | None, program: str | No
         raise InputError(name, f"no verifier log found ({parsed.lines} lines read)",
                          hint="pass the log the kernel returned (bpftool -d prog load OBJ PIN "
                               "prints it), not the object file")
+    import dataclasses
+    import os
+
+    from bpfdoctor.verifier.context import ProgramContext
+    from bpfdoctor.verifier.sources import SourceCache
+
     line_for_insn = None
-    context = None
+    context = ProgramContext(prog_type=prog_type, name=program or parsed.program)
     if obj is not None:
         from bpfdoctor.verifier.objlines import line_lookup, program_context
 
         line_for_insn = line_lookup(obj, program or parsed.program)
         context = program_context(obj, program or parsed.program, prog_type)
-    elif prog_type is not None:
-        from bpfdoctor.verifier.context import ProgramContext
-
-        context = ProgramContext(prog_type=prog_type, name=program or parsed.program)
+    # the C files, where readable, for lines without instructions: as recorded
+    # in the object, else next to the object, the log, or here
+    roots = tuple(dict.fromkeys(os.path.dirname(os.path.abspath(x)) for x in (obj, logfile, ".")
+                                if x and x != "-"))
+    context = dataclasses.replace(context, sources=SourceCache(roots))
     result = explain_log(parsed, line_for_insn, context)
     color = getattr(ctx.obj, "color", None)
     if one_line:

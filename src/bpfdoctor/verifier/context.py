@@ -28,6 +28,9 @@ class ProgramContext:
     maps: dict[str, MapFacts] = field(default_factory=dict)
     # CO-RE relocations the loader could not resolve: (instruction, spec text)
     core_failures: tuple[tuple[int, str], ...] = ()
+    # sources.SourceCache (or anything with ``lines(path)``): the program's C
+    # files, when readable, to find lines that have no instructions
+    sources: object = field(default=None, compare=False)
 
     def map(self, name: str | None) -> MapFacts | None:
         if not name:

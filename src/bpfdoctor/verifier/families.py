@@ -13,6 +13,7 @@ from bpfdoctor.verifier.diagnostic import Diagnostic, ErrorClass, Span
 from bpfdoctor.verifier.entry import CatalogEntry
 from bpfdoctor.verifier.errno import gloss
 from bpfdoctor.verifier.model import ParsedLog
+from bpfdoctor.verifier.refine import refine
 from bpfdoctor.verifier import rootcause as R
 from bpfdoctor.verifier import rootcause_access as RA
 from bpfdoctor.verifier.rootcause import Analysis, Locate, Path
@@ -124,6 +125,8 @@ def diagnose(log: ParsedLog, entry: CatalogEntry | None, locate: Locate | None =
             and path.fstep.text == "exit":
         ANALYSERS["noreturn"](path, a)
     rejected = _rejected_span(path, log)
+    if entry is not None and ctx.sources is not None:
+        refine(path, a, entry.id, rejected, ctx.sources)
     primary = a.primary or (Span("primary", "rejected here", rejected.insn, rejected.insn_text,
                                  rejected.file, rejected.line, rejected.column, rejected.text)
                             if rejected is not None else None)
