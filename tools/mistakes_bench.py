@@ -231,7 +231,18 @@ def report(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def bug_source(text: str) -> str:
+    """The mistake alone, line numbers kept: the fix's lines and the FIXED
+    directives blanked (what a user's file would hold; the Makefile compiles
+    the mistake from it, so the source a diagnostic reads has no fix in it)."""
+    keep = {n for n, _ in views(text)[0]}
+    return "\n".join(line if n in keep else "" for n, line in enumerate(text.splitlines(), 1)) + "\n"
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--bug-source"]:
+        sys.stdout.write(bug_source(Path(argv[1]).read_text()))
+        return 0
     build_dir = build()
     selected = [c for c in cases() if "--fast" not in argv or not c.slow]
     outcomes = [run_case(c, build_dir, "--no-source" not in argv) for c in selected]

@@ -135,10 +135,27 @@ def _const_global(p: Path, a: Analysis, lines: list[str], lo: int, rej: Span):
     return None
 
 
+def _core_member(p: Path, a: Analysis, lines: list[str], lo: int, rej: Span):
+    """The line of the function that names the member a failed CO-RE relocation wanted."""
+    if a.primary is not None and a.primary.role == "primary":
+        return None
+    for _insn, spec in p.ctx.core_failures:
+        names = re.findall(r"[A-Za-z_]\w*", spec.split("(")[0].split("=")[0])
+        if not names:
+            continue
+        pat = re.compile(rf"\b{re.escape(names[-1])}\b")
+        for n in range(lo, min(lo + 400, len(lines)) + 1):
+            if pat.search(lines[n - 1]) and not re.search(r"\b(?:enum|struct|union)\b.*\{",
+                                                          lines[n - 1]):
+                return n, f"`{names[-1]}` does not exist on this kernel"
+    return None
+
+
 _RULES: dict[str, Callable] = {
     "return-value-out-of-range": _return_line,
     "map-value-negative-index": _signed_declaration,
     "map-value-out-of-bounds": _index_check,
     "map-value-unbounded-access": _index_check,
     "write-to-read-only-map": _const_global,
+    "core-relocation-failed": _core_member,
 }

@@ -360,7 +360,10 @@ def core_field(p: Path, a: Analysis) -> None:
     """A CO-RE relocation the loader could not resolve: point at the line that names
     the field (clang may attribute the relocated instruction to an earlier line)."""
     for insn, spec in p.ctx.core_failures:
-        field = spec.split("(")[0].split(".")[-1].strip()
+        # "<byte_off> [7] struct task_struct___old.state (0:0 @ offset 0)",
+        # "<enumval_value> [9] enum e___x::NAME = 7": the last name is the member
+        names = re.findall(r"[A-Za-z_]\w*", spec.split("(")[0].split("=")[0])
+        field = names[-1] if names else ""
         a.help.append(f"this kernel's BTF has no `{field}` where the program expects it "
                       f"({spec.split('(')[0].strip()}): guard the access with "
                       f"bpf_core_field_exists() or read the field's new name")
