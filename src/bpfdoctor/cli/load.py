@@ -80,6 +80,9 @@ def _program_entry(r, with_log: bool, maps=()) -> dict:
         if exp is not None:
             d["explanation"] = exp.finding.to_dict()
             d["diagnostic"] = exp.diagnostic.to_dict() if exp.diagnostic is not None else None
+            if exp.diagnostic is not None and exp.diagnostic.errno:
+                # the errno as this rejection's message explains it, not a fixed text
+                d["errno_meaning"] = exp.diagnostic.errno.split(": ", 1)[-1]
         if needs_host_diagnosis(r):
             from bpfdoctor.doctor import diagnose_eperm
             from bpfdoctor.kernel.loader.consts import prog_type_by_name

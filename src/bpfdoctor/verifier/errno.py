@@ -121,6 +121,9 @@ _GLOSSES: tuple[tuple[int, tuple[str, ...], str], ...] = (
     (_errno.EFAULT, ("verifier bug",), "the verifier hit an internal inconsistency: a kernel bug"),
     (_errno.E2BIG, ("too large", "too complex", "jumps"),
      "the verifier's complexity budget ran out (1M processed instructions or too many states)"),
+    (_errno.EINVAL, ("core-relocation", "unknown#195896080", "invalid co-re"),
+     "a CO-RE relocation found no match in this kernel's BTF, so the loader poisoned the "
+     "instruction that needed it"),
     (_errno.EINVAL, ("reference", "unreleased", "leak", "lock", "rcu_read", "irq"),
      "the program breaks a resource rule: a reference, lock or RCU/IRQ section is not closed "
      "on some path"),

@@ -155,7 +155,10 @@ def diagnose(log: ParsedLog, entry: CatalogEntry | None, locate: Locate | None =
     if log.truncated:
         notes.append("the log is truncated: the analysis sees only its tail")
     helps = list(a.help)
-    if entry is not None:
+    if entry is not None and not a.why:
+        # the catalog's generic fix only when the analysis found no cause of its
+        # own (it would contradict it: a use after release is not a missing
+        # bpf_probe_read_kernel)
         helps.append(entry.fix)
     return Diagnostic(
         family=entry.id if entry is not None else "verifier-unrecognized-error",
