@@ -193,3 +193,15 @@ def test_source_cache_reads_once_and_refuses_binaries(tmp_path):
     assert cache.lines(str(c)) == ["int x;"]
     assert cache.lines("elsewhere/p.c") == ["int x;"]      # found next to the object
     assert cache.lines(str(b)) is None and cache.lines("/nonexistent/q.c") is None
+
+
+def test_aya_framing_and_a_log_without_states():
+    text = ("Error: the BPF_PROG_LOAD syscall failed. Verifier output: 0: R1=ctx() R10=fp0\n"
+            "0: (79) r0 = *(u64 *)(r1 +0)\n1: (79) r0 = *(u64 *)(r0 +0)\n"
+            "R0 invalid mem access 'scalar'\n"
+            "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n")
+    parsed = parse_text(text)
+    assert parsed.verdict is Verdict.REJECTED and not parsed.truncated
+    assert parsed.failing_insn.index == 1
+    d = explain_log(parsed).diagnostic
+    assert any("no register states" in n for n in d.notes)

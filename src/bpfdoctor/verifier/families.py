@@ -149,9 +149,12 @@ def diagnose(log: ParsedLog, entry: CatalogEntry | None, locate: Locate | None =
         secondary.insert(0, rejected)
     klass = a.klass or klass
     notes = list(a.notes)
-    if not log.trace and log.verdict.value == "rejected":
-        notes.append("the log holds no instruction states: a level-2 log (bpfdoctor load, or "
-                     "bpftool -d prog load) shows where values come from")
+    states = sum(1 for s in log.trace if s.state and s.index > 0)
+    if log.verdict.value == "rejected" and states == 0:
+        notes.append("the log holds no register states (level 1 before Linux 6.2, or no "
+                     "instructions at all): the line shown is where the verifier stopped; a "
+                     "level-2 log (bpfdoctor load, or bpftool -d prog load) shows where values "
+                     "come from")
     if log.truncated:
         notes.append("the log is truncated: the analysis sees only its tail")
     helps = list(a.help)

@@ -43,6 +43,9 @@ _STRERROR["unknown error 524"] = 524  # ENOTSUPP has no libc name
 _GLUE = re.compile(r"processed \d|BPF program is too large|verification time ")
 
 
+_AYA = "Verifier output: "
+
+
 def _glued_at(s: str) -> int:
     """Where a second line starts inside ``s`` (0 when none); one linear scan."""
     m = _GLUE.search(s, 1)
@@ -229,6 +232,11 @@ class LogParser:
     def _feed(self, raw: str) -> None:
         s = raw.strip()
         if not s:
+            return
+        frame = s.find(_AYA)
+        if frame >= 0 and len(s) > frame + len(_AYA):
+            # aya: "...the BPF_PROG_LOAD syscall failed. Verifier output: <first log line>"
+            self._feed(s[frame + len(_AYA):])
             return
         cut = _glued_at(s)
         if cut:
