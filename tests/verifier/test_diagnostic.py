@@ -205,3 +205,30 @@ def test_aya_framing_and_a_log_without_states():
     assert parsed.failing_insn.index == 1
     d = explain_log(parsed).diagnostic
     assert any("no register states" in n for n in d.notes)
+
+
+CHECK_ON_A_COPY = """\
+0: R1=ctx() R10=fp0
+0: (bf) r6 = r1                       ; R1=ctx() R6=ctx()
+1: (18) r1 = 0xffff888100000000       ; R1=map_ptr(map=table,ks=4,vs=256)
+3: (85) call bpf_map_lookup_elem#1    ; R0=map_value(map=table,ks=4,vs=256)
+; __u32 idx = ctx->rx_queue_index; @ copy.c:14
+4: (61) r1 = *(u32 *)(r6 +16)         ; R1=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)) R6=ctx()
+5: (bc) w2 = w1                       ; R1=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)) R2=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))
+; if (idx >= 64) @ copy.c:15
+6: (25) if r2 > 0x3f goto pc+4        ; R2=scalar(smin=0,smax=umax=63,var_off=(0x0; 0x3f))
+; return slots[idx]; @ copy.c:17
+7: (67) r1 <<= 2                      ; R1=scalar(smin=0,smax=umax=0x3fffffffc,var_off=(0x0; 0x3fffffffc))
+8: (0f) r0 += r1                      ; R0=map_value(map=table,ks=4,vs=256,smin=0,smax=umax=0x3fffffffc,var_off=(0x0; 0x3fffffffc))
+9: (61) r0 = *(u32 *)(r0 +0)
+R0 unbounded memory access, make sure to bounds check any such access
+processed 9 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+"""
+
+
+def test_check_on_a_copy_is_a_lowering_artifact():
+    d = explain_log(parse_text(CHECK_ON_A_COPY)).diagnostic
+    assert d.klass is ErrorClass.LOWERING_ARTIFACT
+    assert d.primary.line == 15 and "copy" in d.primary.label
+    assert {s.role for s in d.secondary} >= {"rejected", "value-from"}
+    assert any("barrier_var" in h for h in d.help)

@@ -43,8 +43,9 @@ _LAYERS = {
     ErrorClass.LOWERING_ARTIFACT: "your C is fine: the compiler emitted code the verifier cannot "
                                   "follow; restate the check (barrier_var()/volatile idiom) or "
                                   "change compiler flags",
-    ErrorClass.VERIFIER_LIMIT: "this is the verifier's budget, not a bug: split the program, "
-                               "shrink the loop or use a bounded helper loop (bpf_loop)",
+    ErrorClass.VERIFIER_LIMIT: "a verifier budget (instructions, states, jumps, stack, call "
+                               "depth), not a bug: split the program, shrink loops or stack "
+                               "buffers, or use a bounded helper loop (bpf_loop)",
     ErrorClass.ENVIRONMENT: "the program may be right: this kernel, its configuration or the "
                             "caller's privileges refuse it; change kernel, config or privileges",
     ErrorClass.FALSE_POSITIVE: "the verifier is known to reject this safe pattern: use the "

@@ -22,6 +22,7 @@ ANALYSERS = {
     "null": R.null_deref, "scalar": R.scalar_deref, "leak": R.leaked_reference,
     "return": R.return_range, "noreturn": R.missing_return, "loop": R.complexity,
     "helper": R.helper_call, "core": R.core_field, "ctxmod": R.ctx_modified,
+    "frames": R.stack_frames,
     "index": RA.bounded_access, "packet": RA.packet_access, "stack": RA.uninit_stack,
 }
 
@@ -52,7 +53,7 @@ FAMILIES: dict[str, tuple[ErrorClass, str | None]] = {
     "unreleased-reference": (S, "leak"),
     "infinite-loop": (S, None),
     "program-too-complex": (V, "loop"),
-    "combined-stack-too-large": (V, None),
+    "combined-stack-too-large": (V, "frames"),
     "call-stack-too-deep": (V, None),
     "helper-not-allowed-for-program-type": (S, "helper"),
     "core-relocation-failed": (E, "core"),
@@ -149,7 +150,8 @@ def diagnose(log: ParsedLog, entry: CatalogEntry | None, locate: Locate | None =
         secondary.insert(0, rejected)
     klass = a.klass or klass
     notes = list(a.notes)
-    states = sum(1 for s in log.trace if s.state and s.index > 0)
+    # the initial "0: R1=ctx() R10=fp0" alone says nothing about the path
+    states = sum(1 for s in log.trace if s.state and (s.kind == "insn" or s.index > 0))
     if log.verdict.value == "rejected" and states == 0:
         notes.append("the log holds no register states (level 1 before Linux 6.2, or no "
                      "instructions at all): the line shown is where the verifier stopped; a "

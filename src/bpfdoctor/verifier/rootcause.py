@@ -193,10 +193,11 @@ def scalar_deref(p: Path, a: Analysis) -> None:
             a.why = ("the value was a pointer until a 32-bit operation (" + e.step.text +
                      ") kept only its low half; the verifier then sees a plain number"
                      + (f" (before: {before})" if before else ""))
-            a.help.append("keep pointers in 64-bit variables: no (u32)/(int) casts, no 32-bit "
-                          "arithmetic on them" + ("" if cast else "; if the source has none, "
-                          "build with -mcpu=v3 -O2 and keep the pointer in a `void *` variable "
-                          "(or add `barrier_var(ptr)`) so clang does not narrow it"))
+            if not ctx_field:
+                a.help.append("keep pointers in 64-bit variables: no (u32)/(int) casts, no "
+                              "32-bit arithmetic on them" + ("" if cast else "; if the source "
+                              "has none, keep the pointer in a `void *` variable (or add "
+                              "`barrier_var(ptr)`) so clang does not narrow it"))
             return
     stale = _packet_changed_after(p, events)
     if stale is not None:
@@ -406,6 +407,19 @@ def complexity(p: Path, a: Analysis) -> None:
                            idx, p.step_at(idx))
     a.help.append("bound the loop with a small constant, move its body into bpf_loop() (5.17+) "
                   "or an open-coded iterator (bpf_for, 6.4+), or split the work with tail calls")
+
+
+def stack_frames(p: Path, a: Analysis) -> None:
+    """Combined stack over 512 bytes: name the frames and the largest one."""
+    depth = p.log.stats.stack_depth if p.log.stats is not None else ()
+    m = re.search(r"combined stack size of (\d{1,4}) calls is (\d{1,9})", p.error)
+    if len(depth) > 1:
+        big = max(range(len(depth)), key=lambda i: depth[i])
+        who = "the program's own function" if big == 0 else f"subprogram #{big}"
+        a.help.append(f"the frames are {'+'.join(map(str, depth))} bytes"
+                      + (f" = {m.group(2)}" if m else "") + f" > 512; the largest is {who} "
+                      f"({depth[big]} B): move its big locals into a per-CPU array map value "
+                      "(or shrink them), or inline the smaller function into the larger one")
 
 
 def helper_call(p: Path, a: Analysis) -> None:
