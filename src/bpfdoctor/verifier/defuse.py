@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from bpfdoctor.verifier.trace import Step
 
-_MOV = re.compile(r"([rw])(\d+) = (?:\(s\d+\))?([rw])(\d+)$")
-_LOAD = re.compile(r"([rw])(\d+) = \*\(([us])(\d+) \*\)\(r(\d+) ([+-]\d+)\)$")
-_STORE = re.compile(r"\*\(u(\d+) \*\)\(r(\d+) ([+-]\d+)\) = (?:([rw])(\d+)|(-?(?:0x)?[0-9a-f]+))$")
-_ALU = re.compile(r"([rw])(\d+) ([-+*/%&|^<>sa]{1,4})= (?:([rw])(\d+)|(.+))$")
-_ASSIGN = re.compile(r"([rw])(\d+) = (.+)$")
-_COND = re.compile(r"if ([rw])(\d+) (\S+) (?:([rw])(\d+)|(\S+)) goto pc([+-]\d+)$")
-_CALL = re.compile(r"call (\S+?)(?:#(\d+))?$")
+_MOV = re.compile(r"([rw])(\d{1,9}) = (?:\(s\d+\))?([rw])(\d{1,9})$")
+_LOAD = re.compile(r"([rw])(\d{1,9}) = \*\(([us])(\d{1,9}) \*\)\(r(\d{1,9}) ([+-]\d{1,9})\)$")
+_STORE = re.compile(r"\*\(u(\d{1,9}) \*\)\(r(\d{1,9}) ([+-]\d{1,9})\) = (?:([rw])(\d{1,9})|(-?(?:0x)?[0-9a-f]{1,16}))$")
+_ALU = re.compile(r"([rw])(\d{1,9}) ([-+*/%&|^<>sa]{1,4})= (?:([rw])(\d{1,9})|(.+))$")
+_ASSIGN = re.compile(r"([rw])(\d{1,9}) = (.+)$")
+_COND = re.compile(r"if ([rw])(\d{1,9}) (\S+) (?:([rw])(\d{1,9})|(\S+)) goto pc([+-]\d{1,9})$")
+_CALL = re.compile(r"call (\S+?)(?:#(\d{1,9}))?$")
 
 _REF_IDS = re.compile(r"(?:ref_obj_id|id)=(\d+)")
 

@@ -31,7 +31,7 @@ SOURCE = re.compile(r"; (.*) @ (.+):(\d+)$")
 FROM_TO = re.compile(r"from (\d+) to (\d+): ?(.*)$")
 FUNC = re.compile(r"func#(\d+) @(\d+)")
 # kernel/bpf/verifier.c: do_check_subprogs, "Validating %s() func#%d..."
-VALIDATING = re.compile(r"Validating (\S*?)\(\) func#(\d+)")
+VALIDATING = re.compile(r"Validating (\S*?)\(\) func#(\d{1,9})")
 CALLER_AT = re.compile(r"to caller at (\d+):")
 FRAME_PREFIX = re.compile(r"frame(\d+): ?")
 # Splits a state annotation into "key=value" tokens: values may hold spaces
