@@ -2,7 +2,8 @@
 
 A family is a catalog entry (``entry.CatalogEntry``: the messages, old and
 new wordings, the explanation and fix) plus the class of the rejection and
-the analyser that finds the line to change (``rootcause.ANALYSERS``).
+the analyser that finds the line to change (``ANALYSERS`` below; source-file
+refinements in ``refine``).
 Entries without a row here are source bugs analysed at the failing line.
 """
 
@@ -108,13 +109,6 @@ FAMILIES: dict[str, tuple[ErrorClass, str | None]] = {
     "too-many-subprogs": (V, None),
     "timer-misuse": (S, None),
 }
-
-
-def register(entries: tuple[CatalogEntry, ...], classes: dict[str, tuple[ErrorClass, str | None]]
-             ) -> None:
-    """Catalog modules with their own class table add it here."""
-    del entries
-    FAMILIES.update(classes)
 
 
 def family_of(entry: CatalogEntry | None) -> tuple[ErrorClass, str | None]:
