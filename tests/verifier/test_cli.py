@@ -23,7 +23,8 @@ def test_text_output_names_everything():
     assert rc == 1 and not err
     assert out.startswith("FAIL map-value-null-check-missing:")
     for needle in ("7: (79) r1 = *(u64 *)(r0 +0)", "map_value_null.c:17", "R0=map_value_or_null(",
-                   "fix", "if (!value)", "kernel/bpf/verifier.c: check_mem_access"):
+                   "fix:", "if (!value)", "--> map_value_null.c:15",
+                   "kernel/bpf/verifier.c: check_mem_access"):
         assert needle in out
 
 
@@ -31,7 +32,8 @@ def test_json_schema():
     rc, out, _ = run(str(LOGS / "uninit_stack.l1.log"), "--json")
     data = json.loads(out)
     assert rc == 1
-    assert set(data) == {"finding", "log", "entry", "errno"}
+    assert set(data) == {"finding", "log", "entry", "errno", "diagnostic"}
+    assert data["diagnostic"]["class"] == "source-bug"
     f = data["finding"]
     assert f["id"] == data["entry"] == "uninitialized-stack-read"
     assert f["severity"] == "fail" and f["area"] == "verifier"

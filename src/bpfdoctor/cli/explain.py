@@ -23,9 +23,14 @@ from bpfdoctor.errors import InputError, UsageError
               "output with several, and its line_info in --object.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 @click.option("--log", "show_log", is_flag=True, help="Also show the log lines before the error.")
+@click.option("--one-line", "one_line", is_flag=True,
+              help="One line per rejection (file:line:col: error[family] (class): message), for CI logs.")
+@click.option("--type", "prog_type", default=None, metavar="TYPE",
+              help="Program type (xdp, sched_cls, kprobe...) for return codes in the fix; "
+                   "taken from --object's section when given.")
 @click.pass_context
 def explain(ctx: click.Context, logfile: str, obj: str | None, program: str | None,
-            as_json: bool, show_log: bool) -> int:
+            as_json: bool, show_log: bool, one_line: bool, prog_type: str | None) -> int:
     """Explain a verifier log: failing instruction, source line, cause, fix.
 
     LOGFILE is a verifier log as the kernel wrote it, bpftool/libbpf output,
@@ -39,14 +44,32 @@ def explain(ctx: click.Context, logfile: str, obj: str | None, program: str | No
         raise InputError(name, f"no verifier log found ({parsed.lines} lines read)",
                          hint="pass the log the kernel returned (bpftool -d prog load OBJ PIN "
                               "prints it), not the object file")
+    import dataclasses
+    import os
+
+    from bpfdoctor.verifier.context import ProgramContext
+    from bpfdoctor.verifier.sources import SourceCache
+
     line_for_insn = None
+    context = ProgramContext(prog_type=prog_type, name=program or parsed.program)
     if obj is not None:
-        from bpfdoctor.verifier.objlines import line_lookup
+        from bpfdoctor.verifier.objlines import line_lookup, program_context
 
         line_for_insn = line_lookup(obj, program or parsed.program)
-    result = explain_log(parsed, line_for_insn)
+        context = program_context(obj, program or parsed.program, prog_type)
+    # the C files, where readable, for lines without instructions: as recorded
+    # in the object, else next to the object, the log, or here
+    roots = tuple(dict.fromkeys(os.path.dirname(os.path.abspath(x)) for x in (obj, logfile, ".")
+                                if x and x != "-"))
+    context = dataclasses.replace(context, sources=SourceCache(roots))
+    result = explain_log(parsed, line_for_insn, context)
     color = getattr(ctx.obj, "color", None)
-    if as_json:
+    if one_line:
+        from bpfdoctor.render.diagnostic import one_line as line_of
+
+        click.echo(line_of(result.diagnostic) if result.diagnostic is not None
+                   else f"{result.finding.id}: {result.finding.summary}")
+    elif as_json:
         from bpfdoctor.render.output import write_json
 
         data = result.to_dict()
@@ -80,14 +103,21 @@ def _render(result, show_log: bool, color: bool | None) -> None:
     con = console(color)
     f = result.finding
     con.print(Text(f"{MARK[f.severity]} {f.id}: {f.summary}", style=STYLE[f.severity]))
+    if result.diagnostic is not None:
+        from bpfdoctor.render.diagnostic import diagnostic_lines
+
+        con.print()
+        for text, style in diagnostic_lines(result.diagnostic, "  "):
+            con.print(Text(text, style=style or ""))
+        con.print()
     for label, value in _evidence_rows(result):
         con.print(Text(f"  {label:<10} ", style="bold") + Text(value))
     entry = result.entry
-    if entry is not None:
+    if entry is not None and result.diagnostic is None:
         con.print()
         con.print(Text("  why       ", style="bold") + Text(entry.explanation))
         con.print(Text("  cause     ", style="bold") + Text(entry.cause))
-    if f.fix:
+    if f.fix and result.diagnostic is None:
         first, *rest = f.fix.splitlines()
         con.print(Text("  fix       ", style="bold") + Text(first))
         for line in rest:

@@ -52,7 +52,7 @@ def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str
 
 
 def build_report(lo, with_log: bool) -> dict:
-    progs = [_program_entry(r, with_log) for r in lo.results]
+    progs = [_program_entry(r, with_log, lo.map_results) for r in lo.results]
     return {
         "object": lo.path,
         "summary": {"programs": len(progs), "loaded": sum(p["status"] == "loaded" for p in progs),
@@ -65,19 +65,24 @@ def build_report(lo, with_log: bool) -> dict:
     }
 
 
-def _program_entry(r, with_log: bool) -> dict:
+def _program_entry(r, with_log: bool, maps=()) -> dict:
     from bpfdoctor.kernel.loader.explain import errno_meaning, explain_result, log_tail, needs_host_diagnosis
 
     d = r.to_dict()
     d["errno_meaning"] = errno_meaning(r.errno) if r.errno is not None else None
     d["explanation"] = None
+    d["diagnostic"] = None
     d["diagnosis"] = []
     d["log_tail"] = log_tail(r.log) if r.status == "rejected" else []
     d["log"] = r.log if with_log and r.log else None
     if r.status == "rejected":
-        exp = explain_result(r)
+        exp = explain_result(r, maps)
         if exp is not None:
             d["explanation"] = exp.finding.to_dict()
+            d["diagnostic"] = exp.diagnostic.to_dict() if exp.diagnostic is not None else None
+            if exp.diagnostic is not None and exp.diagnostic.errno:
+                # the errno as this rejection's message explains it, not a fixed text
+                d["errno_meaning"] = exp.diagnostic.errno.split(": ", 1)[-1]
         if needs_host_diagnosis(r):
             from bpfdoctor.doctor import diagnose_eperm
             from bpfdoctor.kernel.loader.consts import prog_type_by_name
@@ -159,6 +164,15 @@ def _explanation_lines(p: dict) -> list[tuple[str, str | None]]:
     if not f:
         return [(f"      error: {p['message']}", None)]
     ev = f.get("evidence", {})
+    if p.get("diagnostic"):
+        from bpfdoctor.render.diagnostic import diagnostic_lines
+        from bpfdoctor.verifier.diagnostic import diagnostic_from_dict
+
+        out = diagnostic_lines(diagnostic_from_dict(p["diagnostic"]), "      ")
+        regs = ev.get("registers") or {}
+        if regs:
+            out.append(("      registers " + " ".join(f"{k}={v}" for k, v in list(regs.items())[:6]), None))
+        return out
     out = [(f"      error     {ev.get('message', p['message'])}", None)]
     for key, label in (("insn", "insn"), ("source", "source"), ("subprogram", "function")):
         if key in ev:

@@ -3,7 +3,8 @@
 Public API::
 
     parse_file(path) / parse_text(text) / parse_lines(iterable) -> ParsedLog
-    explain_log(parsed, line_for_insn=None) -> Explanation   (.finding, .exit_code)
+    explain_log(parsed, line_for_insn=None, context=None) -> Explanation
+        (.finding, .exit_code, .diagnostic: family, class, primary/secondary spans, help)
     explain_text(text, line_for_insn=None) -> Explanation
     CATALOG, entry(id), explain_errno(n)
 """

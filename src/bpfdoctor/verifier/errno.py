@@ -108,3 +108,56 @@ ERRNOS: dict[int, ErrnoInfo] = {e.number: e for e in (
 def explain_errno(number: int) -> ErrnoInfo | None:
     """What ``number`` (positive or negative) usually means for bpf(); None if unknown."""
     return ERRNOS.get(abs(number))
+
+
+# (errno, words in the message or family id) -> what the errno means for *this* rejection.
+# The kernel returns one errno for many causes (kernel/bpf/verifier.c: most
+# checks return -EACCES or -EINVAL, budgets -E2BIG, give-ups -EFAULT), so the
+# gloss follows the message, not the number alone.
+_GLOSSES: tuple[tuple[int, tuple[str, ...], str], ...] = (
+    (_errno.EFAULT, ("jumps is too complex", "too complex"),
+     "here the verifier gave up: too many branches pending on one path (a budget, not a bad "
+     "pointer)"),
+    (_errno.EFAULT, ("verifier bug",), "the verifier hit an internal inconsistency: a kernel bug"),
+    (_errno.E2BIG, ("too large", "too complex", "jumps"),
+     "the verifier's complexity budget ran out (1M processed instructions or too many states)"),
+    (_errno.EINVAL, ("core-relocation", "unknown#195896080", "invalid co-re"),
+     "a CO-RE relocation found no match in this kernel's BTF, so the loader poisoned the "
+     "instruction that needed it"),
+    (_errno.EINVAL, ("reference", "unreleased", "leak", "lock", "rcu_read", "irq"),
+     "the program breaks a resource rule: a reference, lock or RCU/IRQ section is not closed "
+     "on some path"),
+    (_errno.EINVAL, ("gpl", "license"), "the program's license is not GPL-compatible for a "
+     "GPL-only helper or kfunc"),
+    (_errno.EINVAL, ("unreachable", "jump out of range", "back-edge", "infinite loop",
+                     "last insn", "not an exit", "cfg"),
+     "the control flow is malformed (kernel/bpf/verifier.c: check_cfg)"),
+    (_errno.EINVAL, ("unknown func", "cannot use helper", "cannot call", "not supported",
+                     "helper-", "kfunc"),
+     "the call is not available to this program on this kernel"),
+    (_errno.EINVAL, ("invalid btf", "func_info", "line_info", "btf"),
+     "the BTF, func_info or line_info passed with the program is invalid"),
+    (_errno.EINVAL, ("at program exit", "return", "should have been in"),
+     "the return value is outside what this program type may return"),
+    (_errno.EACCES, (), "the verifier proved an access or operation may be unsafe"),
+    (_errno.EPERM, (), "the caller lacks a privilege (CAP_BPF/CAP_PERFMON/CAP_NET_ADMIN/"
+     "CAP_SYS_ADMIN) or a security policy refused the program"),
+    (ENOTSUPP, (), "this kernel or its JIT does not support a feature the program uses"),
+)
+
+
+def gloss(number: int | None, message: str, family: str | None = None) -> str | None:
+    """``EINVAL (22): <what it means for this message>``."""
+    if number is None:
+        return None
+    n = abs(number)
+    info = ERRNOS.get(n)
+    name = info.name if info else f"errno {n}"
+    hay = f"{message} {family or ''}".lower()
+    for err, words, text in _GLOSSES:
+        if err == n and (not words or any(w in hay for w in words)):
+            return f"{name} ({n}): {text}"
+    if n == _errno.EINVAL:
+        return f"{name} ({n}): the verifier rejected the program (see the message)"
+    causes = info.prog_load if info else ()
+    return f"{name} ({n})" + (f": {causes[0]}" if causes else "")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from bpfdoctor.findings import Finding, Severity
 from bpfdoctor.verifier.catalog import CATALOG
+from bpfdoctor.verifier.context import ProgramContext
+from bpfdoctor.verifier.diagnostic import Diagnostic
 from bpfdoctor.verifier.entry import CatalogEntry
 from bpfdoctor.verifier.errno import ErrnoInfo, explain_errno
 from bpfdoctor.verifier.model import Insn, ParsedLog, SourceLine, Verdict
@@ -41,6 +43,7 @@ class Explanation:
     source: SourceLine | None = None
     registers: dict[str, str] = field(default_factory=dict)
     errno: ErrnoInfo | None = None
+    diagnostic: Diagnostic | None = None
 
     @property
     def exit_code(self) -> int:
@@ -50,7 +53,8 @@ class Explanation:
     def to_dict(self) -> dict[str, object]:
         return {"finding": self.finding.to_dict(), "log": self.log.to_dict(),
                 "entry": None if self.entry is None else self.entry.id,
-                "errno": None if self.errno is None else self.errno.to_dict()}
+                "errno": None if self.errno is None else self.errno.to_dict(),
+                "diagnostic": None if self.diagnostic is None else self.diagnostic.to_dict()}
 
 
 # -- context checks named by CatalogEntry.requires ---------------------------------
@@ -191,8 +195,10 @@ def _evidence(log: ParsedLog, source: SourceLine | None, regs: dict[str, str],
 
 # -- the finding -----------------------------------------------------------------------
 
-def explain_log(log: ParsedLog, line_for_insn: LineForInsn | None = None) -> Explanation:
-    """Explain one parsed log: catalog match, evidence, fix."""
+def explain_log(log: ParsedLog, line_for_insn: LineForInsn | None = None,
+                context: ProgramContext | None = None) -> Explanation:
+    """Explain one parsed log: catalog match, evidence, and for a rejection the
+    ``Diagnostic`` (class, the line to change, why, help in the program's names)."""
     source = _source(log, line_for_insn)
     regs = relevant_registers(log) if log.verdict is Verdict.REJECTED else {}
     info = explain_errno(log.errno) if log.errno is not None else None
@@ -210,17 +216,25 @@ def explain_log(log: ParsedLog, line_for_insn: LineForInsn | None = None) -> Exp
                           fix="capture the whole log: a larger log buffer (libbpf: "
                               "kernel_log_size), or bpftool -d prog load OBJ PIN")
         return Explanation(log, finding, None, source, regs, info)
+    from bpfdoctor.verifier.families import diagnose
+
     entry = match(log)
-    return Explanation(log, _rejection(log, entry, evidence, info), entry, source, regs, info)
+    diag = diagnose(log, entry, line_for_insn, context)
+    evidence["class"] = diag.klass.value
+    if diag.primary is not None:
+        evidence["primary"] = diag.primary.where()
+    return Explanation(log, _rejection(log, entry, evidence, info, diag), entry, source, regs,
+                       info, diag)
 
 
 def _rejection(log: ParsedLog, entry: CatalogEntry | None, evidence: dict[str, object],
-               info: ErrnoInfo | None) -> Finding:
+               info: ErrnoInfo | None, diag: Diagnostic) -> Finding:
     if entry is not None:
-        return Finding(entry.id, Severity.FAIL, f"{entry.title}: {log.error}", area="verifier",
-                       evidence=evidence, fix=f"{entry.fix}\n{entry.snippet}",
+        fix = "\n".join(diag.help[:2]) + (f"\n{diag.suggestion}" if diag.suggestion else "")
+        return Finding(entry.id, Severity.FAIL, f"{entry.title} ({diag.klass.label}): {log.error}",
+                       area="verifier", evidence=evidence, fix=fix,
                        reference=entry.reference,
-                       detail=f"{entry.explanation}\nUsual cause: {entry.cause}")
+                       detail=f"{diag.why or entry.explanation}\nUsual cause: {entry.cause}")
     if log.error is None and info is not None:
         causes = info.causes("BPF_PROG_LOAD")
         return Finding(f"load-failed-{info.name.lower()}", Severity.FAIL,

@@ -17,6 +17,9 @@ INSN = re.compile(r"(\d+): \(([0-9a-f]{2})\) ")
 # kernel/bpf/log.c: print_insn_state pads the instruction, prints ";" and the
 # state, which starts with a space: " ; " cannot occur in instruction text.
 ANNOTATION_SEP = " ; "
+# "if w1 < 0x65 goto pc+4 20: R0=2 ...": a jump (or call) followed by the
+# state at its target, printed on the same line by 6.x kernels.
+GLUED_TARGET = re.compile(r"(if [^:]*?goto pc[+-]\d{1,9}|goto pc[+-]\d{1,9}|call \S+) (\d{1,9}): (.+)$")
 # libbpf rewrites a poisoned instruction as "1: <invalid CO-RE relocation>"
 # (libbpf.c: fixup_log_failed_core_relo / fixup_log_missing_map_load).
 PSEUDO_INSN = re.compile(r"(\d+): <([^>]+)>$")
@@ -27,6 +30,8 @@ LIVE_ROW = re.compile(r"\d+: [.0-9]{10,12} ")
 SOURCE = re.compile(r"; (.*) @ (.+):(\d+)$")
 FROM_TO = re.compile(r"from (\d+) to (\d+): ?(.*)$")
 FUNC = re.compile(r"func#(\d+) @(\d+)")
+# kernel/bpf/verifier.c: do_check_subprogs, "Validating %s() func#%d..."
+VALIDATING = re.compile(r"Validating (\S*?)\(\) func#(\d{1,9})")
 CALLER_AT = re.compile(r"to caller at (\d+):")
 FRAME_PREFIX = re.compile(r"frame(\d+): ?")
 # Splits a state annotation into "key=value" tokens: values may hold spaces

@@ -90,6 +90,12 @@ class ParsedLog:
     verifier_lines: int = 0
     insn_lines: int = 0
     unrecognized_lines: int = 0
+    # the verified path (trace.Step), the log level it looks like (2: a state
+    # after every instruction), and a global function verified on its own
+    trace: tuple = field(default=(), compare=False, repr=False)
+    level: int | None = None
+    function: str | None = None
+    trace_dropped: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -119,4 +125,6 @@ class ParsedLog:
             "verifier_lines": self.verifier_lines,
             "insn_lines": self.insn_lines,
             "unrecognized_lines": self.unrecognized_lines,
+            "level": self.level,
+            "function": self.function,
         }

@@ -56,8 +56,25 @@ def line_lookup(path: str | os.PathLike, program: str | None) -> LineForInsn:
         if pos < 0 or records[pos].insn < start:
             return None
         rec = records[pos]
-        return rec.file, rec.line, rec.source
+        return rec.file, rec.line, rec.source, rec.column
 
     log.debug("line_info for %s: section %s insns %d..%d, %d records", program, section,
               start, start + count, len(records))
     return line_for_insn
+
+
+def program_context(path: str | os.PathLike, program: str | None, prog_type: str | None = None):
+    """A ``ProgramContext`` from the object: the program's type (from its section
+    unless ``prog_type`` is given) and its maps with their type and sizes."""
+    from bpfdoctor.elf import open_object
+    from bpfdoctor.verifier.context import MapFacts, ProgramContext
+
+    obj = open_object(path)
+    progs = {p.name: p for p in obj.programs}
+    prog = progs.get(program or "") or (next(iter(progs.values())) if len(progs) == 1 else None)
+    if prog_type is None and prog is not None and prog.prog_type:
+        prog_type = prog.prog_type.lower()
+    maps = {m.name: MapFacts(m.name, m.type_name, m.key_size, m.value_size, m.max_entries)
+            for m in obj.maps}
+    return ProgramContext(prog_type=prog_type, name=prog.name if prog else program, maps=maps)
+

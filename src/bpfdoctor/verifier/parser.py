@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 from collections import deque
 from collections.abc import Iterable
 
@@ -23,6 +24,7 @@ from bpfdoctor.errors import input_error
 from bpfdoctor.verifier import lines as L
 from bpfdoctor.verifier.model import Branch, Insn, ParsedLog, SourceLine, Stats, Verdict
 from bpfdoctor.verifier.state import apply_annotation, parse_state
+from bpfdoctor.verifier.trace import PathRecorder
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,19 @@ _NOT_EXCERPT = ("mark_precise:", "Live regs", "(", "libbpf: ", "Error: ", "Warni
                 "If it used to work")
 _STRERROR = {os.strerror(e).lower(): e for e in range(1, 134)}
 _STRERROR["unknown error 524"] = 524  # ENOTSUPP has no libc name
+# Lines the kernel sometimes glues to the previous one when a message lacks
+# its newline ("...for tail callprocessed 12 insns", an instruction followed
+# by "BPF program is too large. Processed 1000001 insn").
+_GLUE = re.compile(r"processed \d|BPF program is too large|verification time ")
+
+
+_AYA = "Verifier output: "
+
+
+def _glued_at(s: str) -> int:
+    """Where a second line starts inside ``s`` (0 when none); one linear scan."""
+    m = _GLUE.search(s, 1)
+    return m.start() if m else 0
 
 
 def _jump_class(opcode: int) -> bool:
@@ -71,6 +86,9 @@ class _Walk:
         self.insn_lines = 0
         self.first_insn: int | None = None
         self.after_stats = False
+        self.rec = PathRecorder()
+        self.annotated = 0
+        self.validating: tuple[str, int] | None = None
 
     # -- instructions and states -------------------------------------------------
 
@@ -86,6 +104,10 @@ class _Walk:
         if self.next_source is not None:
             self.sources[idx] = self.next_source
             self.next_source = None
+        elif self.source is not None and idx not in self.sources:
+            # the kernel prints "; line" only when it changes (verbose_linfo)
+            self.sources[idx] = self.source
+        self.rec.insn(idx, insn.opcode, text, self.frame, self.sources.get(idx))
         if opcode is not None and _jump_class(opcode):
             self.jump_pos[idx] = len(self.path)
         elif opcode == 0x85:
@@ -97,6 +119,9 @@ class _Walk:
             return
         insn, ann = self.pending
         self.pending = None
+        self.rec.annotate(ann or "")
+        if ann:
+            self.annotated += 1
         if insn.opcode == 0x85:
             # kernel/bpf/verifier.c: check_helper_call and check_func_call
             # (clear_caller_saved_regs) mark R1-R5 of the caller not
@@ -111,12 +136,13 @@ class _Walk:
         if ann:
             self.frame = apply_annotation(self.regs, ann, self.frame)
 
-    def full_state(self, text: str) -> None:
+    def full_state(self, text: str) -> int:
         """A complete state (``from X to Y:``, print_all): replaces that frame's registers."""
         self._settle_pending()
         frame, regs = parse_state(text, self.frame)
         self.frame = frame
         self.regs[frame] = regs
+        return frame
 
     def partial_state(self, text: str) -> None:
         """An ``N: R..`` state line: since 6.x only the registers scratched since the
@@ -124,6 +150,7 @@ class _Walk:
         so it is merged, not substituted."""
         self._settle_pending()
         self.frame = apply_annotation(self.regs, text, self.frame)
+        self.rec.state(text, self.frame, full=False)
 
     def branch(self, src: int, dst: int, state: str) -> None:
         self._settle_pending()
@@ -135,8 +162,20 @@ class _Walk:
             del self.path[:drop]
             self.path_dropped += drop
             self.jump_pos = {k: max(v - drop, 0) for k, v in self.jump_pos.items()}
+        frame = self.frame
         if state and state != "safe":
-            self.full_state(state)
+            frame = self.full_state(state)
+        self.rec.branch(src, dst, state, frame)
+
+    def validate(self, name: str, num: int) -> None:
+        """``Validating f() func#N...``: a global function is verified on its
+        own, from its first instruction (kernel/bpf/verifier.c:
+        do_check_subprogs), with a fresh state."""
+        self._settle_pending()
+        self.regs, self.frame, self.path, self.jump_pos = {}, 0, [], {}
+        self.rec.restart()
+        self.validating = (name, num)
+        self.first_kind = self.first_kind or "start"
 
     def source_comment(self, text: str, file: str, line: int) -> None:
         src = SourceLine(file, line, text.strip())
@@ -188,8 +227,21 @@ class LogParser:
 
     def feed(self, raw: str) -> None:
         self.lines += 1
+        self._feed(raw)
+
+    def _feed(self, raw: str) -> None:
         s = raw.strip()
         if not s:
+            return
+        frame = s.find(_AYA)
+        if frame >= 0 and len(s) > frame + len(_AYA):
+            # aya: "...the BPF_PROG_LOAD syscall failed. Verifier output: <first log line>"
+            self._feed(s[frame + len(_AYA):])
+            return
+        cut = _glued_at(s)
+        if cut:
+            self._feed(s[:cut])
+            self._feed(s[cut:])
             return
         if self.skipping and not s.startswith("libbpf: "):
             return
@@ -211,7 +263,18 @@ class LogParser:
             rest = s[m.end():]
             cut = rest.find(L.ANNOTATION_SEP)
             text, ann = (rest, None) if cut < 0 else (rest[:cut].rstrip(), rest[cut + 3:])
-            w.insn(int(m.group(1)), int(m.group(2), 16), text, ann)
+            target = L.GLUED_TARGET.match(text) if ann is None else None
+            idx = int(m.group(1))
+            if target:
+                # 6.x prints the state at a jump's target (or a callee's entry)
+                # on the jump's own line: "15: (a6) if w1 < 0x65 goto pc+4 20: R0=2 ..."
+                text = target.group(1)
+            w.insn(idx, int(m.group(2), 16), text, ann)
+            if target:
+                if text.startswith("call"):
+                    w.partial_state(target.group(3))
+                else:
+                    w.branch(idx, int(target.group(2)), target.group(3))
             w.first_kind = w.first_kind or "insn"
             return True
         m = L.STATE.match(s)
@@ -266,6 +329,12 @@ class LogParser:
         if c == "l" and s.startswith("libbpf: "):
             self._libbpf(s)
             return True
+        if c == "V" and s.startswith("Validating "):
+            m = L.VALIDATING.match(s)
+            if m:
+                w.validate(m.group(1), int(m.group(2)))
+                return True
+            return False
         if c == "t" and s.startswith("to caller at"):
             w._settle_pending()
             w.frame = max(w.frame - 1, 0)
@@ -361,7 +430,7 @@ class LogParser:
             stats=w.stats,
             program=self.program,
             errno=self.errno,
-            subprogram=w.subprogram(insn),
+            subprogram=w.validating[1] if w.validating else w.subprogram(insn),
             recent_insns=tuple(w.recent)[:-1] if insn else (),
             call_insns=dict(w.calls),
             truncated=truncated,
@@ -371,6 +440,10 @@ class LogParser:
             verifier_lines=self.known,
             insn_lines=w.insn_lines,
             unrecognized_lines=self.unrecognized,
+            trace=w.rec.result(),
+            level=(2 if w.annotated else 1) if w.insn_lines else None,
+            function=w.validating[0] if w.validating else None,
+            trace_dropped=w.rec.dropped,
         )
 
 

@@ -38,8 +38,9 @@ def load_one(lo, p, ptype: int, atype: int, relocated, raw_ext, env, log_level: 
                   log=text, core=tuple(linked.core),
                   line_for_insn=progload.line_lookup(lines, obj.btf))
     if err is not None:
+        verbose = progload.verify_verbose(args, text) if text else None
         return ProgramResult(**common, status="rejected", errno=err.errno, errno_name=err.errno_name,
-                             message=getattr(err, "summary", None) or str(err))
+                             message=getattr(err, "summary", None) or str(err), verbose=verbose)
     lo.programs[p.name] = prog
     facts = progload.loaded_facts(prog)
     return ProgramResult(**common, status="loaded", stats=progload.stats_of(text, facts["verified_insns"]),

@@ -76,7 +76,7 @@ def line_lookup(lines: list[tuple[int, ...]], btf) -> object:
         if k < 0:
             return None
         _off, file_off, line_off, col = lines[k][:4]
-        return btf.str_at(file_off), col >> 10, btf.str_at(line_off).strip()
+        return btf.str_at(file_off), col >> 10, btf.str_at(line_off), col & 0x3FF
 
     return line_for_insn
 
@@ -107,6 +107,41 @@ def load(args: dict, user_level: int) -> tuple[Program | None, str, SyscallError
         return None, first.log, first if e.errno == first.errno else e
     log.warning("%s loaded on the second attempt (log level 1) after %s", args.get("name"), first.errno_name)
     return p, p.log, None
+
+
+# Rejections whose level-2 log is the whole 1M-instruction walk: level 1
+# already names the budget, and a second walk would cost seconds and
+# hundreds of MB (kernel/bpf/verifier.c: do_check, BPF_COMPLEXITY_LIMIT_INSNS).
+_BUDGET_ERRORS = ("BPF program is too large", "is too complex", "jumps is too complex")
+VERBOSE_LOG_START = 1 << 24
+
+
+def verify_verbose(args: dict, first_log: str):
+    """On rejection, verify again at log level 2 (every state along the path)
+    and stream the log through the verifier parser; None when it cannot help.
+    ``load_program`` grows the buffer to the size the kernel asks for on
+    ENOSPC (log_true_size); the text is parsed line by line, never kept."""
+    from bpfdoctor.verifier import LogParser
+
+    if any(m in first_log for m in _BUDGET_ERRORS):
+        return None
+    try:
+        p = load_program(**args, log_level=2, log_size=VERBOSE_LOG_START)
+    except VerifierError as e:
+        text = e.log
+    except SyscallError:
+        return None
+    else:  # accepted at level 2: nothing to analyse (flaky environment)
+        p.close()
+        return None
+    parser = LogParser(args.get("name") or None)
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        parser.feed(text[start:end])
+        start = end + 1
+    return parser.finish()
 
 
 def loaded_facts(p: Program) -> dict:

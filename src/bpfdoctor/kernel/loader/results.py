@@ -65,6 +65,8 @@ class ProgramResult:
     notes: tuple[str, ...] = ()
     pinned: str | None = None
     line_for_insn: object = field(default=None, compare=False, repr=False)
+    # the level-2 re-verification of a rejected program, parsed (verifier.ParsedLog)
+    verbose: object = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
