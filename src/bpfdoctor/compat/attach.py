@@ -41,15 +41,22 @@ def attach_requirements(p, t) -> list[Requirement]:
         return [_btf_func(t, "bpf_lsm_" + target, target)]
     if at == "TRACE_ITER":
         return [_btf_func(t, "bpf_iter_" + target, target)]
-    if at == "TRACE_RAW_TP" or p.prog_type == "RAW_TRACEPOINT":
+    if at == "TRACE_RAW_TP":  # tp_btf: the load resolves btf_trace_NAME
         return [_tracepoint(t, target)]
+    # The rest are found by name only when attaching.
+    if p.prog_type == "RAW_TRACEPOINT":
+        return [_attach_stage(_tracepoint(t, target))]
     if p.prog_type == "TRACEPOINT":
-        return [_tracepoint_event(t, target)]
+        return [_attach_stage(_tracepoint_event(t, target))]
     if p.prog_type == "KPROBE" and sec.startswith(("kprobe/", "kretprobe/")):
-        return [_kprobe(t, target)]
+        return [_attach_stage(_kprobe(t, target))]
     if p.prog_type == "KPROBE" and sec.startswith(("ksyscall/", "kretsyscall/")):
-        return [_syscall(t, target, f"syscall {target}")]
+        return [_attach_stage(_syscall(t, target, f"syscall {target}"))]
     return []
+
+
+def _attach_stage(r: Requirement) -> Requirement:
+    return Requirement(r.kind, r.subject, r.status, r.evidence, r.insn, stage="attach")
 
 
 def _btf_func(t, name: str, shown: str) -> Requirement:

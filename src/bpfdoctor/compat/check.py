@@ -137,7 +137,7 @@ class Checker:
             elif res.poison or (not res.resize_ok and res.size != res.local_size):
                 poisoned.add(at)
                 why = (f"field size changes {res.local_size} -> {res.size} bytes and is not an unsigned int"
-                       if not res.poison else self._missing(res))
+                       if not res.poison else self._missing(rel, res))
                 reqs.append(Requirement("core", f"{kind} {path}", FAIL, f"libbpf poisons it: {why}", at))
             else:
                 consts[at] = res.value
@@ -145,20 +145,51 @@ class Checker:
                 reqs.append(Requirement("core", f"{kind} {path}", OK, ev, at))
         return consts, poisoned, reqs
 
-    def _missing(self, res) -> str:
-        name = res.local_spec.split("] ", 1)[1].split(" (")[0] if "] " in res.local_spec else res.local_spec
-        root = name.split(".")[0].split("::")[0].split("[")[0]
-        if not res.candidates and not self._has_type(root):
-            return f"no {root} in the target"
-        return f"the target's {root} has no such member (or it is incompatible)"
+    def _missing(self, rel, res) -> str:
+        """Why no candidate matched: the first step of the access path the
+        target lacks or types differently."""
+        from bpfdoctor.btf.core_spec import essential_name, parse_spec
+        from bpfdoctor.btf.query import skip_mods
 
-    def _has_type(self, text: str) -> bool:
-        parts = text.split(" ", 1)
-        if len(parts) != 2:
-            return False
-        from bpfdoctor.btf.core_spec import essential_name
-
-        return bool(self.t.btf.find_ids(essential_name(parts[1])))
+        lb, tb = self.local, self.t.btf
+        root = lb.name(rel.type_id)
+        cands = self._candidates(rel.type_id) if rel.kind != CoreReloKind.TYPE_ID_LOCAL else []
+        kind_word = lb.kind(rel.type_id).name.lower()
+        if not cands:
+            return f"the target has no {kind_word} {essential_name(root)}"
+        spec = parse_spec(lb, rel.type_id, rel.access, rel.kind)
+        if spec.kind.is_enumval_based:
+            return f"the target's enum {essential_name(root)} has no {essential_name(spec.accessors[0].name)}"
+        if not spec.kind.is_field_based:
+            return f"the target's {kind_word} {essential_name(root)} does not match the object's"
+        tid = cands[0]
+        path = essential_name(root)
+        for acc in spec.accessors[1:]:
+            tid = skip_mods(tb, tid)
+            tt = tb.type(tid) if tid else None
+            if tt is None:
+                return f"{path} is void in the target"
+            if acc.name is not None and tt.kind not in (Kind.STRUCT, Kind.UNION):
+                return f"{path} is a {tt.kind.name.lower()} in the target, a struct or union in the object"
+            path += f".{acc.name}" if acc.name else f"[{acc.idx}]"
+            if acc.name is None:
+                if tt.kind != Kind.ARRAY:
+                    return f"the target has no array where the object indexes [{acc.idx}]"
+                if tt.array.nelems and acc.idx >= tt.array.nelems:
+                    return f"index [{acc.idx}] is past the target's {tt.array.nelems} elements"
+                tid = tt.array.type
+                continue
+            m = _find_member(tb, tid, acc.name)
+            if m is None:
+                names = ", ".join(x.name for x in (tt.members or ())[:8] if x.name)
+                return f"the target's {tt.kind.name.lower()} {tt.name or '<anon>'} has no member {acc.name}" + \
+                    (f" (it has {names}{', ...' if tt.vlen > 8 else ''})" if names else "")
+            lm = lb.type(acc.type_id).members[acc.idx]
+            lk, tk = lb.kind(skip_mods(lb, lm.type)), tb.kind(skip_mods(tb, m.type))
+            if lk != tk and not {lk, tk} <= {Kind.STRUCT, Kind.UNION}:
+                return f"{acc.name} is {tk.name.lower()} in the target, {lk.name.lower()} in the object"
+            tid = m.type
+        return "no candidate matches the whole access path"
 
     # -- types, maps, attach ---------------------------------------------------------
     def _enum_has(self, enum: str, value: int | None, name: str) -> Requirement | None:
@@ -312,12 +343,19 @@ class Checker:
             # cannot be attached: a warning, not a load failure.
             out.append(Requirement("config", f"CONFIG_{o}", OK if v in ("y", "m") else WARN,
                                    f"CONFIG_{o}={v}" if v else
-                                   f"CONFIG_{o} is not set: loads, but cannot be attached"))
+                                   f"CONFIG_{o} is not set: loads, but cannot be attached", stage="attach"))
+        if any(vid for _, _, vid in self.needs.ksym_vars) and "KALLSYMS_ALL" not in cfg:
+            # kernel/bpf/verifier.c check_pseudo_btf_id finds a typed ksym's
+            # address with kallsyms_lookup_name: data symbols need KALLSYMS_ALL.
+            names = ", ".join(n for n, _, vid in self.needs.ksym_vars if vid)
+            out.append(Requirement("config", "CONFIG_KALLSYMS_ALL", FAIL,
+                                   f"not set: the kernel cannot find typed __ksym variables ({names}) "
+                                   "and refuses the load with ENOENT"))
         if p.prog_type == "LSM":
             lsm = cfg.get("LSM", "")
             if "bpf" not in lsm.split(","):
                 out.append(Requirement("config", "CONFIG_LSM", WARN, f"CONFIG_LSM=\"{lsm}\" lacks bpf "
-                                       "(boot with lsm=...,bpf to enable)"))
+                                       "(boot with lsm=...,bpf to enable)", stage="attach"))
         for name, weak in self.needs.kconfig:
             if not name.startswith("CONFIG_"):
                 continue
@@ -327,6 +365,23 @@ class Checker:
                                    ("not set (weak extern: libbpf uses 0)" if weak else
                                     "not set: libbpf refuses a non-weak __kconfig extern it cannot resolve")))
         return out
+
+
+def _find_member(btf, tid: int, name: str, depth: int = 0):
+    """A member by name, through anonymous members (relo_core.c bpf_core_match_member)."""
+    from bpfdoctor.btf.query import skip_mods
+
+    t = btf.type(skip_mods(btf, tid))
+    if t.kind not in (Kind.STRUCT, Kind.UNION) or depth > 32:
+        return None
+    for m in t.members:
+        if m.name == name:
+            return m
+        if not m.name:
+            found = _find_member(btf, m.type, name, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def _access_path(spec: str) -> str:

@@ -34,6 +34,9 @@ class Requirement:
     status: str
     evidence: str
     insn: int | None = None
+    # "load": the load fails without it; "attach": the program loads but
+    # cannot be attached (kprobe functions, tracepoints, config options).
+    stage: str = "load"
 
     @property
     def summary(self) -> str:
@@ -41,7 +44,7 @@ class Requirement:
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "subject": self.subject, "status": self.status,
-                "evidence": self.evidence, "insn": self.insn}
+                "evidence": self.evidence, "insn": self.insn, "stage": self.stage}
 
 
 @dataclass(slots=True)
@@ -62,11 +65,18 @@ class Cell:
         st = self.status
         if st in (OK, INFO):
             return None
-        return next(r for r in self.requirements if r.status == st)
+        worst_reqs = [r for r in self.requirements if r.status == st]
+        # What stops the load is shown before what only stops the attach.
+        return next((r for r in worst_reqs if r.stage == "load"), worst_reqs[0])
+
+    @property
+    def loads(self) -> bool:
+        """Whether the load itself would succeed (no load-stage failure)."""
+        return not any(r.status == FAIL and r.stage == "load" for r in self.requirements)
 
     def to_dict(self) -> dict:
         fp = self.first_problem
-        return {"program": self.program, "target": self.target, "status": self.status,
+        return {"program": self.program, "target": self.target, "status": self.status, "loads": self.loads,
                 "first_problem": fp.to_dict() if fp else None,
                 "requirements": [r.to_dict() for r in self.requirements]}
 

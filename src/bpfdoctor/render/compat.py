@@ -40,7 +40,8 @@ def compat_lines(report: CompatReport, details: bool = False) -> list[tuple[str,
             fp = c.first_problem
             word = _WORD[c.status]
             if fp is not None:
-                num = notes.setdefault(fp.summary, len(notes) + 1)
+                text = fp.summary + (" (when attaching; the load itself works)" if fp.stage == "attach" else "")
+                num = notes.setdefault(text, len(notes) + 1)
                 word += f" [{num}]"
             row.append(word)
         table.append(row)
