@@ -25,7 +25,7 @@ _SYSCALL_WRAPPERS = ("__x64_sys_", "__arm64_sys_", "__s390x_sys_", "__riscv_sys_
 
 
 def _has(t, name: str, kind: int) -> int | None:
-    ids = t.btf.find_ids(name, kind)
+    ids = t.ids(name, kind)
     return ids[0] if ids else None
 
 

@@ -11,7 +11,7 @@ release its BTF proves (``release_floor``) when the release is unknown.
 
 from __future__ import annotations
 
-from bpfdoctor.btf.core import find_candidates, types_are_compat
+from bpfdoctor.btf.core import types_are_compat
 from bpfdoctor.btf.core_resolve import resolve_relocation
 from bpfdoctor.btf.core_spec import CoreReloKind
 from bpfdoctor.btf.kinds import Kind
@@ -108,7 +108,14 @@ class Checker:
         key = (self.local.name(type_id), int(self.local.kind(type_id)))
         got = self._cands.get(key)
         if got is None:
-            got = self._cands[key] = find_candidates(self.local, type_id, self.t.btf)
+            # libbpf.c bpf_core_add_cands over the target's name index; the
+            # same filter as btf.core.find_candidates, without a string scan.
+            from bpfdoctor.btf.core import _kind_compat
+            from bpfdoctor.btf.core_spec import essential_name
+
+            ess = essential_name(key[0])
+            got = [tid for tid in self.t.essential_ids(ess) if ess and _kind_compat(self.t.btf.kind(tid), key[1])]
+            self._cands[key] = got
         return got
 
     def _core_requirements(self, p: ProgramNeeds):
@@ -259,7 +266,7 @@ class Checker:
                 continue
             seen.add(name)
             at = (site.section, site.slot)
-            ids = self.t.btf.find_ids(name, Kind.FUNC)
+            ids = self.t.ids(name, Kind.FUNC)
             weak = name in self.needs.weak_externs
             if not ids:
                 if weak:
@@ -284,7 +291,7 @@ class Checker:
         out = []
         for name, weak, vid in self.needs.ksym_vars:
             if vid:  # typed: a VAR in the target BTF
-                ok = bool(self.t.btf.find_ids(name, Kind.VAR))
+                ok = bool(self.t.ids(name, Kind.VAR))
                 st = OK if ok or weak else FAIL
                 out.append(Requirement("ksym", name, st, "VAR in the target's BTF" if ok else
                                        "no VAR of that name in the target's BTF" + (" (weak: left 0)" if weak else "")))

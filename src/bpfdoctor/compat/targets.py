@@ -33,6 +33,26 @@ class Target:
     symbols: frozenset[str] | None = None
     source: str | None = None
     _enums: dict = field(default_factory=dict, repr=False)
+    _by_essential: dict | None = field(default=None, repr=False)
+
+    def ids(self, name: str, kind: int | None = None) -> list[int]:
+        """Type ids called ``name`` (of ``kind``), from one name index per target:
+        checking many objects against a kernel makes thousands of lookups."""
+        ids = self.btf.name_index().get(name, ())
+        return [i for i in ids if kind is None or self.btf.kind(i) == kind]
+
+    def essential_ids(self, ess: str) -> list[int]:
+        """Ids of types whose name without a ``___flavor`` suffix is ``ess``."""
+        if self._by_essential is None:
+            from bpfdoctor.btf.core_spec import essential_name
+
+            idx: dict[str, list[int]] = {}
+            for name, tids in self.btf.name_index().items():
+                idx.setdefault(essential_name(name), []).extend(tids)
+            for v in idx.values():
+                v.sort()
+            self._by_essential = idx
+        return self._by_essential.get(ess, [])
 
     @property
     def version(self) -> tuple[int, int, int] | None:
