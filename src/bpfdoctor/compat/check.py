@@ -122,6 +122,7 @@ class Checker:
         consts: dict[tuple[str, int], int] = {}
         poisoned: set = set()
         reqs = []
+        codes = {(sec, c[0]): c[1] for sec, insns in p.code.items() for c in insns}
         for site, rel in p.core:
             key = (rel.type_id, rel.access, int(rel.kind))
             res = self._core.get(key)
@@ -141,7 +142,10 @@ class Checker:
             kind = CoreReloKind(rel.kind).libbpf_name
             if res.error:
                 reqs.append(Requirement("core", f"{kind} {path}", FAIL, f"libbpf refuses: {res.error}", at))
-            elif res.poison or (not res.resize_ok and res.size != res.local_size):
+            # A width change matters only to a load or store (relo_core.c
+            # bpf_core_patch_insn checks fail_memsz_adjust for LDX/ST/STX only).
+            elif res.poison or (not res.resize_ok and res.size != res.local_size
+                                and codes.get(at, 0) & 7 in (1, 2, 3)):
                 poisoned.add(at)
                 why = (f"field size changes {res.local_size} -> {res.size} bytes and is not an unsigned int"
                        if not res.poison else self._missing(rel, res))
