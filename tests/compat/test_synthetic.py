@@ -152,3 +152,20 @@ def test_kprobe_clone_named(running_btf, fixture_obj):
     cell = _cell(fixture_obj("multi_prog"), renamed, "kp_unlink")
     r = next(r for r in cell.requirements if r.kind == "attach_target")
     assert r.status == "fail" and "do_unlinkat.isra.0" in r.evidence
+
+
+def test_width_change_poisons_loads_not_address_arithmetic(running_btf, base, fixture_obj):
+    """ethhdr's byte arrays become arrays of (signed) short: the load of
+    h_dest[5] cannot be resized (libbpf poisons it); the size answered to
+    bpf_core_field_size() (an ALU immediate) is simply patched."""
+    import dataclasses
+
+    eth = running_btf.type(running_btf.find("ethhdr", Kind.STRUCT))
+    arr = running_btf.type(eth.members[0].type)
+    short = running_btf.find("short int", Kind.INT)
+    v = synth.variant(running_btf, {arr.id: dataclasses.replace(arr, array=dataclasses.replace(arr.array, type=short))},
+                      "eth-short")
+    _expect(fixture_obj("core_arrays"), base, v, "eth_dest", "core", "ethhdr.h_dest[5]", "not an unsigned int")
+    size = next(r for r in _cell(fixture_obj("core_arrays"), v, "eth_dest").requirements
+                if r.subject == "byte_sz struct ethhdr.h_dest[1]")
+    assert size.status == "ok" and size.evidence.startswith("2 (object has 1)")
