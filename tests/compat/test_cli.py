@@ -37,7 +37,7 @@ def test_matrix_and_exit_zero(need_vmlinux, fixture_obj):
 
 
 def test_failure_exit_one_with_footnote(need_vmlinux, fixture_obj):
-    r = run(str(fixture_obj("isa_v4")), "--btf", VMLINUX, "--release", "6.1.0", "--btf", VMLINUX, "--release", "6.6.0")
+    r = run(str(fixture_obj("isa_v4")), "--btf", VMLINUX, "--btf", VMLINUX, "--release", "6.1.0", "--release", "6.6.0")
     assert r.returncode == 1
     row = next(line for line in r.stdout.splitlines() if line.startswith("v4_ops"))
     assert row.split()[-3:] == ["FAIL", "[1]", "ok"]
@@ -58,7 +58,8 @@ def test_json(need_vmlinux, fixture_obj):
     (["/nonexistent.o"], "nonexistent.o"),
     (["{obj}", "--btf", "/nonexistent.btf"], "/nonexistent.btf"),
     (["{obj}", "--btf", "{obj_c}"], "not kernel BTF"),
-    (["{obj}", "--config", "a", "--config", "b"], "--config given 2 times"),
+    (["{obj}", "--config", "a", "--config", "b"], "--config given 2 time(s) for 1 target"),
+    (["{obj}", "--btf", VMLINUX, "--btf", VMLINUX, "--release", "6.1"], "give one per --btf"),
     (["{obj}", "--btf", VMLINUX, "--btf", VMLINUX, "--emit-min-btf", "/tmp/x"], "exactly one target"),
     (["{obj}", "--btf", VMLINUX, "--config", "{obj_c}"], "not a kernel config"),
 ])

@@ -17,12 +17,12 @@ import click
               help="Target kernel: its BTF (/sys/kernel/btf/vmlinux copied from it), a vmlinux, "
                    "a vmlinuz/bzImage, or a linux-image .deb (repeatable; default: the running kernel).")
 @click.option("--config", "configs", multiple=True, metavar="FILE",
-              help="Kernel config of the target given in the same position (a .config or config.gz).")
+              help="Kernel config (a .config or config.gz): one per --btf, in the same order.")
 @click.option("--system-map", "maps", multiple=True, metavar="FILE",
-              help="System.map (or a kallsyms copy) of the target in the same position: names "
+              help="System.map (or a kallsyms copy), one per --btf in the same order: names "
                    "kprobe targets that exist only as .isra/.constprop clones.")
 @click.option("--release", "releases", multiple=True, metavar="REL",
-              help="Release of the target in the same position, when its file does not say it.")
+              help="Release of each target (one per --btf, in order; '-' keeps what the file says).")
 @click.option("--emit-min-btf", "min_btf", default=None, metavar="OUT",
               help="Write the part of the (single) target's BTF that the object's CO-RE "
                    "relocations need, like bpftool gen min_core_btf.")
@@ -42,8 +42,11 @@ def compat(ctx: click.Context, obj: str, btf_files: tuple[str, ...], configs: tu
     bobj = open_object(obj)
     n = max(len(btf_files), 1)
     for opt, vals in (("--config", configs), ("--system-map", maps), ("--release", releases)):
-        if len(vals) > n:
-            raise UsageError(f"{opt} given {len(vals)} times for {n} target(s): pair each with a --btf")
+        # click does not keep the order of different options, so these pair
+        # with the targets by count: one per target, in --btf order, or none.
+        if vals and len(vals) != n:
+            raise UsageError(f"{opt} given {len(vals)} time(s) for {n} target(s): give one per --btf, "
+                             "in the same order, or none")
     targets = _targets(btf_files, configs, maps, releases)
     if min_btf is not None:
         if len(targets) != 1:
@@ -83,8 +86,8 @@ def compat(ctx: click.Context, obj: str, btf_files: tuple[str, ...], configs: tu
 def _targets(btf_files, configs, maps, releases):
     from bpfdoctor.compat.targets import load_target, read_system_map
 
-    def at(vals, i):
-        return vals[i] if i < len(vals) else None
+    def at(vals, i):  # "-" keeps what the file says
+        return vals[i] if i < len(vals) and vals[i] not in ("-", "") else None
 
     if not btf_files:
         return [_running(at(configs, 0), at(maps, 0), at(releases, 0))]
