@@ -64,7 +64,7 @@ def _parse(log: str, section_of: dict[str, str]) -> dict[tuple[str, int], dict]:
 
 @pytest.mark.kernel
 @pytest.mark.tools
-@pytest.mark.parametrize("name", ["core_arrays", "core", "load_core"])
+@pytest.mark.parametrize("name", ["core_arrays", "core", "load_core", "btf_kinds"])
 def test_every_relocation_matches_libbpf(vmlinux, bpf_objects, name):
     obj = bpf_objects.get(f"{name}.o")
     if obj is None:

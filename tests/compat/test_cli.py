@@ -82,3 +82,12 @@ def test_emit_min_btf(need_vmlinux, fixture_obj, tmp_path):
 
     btf = parse_btf(out.read_bytes())
     assert btf.find("task_struct") and 5 < btf.type_count < 60
+
+
+def test_default_target_is_the_running_kernel(need_vmlinux, fixture_obj):
+    r = run(str(fixture_obj("core_arrays")), "--json")
+    assert r.returncode in (0, 1), r.stderr
+    d = json.loads(r.stdout)
+    t = d["targets"][0]
+    assert len(d["targets"]) == 1 and t["name"].endswith("(running)") and t["source"] == VMLINUX
+    assert t["release"] == os.uname().release

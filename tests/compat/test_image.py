@@ -152,3 +152,39 @@ def test_bzimage_without_btf():
 
 def test_parse_config_ignores_unset():
     assert parse_config("# CONFIG_X is not set\nCONFIG_Y=m\nCONFIG_Z=\"a b\"\n") == {"Y": "m", "Z": "a b"}
+
+
+def test_random_and_truncated_input_never_crashes(btf_blob):
+    """Whatever the bytes, extract returns BTF or raises the project's error."""
+    from hypothesis import given, settings, strategies as st
+
+    from bpfdoctor.errors import BpfDoctorError
+
+    good = _bzimage(gzip.compress(_kernel_payload(btf_blob)))
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.one_of(st.binary(max_size=4096),
+                     st.integers(0, len(good)).map(lambda n: good[:n]),
+                     st.tuples(st.integers(0, len(good) - 1), st.integers(0, 255)).map(
+                         lambda p: good[:p[0]] + bytes([p[1]]) + good[p[0] + 1:])))
+    def check(data):
+        try:
+            image.extract(data, "fuzz")
+        except BpfDoctorError:
+            pass
+
+    check()
+
+
+@pytest.mark.parametrize("method", ["zstd", "lz4", "xz"])
+def test_corrupt_payloads_are_one_error(btf_blob, method):
+    raw = _kernel_payload(btf_blob)
+    comp = {"zstd": _zstd, "lz4": _lz4_legacy, "xz": lambda d: lzma.compress(d)}[method](raw)
+    if comp is None:
+        pytest.skip(f"no {method} compressor here")
+    bad = comp[:len(comp) // 2] + bytes(b ^ 0x5A for b in comp[len(comp) // 2:])
+    try:
+        blob = image.extract(_bzimage(bad), "vmlinuz")
+    except InputError:
+        return
+    assert blob.btf != btf_blob or method == "lz4"  # a flipped lz4 literal run can still decode

@@ -51,13 +51,22 @@ def sniff(data: bytes) -> str:
         return "elf"
     if data[:8] == b"!<arch>\n":
         return "deb"
-    if len(data) > 0x210 and data[0x202:0x206] == b"HdrS":
+    if len(data) > 0x250 and data[0x202:0x206] == b"HdrS":
         return "bzimage"
     return "unknown"
 
 
 def extract(data: bytes, path: str) -> KernelBlob:
     """The kernel BTF inside ``data`` (raw BTF, vmlinux, bzImage or .deb)."""
+    try:
+        return _extract(data, path)
+    except (struct.error, zlib.error, lzma.LZMAError, EOFError, OSError, IndexError, ValueError,
+            tarfile.TarError, MemoryError) as e:
+        # A truncated or corrupt image: the decoders' own errors, one line.
+        raise InputError(path, f"corrupt or truncated kernel image ({type(e).__name__}: {e})") from None
+
+
+def _extract(data: bytes, path: str) -> KernelBlob:
     kind = sniff(data)
     if kind == "btf":
         return KernelBlob(data, None, "btf")
@@ -160,7 +169,10 @@ def _zstd(b: bytes) -> bytes:
     except ImportError:
         raise InputError(None, "the image is zstd-compressed and this Python has no zstd "
                                "(pip install zstandard, or Python 3.14)") from None
-    return zstandard.ZstdDecompressor().decompressobj().decompress(b)
+    try:
+        return zstandard.ZstdDecompressor().decompressobj().decompress(b)
+    except zstandard.ZstdError as e:
+        raise InputError(None, f"corrupt zstd data ({e})") from None
 
 
 def _lz4(b: bytes) -> bytes:
@@ -181,7 +193,12 @@ def _lz4(b: bytes) -> bytes:
         if size == 0 or pos + 4 + size > len(b):
             break  # end marker, or the appended uncompressed size / padding
         chunk = b[pos + 4: pos + 4 + size]
-        out += block(chunk, uncompressed_size=_LZ4_BLOCK) if block else _lz4_block(chunk)
+        try:
+            out += block(chunk, uncompressed_size=_LZ4_BLOCK) if block else _lz4_block(chunk)
+        except Exception as e:  # lz4.block.LZ4BlockError, or our IndexError on a cut block
+            if isinstance(e, InputError):
+                raise
+            raise InputError(None, f"corrupt LZ4 block at offset {pos} ({e})") from None
         pos += 4 + size
     return bytes(out)
 
@@ -280,6 +297,6 @@ def _from_deb(data: bytes, path: str) -> KernelBlob:
                     config = tar.extractfile(m).read().decode("utf-8", "replace")
     if image is None:
         raise InputError(path, "this package holds no /boot/vmlinuz-* (is it a linux-image package?)")
-    blob = extract(image[1], f"{path}:{image[0]}")
+    blob = _extract(image[1], f"{path}:{image[0]}")
     release = blob.release or image[0].split("-", 1)[1]
     return KernelBlob(blob.btf, release, "deb", config)
