@@ -157,8 +157,14 @@ def _classify(insn, need: ProgramNeeds) -> None:
         level = "v4" if op == 0x00 else "v3"          # gotol / jmp32
     elif cls == 5 and op in (0xA0, 0xB0, 0xC0, 0xD0):
         level = "v2"
+    elif cls == 3 and code & 0xE0 == 0xC0 and insn.imm in (0x100, 0x110):
+        need.features.add("load_acquire")             # load-acquire / store-release
     elif cls == 3 and code & 0xE0 == 0xC0 and insn.imm not in (0x00, 0x40, 0x50, 0xA0):
         need.features.add("atomic_fetch")             # fetch / xchg / cmpxchg
+    if cls == 5 and op == 0xE0:
+        need.features.add("may_goto")                 # BPF_JCOND: may_goto
+    if cls == 7 and op == 0xB0 and code & 8 and insn.off == 1:
+        need.features.add("arena")                    # addr_space_cast
     if level > need.isa:
         need.isa = level
 

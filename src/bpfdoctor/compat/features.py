@@ -22,6 +22,9 @@ FEATURES = {
     "global_data": ((5, 2), "global variables (.data/.rodata/.bss maps)"),
     "bpf_calls": ((4, 16), "BPF-to-BPF function calls"),
     "global_functions": ((5, 6), "global (separately verified) functions"),
+    "may_goto": ((6, 9), "may_goto (bpf_can_loop) instructions"),
+    "arena": ((6, 9), "addr_space_cast (BPF arena) instructions"),
+    "load_acquire": ((6, 15), "load-acquire / store-release instructions"),
 }
 # BTF kinds the kernel's BTF loader learnt late; libbpf sanitises them away
 # (libbpf.c bpf_object__sanitize_btf) when the kernel refuses them.

@@ -25,11 +25,13 @@ def compat_lines(report: CompatReport, details: bool = False) -> list[tuple[str,
         s = report.target_summary(t.name)
         parts = [f"{s['compatible']}/{s['programs']} compatible"]
         parts += [f"{s[k]} {k}" for k in (FAIL, WARN, UNKNOWN) if s[k]]
-        rows.append((f"T{i}", t.name, ", ".join(parts), _source(t)))
+        rows.append((f"T{i}", t.name, ", ".join(parts)))
     out.append(("targets", "bold"))
-    for (tid, name, summ, src), line in zip(rows, columns(rows, "  ")):
+    for (tid, name, summ), line, t in zip(rows, columns(rows, "  "), report.targets):
         style = "green" if summ.startswith(f"{len(report.programs)}/") and "," not in summ else "yellow"
         out.append((line, style))
+        # The source on its own line keeps the table inside 80 columns.
+        out.append((f"      from {_source(t)}", None))
     out.append(("", None))
     notes: dict[str, int] = {}
     table = [["program", "section"] + [f"T{i}" for i in range(1, n_t + 1)]]
@@ -63,7 +65,10 @@ def _source(t) -> str:
         extra.append("config")
     if t.has_symbols:
         extra.append("symbols")
-    src = t.source or ""
+    import os
+
+    # The file name is enough to recognise it; --json has the whole path.
+    src = os.path.basename(t.source or "") if t.source and not t.source.startswith("/sys/") else (t.source or "")
     return src + (f" (+{', '.join(extra)})" if extra else "")
 
 
