@@ -169,3 +169,22 @@ def test_width_change_poisons_loads_not_address_arithmetic(running_btf, base, fi
     size = next(r for r in _cell(fixture_obj("core_arrays"), v, "eth_dest").requirements
                 if r.subject == "byte_sz struct ethhdr.h_dest[1]")
     assert size.status == "ok" and size.evidence.startswith("2 (object has 1)")
+
+
+def test_missing_kfunc_fails_every_program_of_the_object(running_btf, base, fixture_obj):
+    """libbpf resolves every extern before loading any program: a missing
+    non-weak kfunc stops ksym_typeless too, which does not call it."""
+    v = synth.variant(running_btf, synth.rename_type(running_btf, "bpf_rcu_read_unlock", Kind.FUNC, "gone"), "x")
+    other = _cell(fixture_obj("load_kfunc"), v, "ksym_typeless")
+    assert not other.loads and other.first_problem.subject == "bpf_rcu_read_unlock"
+    assert "another program" in other.first_problem.evidence
+
+
+def test_kfunc_with_incompatible_prototype(running_btf, base, fixture_obj):
+    import dataclasses
+
+    fn = running_btf.type(running_btf.find("bpf_rcu_read_lock", Kind.FUNC))
+    # Give the kernel's FUNC a prototype with one argument; the object declares none.
+    proto_with_arg = next(t.id for t in running_btf.types() if t.kind == Kind.FUNC_PROTO and t.vlen == 1)
+    v = synth.variant(running_btf, {fn.id: dataclasses.replace(fn, type=proto_with_arg)}, "proto")
+    _expect(fixture_obj("load_kfunc"), base, v, "kfunc_rcu", "kfunc", "bpf_rcu_read_lock", "incompatible")

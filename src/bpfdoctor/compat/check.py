@@ -66,6 +66,7 @@ class Checker:
         self.floor, self.floor_why = release_floor(target)
         self._cands: dict[tuple[str, int], list[int]] = {}
         self._core: dict[tuple, object] = {}
+        self._kfunc_cache: dict[str, tuple[bool, str]] = {}
 
     # -- the cell ---------------------------------------------------------------------
     def cell(self, p: ProgramNeeds) -> Cell:
@@ -262,33 +263,49 @@ class Checker:
                 out.append(self._dead_or(r, live))
         return out
 
-    def _kfuncs(self, p: ProgramNeeds):
-        reqs, poisoned = [], set()
-        seen = set()
-        for site, name in p.kfuncs:
-            if name in seen:
-                continue
-            seen.add(name)
-            at = (site.section, site.slot)
+    def _kfunc_state(self, name: str) -> tuple[bool, str]:
+        """(resolved, evidence) as libbpf.c bpf_object__resolve_ksym_func_btf_id decides."""
+        got = self._kfunc_cache.get(name)
+        if got is None:
             ids = self.t.ids(name, Kind.FUNC)
-            weak = name in self.needs.weak_externs
-            if not ids:
-                if weak:
-                    poisoned.add(at)
-                    reqs.append(Requirement("kfunc", name, FAIL, "not in the target's BTF; the weak "
-                                            "extern's call is poisoned", at))
-                else:
-                    reqs.append(Requirement("kfunc", name, FAIL, "not in the target's BTF (libbpf: extern "
-                                            "(func ksym) not found in kernel)", None))
-                continue
             lid = self.needs.kfunc_protos.get(name)
-            tid = ids[0]
-            if lid and not types_are_compat(self.local, self.local.type(lid).type, self.t.btf,
-                                            self.t.btf.type(tid).type):
-                reqs.append(Requirement("kfunc", name, FAIL, f"the target's prototype [{tid}] is "
-                                        "incompatible with the declared one", None))
+            if not ids:
+                got = (False, "not in the target's BTF")
+            elif lid and not types_are_compat(self.local, self.local.type(lid).type, self.t.btf,
+                                              self.t.btf.type(ids[0]).type):
+                got = (False, f"the target's prototype [{self.t.btf.type(ids[0]).type}] is incompatible "
+                              "with the declared one")
             else:
-                reqs.append(Requirement("kfunc", name, OK, f"FUNC [{tid}] with a compatible prototype"))
+                got = (True, f"FUNC [{ids[0]}] with a compatible prototype")
+            self._kfunc_cache[name] = got
+        return got
+
+    def _kfuncs(self, p: ProgramNeeds):
+        """A weak kfunc libbpf cannot resolve has its calls poisoned (fine if
+        unreachable); a non-weak one fails the whole object's load, so it
+        counts against every program (libbpf resolves all externs first)."""
+        reqs, poisoned = [], set()
+        own = {}
+        for site, name in p.kfuncs:
+            own.setdefault(name, (site.section, site.slot))
+        every = {name for q in self.needs.programs for _, name in q.kfuncs}
+        for name in sorted(every, key=lambda n: (n not in own, n)):
+            ok, why = self._kfunc_state(name)
+            weak = name in self.needs.weak_externs
+            if name not in own:
+                if not ok and not weak:
+                    reqs.append(Requirement("kfunc", name, FAIL, f"{why}; another program calls it, and "
+                                            "libbpf refuses the whole object"))
+                continue
+            if ok:
+                reqs.append(Requirement("kfunc", name, OK, why))
+            elif weak:
+                poisoned.add(own[name])
+                reqs.append(Requirement("kfunc", name, FAIL, f"{why}; the weak extern's call is poisoned",
+                                        own[name]))
+            else:
+                reqs.append(Requirement("kfunc", name, FAIL, f"{why} (libbpf: extern (func ksym) "
+                                        "cannot be resolved, the object does not load)"))
         return reqs, poisoned
 
     def _ksyms(self) -> list[Requirement]:
