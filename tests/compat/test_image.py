@@ -188,3 +188,16 @@ def test_corrupt_payloads_are_one_error(btf_blob, method):
     except InputError:
         return
     assert blob.btf != btf_blob or method == "lz4"  # a flipped lz4 literal run can still decode
+
+
+def test_btfhub_archive(btf_blob):
+    """BTFHub ships one kernel's BTF as RELEASE.btf in a .tar.xz."""
+    tar_io = io.BytesIO()
+    with tarfile.open(fileobj=tar_io, mode="w") as tar:
+        info = tarfile.TarInfo("5.4.0-91-generic.btf")
+        info.size = len(btf_blob)
+        tar.addfile(info, io.BytesIO(btf_blob))
+    blob = image.extract(lzma.compress(tar_io.getvalue()), "5.4.0-91-generic.btf.tar.xz")
+    assert blob.btf == btf_blob and blob.release == "5.4.0-91-generic"
+    t = target_from_bytes(lzma.compress(tar_io.getvalue()), "x.btf.tar.xz")
+    assert t.name == "5.4.0-91-generic" and t.version == (5, 4, 0)

@@ -53,6 +53,10 @@ def sniff(data: bytes) -> str:
         return "deb"
     if len(data) > 0x250 and data[0x202:0x206] == b"HdrS":
         return "bzimage"
+    if any(data.startswith(m) for n, m in _MAGICS if n in ("gzip", "xz", "zstd", "bzip2")):
+        return "compressed"
+    if len(data) > 512 and data[257:262] == b"ustar":
+        return "tar"
     return "unknown"
 
 
@@ -76,6 +80,10 @@ def _extract(data: bytes, path: str) -> KernelBlob:
         return _from_bzimage(data, path)
     if kind == "deb":
         return _from_deb(data, path)
+    if kind == "compressed":  # e.g. BTFHub's 5.4.0-91-generic.btf.tar.xz
+        return _extract(decompress(data), path)
+    if kind == "tar":
+        return _from_tar(data, path)
     raise InputError(path, "not kernel BTF, a vmlinux ELF, a kernel image (bzImage) or a .deb "
                            f"(starts with {data[:4].hex()})")
 
@@ -263,6 +271,18 @@ def find_btf(data: bytes, path: str) -> bytes:
                 return data[at:end]
         at = data.find(BTF_MAGIC_LE, at + 1)
     raise InputError(path, "no BTF found in the kernel image (built without CONFIG_DEBUG_INFO_BTF?)")
+
+
+def _from_tar(data: bytes, path: str) -> KernelBlob:
+    """An archive holding one kernel's BTF (BTFHub: ``RELEASE.btf``)."""
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+        for m in tar:
+            if m.isfile() and m.name.endswith(".btf"):
+                body = tar.extractfile(m).read()
+                if sniff(body) == "btf":
+                    base = m.name.rsplit("/", 1)[-1][:-4]
+                    return KernelBlob(body, base or None, "btf")
+    raise InputError(path, "the archive holds no .btf file")
 
 
 # -- Debian packages ------------------------------------------------------------
