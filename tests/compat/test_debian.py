@@ -102,3 +102,19 @@ def test_config_from_the_package(targets, fixture_obj):
         kp = rep.cell("kp_unlink", t.name)
         assert any(r.kind == "config" and r.subject == "CONFIG_KPROBES" and r.status == "ok"
                    for r in kp.requirements)
+
+
+@pytest.mark.parametrize("name", ["core", "core_arrays", "btf_kinds"])
+def test_min_btf_equals_bpftool_on_debian(debian_targets, targets, fixture_obj, tmp_path, name):
+    from bpfdoctor.compat.minbtf import minimal_btf
+
+    if not shutil.which("bpftool"):
+        pytest.skip("bpftool is not installed")
+    path = fixture_obj(name)
+    for (release, btf_path, _), t in zip(debian_targets, targets):
+        ref = tmp_path / f"{release}.btf"
+        r = subprocess.run(["bpftool", "gen", "min_core_btf", btf_path, str(ref), str(path)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"bpftool gen min_core_btf failed: {r.stderr.strip()[-200:]}")
+        assert minimal_btf(open_object(path), t.btf) == ref.read_bytes(), release
