@@ -43,16 +43,22 @@ class Target:
 
     def essential_ids(self, ess: str) -> list[int]:
         """Ids of types whose name without a ``___flavor`` suffix is ``ess``."""
+        index = self.btf.name_index()
         if self._by_essential is None:
+            # Only names with "___" can have a shorter essential name; kernels
+            # have a handful, so the rest is a plain name lookup.
             from bpfdoctor.btf.core_spec import essential_name
 
-            idx: dict[str, list[int]] = {}
-            for name, tids in self.btf.name_index().items():
-                idx.setdefault(essential_name(name), []).extend(tids)
-            for v in idx.values():
-                v.sort()
-            self._by_essential = idx
-        return self._by_essential.get(ess, [])
+            flavored: dict[str, list[int]] = {}
+            for name, tids in index.items():
+                if "___" in name:
+                    e = essential_name(name)
+                    if e != name:
+                        flavored.setdefault(e, []).extend(tids)
+            self._by_essential = flavored
+        extra = self._by_essential.get(ess)
+        ids = list(index.get(ess, ()))
+        return sorted(ids + extra) if extra else ids
 
     @property
     def version(self) -> tuple[int, int, int] | None:
