@@ -201,3 +201,10 @@ def test_btfhub_archive(btf_blob):
     assert blob.btf == btf_blob and blob.release == "5.4.0-91-generic"
     t = target_from_bytes(lzma.compress(tar_io.getvalue()), "x.btf.tar.xz")
     assert t.name == "5.4.0-91-generic" and t.version == (5, 4, 0)
+
+
+def test_unstripped_vmlinux_gives_its_function_names(fixture_obj):
+    """A vmlinux with a symbol table (Debian's -dbg package) names functions
+    for the kprobe checks; our fixture ELF stands in for one."""
+    t = target_from_bytes(fixture_obj("multi_prog").read_bytes(), "vmlinux-dbg")
+    assert t.symbols is not None and {"xdp_count", "global_sum"} <= t.symbols

@@ -36,11 +36,13 @@ _MAGICS = (("gzip", b"\x1f\x8b\x08"), ("xz", b"\xfd7zXZ\x00"), ("zstd", b"\x28\x
 class KernelBlob:
     """What was found: the BTF bytes and the release when the file says it."""
 
-    def __init__(self, btf: bytes, release: str | None, kind: str, config: str | None = None) -> None:
+    def __init__(self, btf: bytes, release: str | None, kind: str, config: str | None = None,
+                 symbols: frozenset[str] | None = None) -> None:
         self.btf = btf
         self.release = release
         self.kind = kind          # "btf", "vmlinux", "bzImage", "deb"
         self.config = config      # kernel config text shipped alongside (a .deb's /boot/config-*)
+        self.symbols = symbols    # function names of an unstripped vmlinux (a -dbg package's)
 
 
 def sniff(data: bytes) -> str:
@@ -75,7 +77,7 @@ def _extract(data: bytes, path: str) -> KernelBlob:
     if kind == "btf":
         return KernelBlob(data, None, "btf")
     if kind == "elf":
-        return KernelBlob(elf_btf(data, path), banner_release(data), "vmlinux")
+        return KernelBlob(elf_btf(data, path), banner_release(data), "vmlinux", symbols=elf_functions(data, path))
     if kind == "bzimage":
         return _from_bzimage(data, path)
     if kind == "deb":
@@ -96,6 +98,16 @@ def elf_btf(data: bytes, path: str) -> bytes:
     if sec is None:
         raise InputError(path, "this vmlinux has no .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF)")
     return elf.section_data(sec)
+
+
+def elf_functions(data: bytes, path: str) -> frozenset[str] | None:
+    """Function symbols of an unstripped vmlinux (None when stripped): they
+    name the .isra/.constprop clones a kprobe target may only exist as."""
+    from bpfdoctor.elf.reader import ElfFile
+
+    names = frozenset(s.name for s in ElfFile(data, path, require_bpf=False).symbols
+                      if s.type == 2 and s.name)  # STT_FUNC
+    return names or None
 
 
 def banner_release(data: bytes) -> str | None:

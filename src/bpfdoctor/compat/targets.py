@@ -128,7 +128,7 @@ def target_from_bytes(data: bytes, path: str, *, name: str | None = None, releas
         config = parse_config(blob.config)
     rel = release or blob.release
     btf = parse_btf(blob.btf, path=path)
-    return Target(name or rel or os.path.basename(path), btf, rel, config, source=path)
+    return Target(name or rel or os.path.basename(path), btf, rel, config, blob.symbols, source=path)
 
 
 def load_target(path: str, *, config_path: str | None = None, release: str | None = None) -> Target:
