@@ -188,3 +188,10 @@ def test_kfunc_with_incompatible_prototype(running_btf, base, fixture_obj):
     proto_with_arg = next(t.id for t in running_btf.types() if t.kind == Kind.FUNC_PROTO and t.vlen == 1)
     v = synth.variant(running_btf, {fn.id: dataclasses.replace(fn, type=proto_with_arg)}, "proto")
     _expect(fixture_obj("load_kfunc"), base, v, "kfunc_rcu", "kfunc", "bpf_rcu_read_lock", "incompatible")
+
+
+def test_byte_order(base, fixture_obj):
+    cell = _cell(fixture_obj("core.bpfeb"), base, "on_exec")
+    assert cell.status == "fail" and cell.first_problem.kind == "byte_order"
+    assert "-target bpfel" in cell.first_problem.evidence
+    assert all(r.kind != "byte_order" for r in _cell(fixture_obj("core"), base, "on_exec").requirements)

@@ -76,6 +76,12 @@ class Checker:
         kf_reqs, kf_poison = self._kfuncs(p)
         poisoned |= kf_poison
         live = self._reachable(p, consts) if poisoned or p.helpers else None
+        if self.needs.little_endian != self.t.btf.little_endian:
+            mine, theirs = ("little", "big") if self.needs.little_endian else ("big", "little")
+            clang_target = "bpfel" if theirs == "little" else "bpfeb"
+            reqs.append(Requirement("byte_order", "object", FAIL,
+                                    f"the object is {mine}-endian; this kernel runs {theirs}-endian "
+                                    f"programs (rebuild with clang -target {clang_target})"))
         reqs += self._prog_type(p)
         reqs += self._attach(p)
         reqs += self._maps()

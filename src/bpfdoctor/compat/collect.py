@@ -53,6 +53,7 @@ class ObjectNeeds:
     kfunc_protos: dict[str, int]                # kfunc name -> local FUNC id
     weak_externs: set[str]
     global_data: bool
+    little_endian: bool = True
 
 
 def collect(obj: BpfObject) -> ObjectNeeds:
@@ -76,6 +77,7 @@ def collect(obj: BpfObject) -> ObjectNeeds:
         kfunc_protos=_kfunc_protos(obj, externs),
         weak_externs={n for n, e in externs.items() if e.weak},
         global_data=bool(obj.data_sections),
+        little_endian=obj.little_endian,
     )
 
 
