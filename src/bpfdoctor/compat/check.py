@@ -377,7 +377,7 @@ class Checker:
             # cannot be attached: a warning, not a load failure.
             out.append(Requirement("config", f"CONFIG_{o}", OK if v in ("y", "m") else WARN,
                                    f"CONFIG_{o}={v}" if v else
-                                   f"CONFIG_{o} is not set: loads, but cannot be attached", stage="attach"))
+                                   f"CONFIG_{o} is not set", stage="attach"))
         if any(vid for _, _, vid in self.needs.ksym_vars) and "KALLSYMS_ALL" not in cfg:
             # kernel/bpf/verifier.c check_pseudo_btf_id finds a typed ksym's
             # address with kallsyms_lookup_name: data symbols need KALLSYMS_ALL.

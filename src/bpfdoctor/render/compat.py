@@ -42,7 +42,7 @@ def compat_lines(report: CompatReport, details: bool = False) -> list[tuple[str,
             fp = c.first_problem
             word = _WORD[c.status]
             if fp is not None:
-                text = fp.summary + (" (when attaching; the load itself works)" if fp.stage == "attach" else "")
+                text = fp.summary + (" (needed to attach; the load works)" if fp.stage == "attach" else "")
                 num = notes.setdefault(text, len(notes) + 1)
                 word += f" [{num}]"
             row.append(word)
