@@ -195,3 +195,18 @@ def test_byte_order(base, fixture_obj):
     assert cell.status == "fail" and cell.first_problem.kind == "byte_order"
     assert "-target bpfel" in cell.first_problem.evidence
     assert all(r.kind != "byte_order" for r in _cell(fixture_obj("core"), base, "on_exec").requirements)
+
+
+@pytest.mark.parametrize("size,fails", [(4096, False), (None, True), (5000, True), (3 * 4096, True)])
+def test_map_sizes(base, fixture_obj, size, fails):
+    """A map without max_entries (left to user space) or a ring buffer the
+    kernel refuses (not a power-of-2 number of pages) fails the load."""
+    from bpfdoctor.compat.check import Checker
+    from bpfdoctor.compat.collect import collect
+
+    obj = open_object(fixture_obj("core"))
+    needs = collect(obj)
+    needs.map_sizes["out"] = size
+    cell = Checker(needs, obj.btf, base).cell(needs.programs[0])
+    bad = [r for r in cell.requirements if r.kind == "map_size"]
+    assert bool(bad) == fails and cell.loads != fails

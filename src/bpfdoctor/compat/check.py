@@ -24,6 +24,11 @@ from bpfdoctor.errors import ParseError
 from bpfdoctor.isa.helpers import HELPER_NAMES
 
 POISON = 0xBAD2310
+_RINGBUF = 27
+# Map types created without max_entries: libbpf sizes perf event arrays by the
+# CPUs; local storages have none (include/uapi/linux/bpf.h, libbpf.c
+# bpf_object__create_map / map_is_*_storage); struct_ops takes 1.
+_NO_MAX_ENTRIES = frozenset({4, 24, 26, 28, 29, 32})  # perf_event_array, sk/inode/task/cgrp storage, struct_ops
 
 # Enumerators whose presence proves a minimum release (first release with it),
 # for targets whose release is unknown (a bare BTF file).
@@ -240,6 +245,14 @@ class Checker:
             r = self._enum_has("bpf_map_type", mtype, en)
             out.append(Requirement("map_type", f"{name} ({en})", FAIL, r.evidence) if r else
                        Requirement("map_type", f"{name} ({en})", OK, "in the target's enum bpf_map_type"))
+            size = self.needs.map_sizes.get(name)
+            if not size and mtype not in _NO_MAX_ENTRIES:
+                out.append(Requirement("map_size", name, FAIL, "max_entries is not set: libbpf refuses the "
+                                       "map unless user space sets it first (bpf_map__set_max_entries)"))
+            elif mtype == _RINGBUF and size and (size & (size - 1) or size % 4096):
+                # kernel/bpf/ringbuf.c ringbuf_map_alloc: a power of 2 and page aligned.
+                out.append(Requirement("map_size", name, FAIL, f"ring buffer size {size} is not a power of "
+                                       "2 multiple of the page size (4096): the kernel refuses it (EINVAL)"))
         return out
 
     def _attach(self, p: ProgramNeeds) -> list[Requirement]:

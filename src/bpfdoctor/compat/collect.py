@@ -54,6 +54,7 @@ class ObjectNeeds:
     weak_externs: set[str]
     global_data: bool
     little_endian: bool = True
+    map_sizes: dict[str, int | None] = field(default_factory=dict)
 
 
 def collect(obj: BpfObject) -> ObjectNeeds:
@@ -71,6 +72,7 @@ def collect(obj: BpfObject) -> ObjectNeeds:
     return ObjectNeeds(
         path=obj.path, programs=progs,
         maps=[(m.name, m.type) for m in obj.maps],
+        map_sizes={m.name: m.max_entries for m in obj.maps},
         btf_kinds=_btf_kinds(obj),
         ksym_vars=_ksym_vars(obj, externs),
         kconfig=[(n, externs[n].weak) for n in _datasec_names(obj, ".kconfig") if n in externs],
