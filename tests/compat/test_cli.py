@@ -91,3 +91,15 @@ def test_default_target_is_the_running_kernel(need_vmlinux, fixture_obj):
     t = d["targets"][0]
     assert len(d["targets"]) == 1 and t["name"].endswith("(running)") and t["source"] == VMLINUX
     assert t["release"] == os.uname().release
+
+
+def test_type_for_unknown_sections(need_vmlinux, fixture_obj):
+    obj = str(fixture_obj("xdp_ddos01_blacklist"))
+    without = run(obj, "--btf", VMLINUX, "--release", "6.18", "--json")
+    cell = json.loads(without.stdout)["cells"][0]
+    assert cell["first_problem"]["kind"] == "prog_type"
+    withtype = run(obj, "--btf", VMLINUX, "--release", "6.18", "--type", "xdp", "--json")
+    cell = json.loads(withtype.stdout)["cells"][0]
+    assert any(r["subject"] == "BPF_PROG_TYPE_XDP" and r["status"] == "ok" for r in cell["requirements"])
+    bad = run(obj, "--type", "xdpp")
+    assert bad.returncode == 2 and "unknown program type 'xdpp'" in bad.stderr

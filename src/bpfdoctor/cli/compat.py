@@ -26,11 +26,14 @@ import click
 @click.option("--emit-min-btf", "min_btf", default=None, metavar="OUT",
               help="Write the part of the (single) target's BTF that the object's CO-RE "
                    "relocations need, like bpftool gen min_core_btf.")
+@click.option("--type", "prog_type", default=None, metavar="TYPE",
+              help="Program type for sections libbpf does not know (as load --type, e.g. xdp).")
 @click.option("--details", is_flag=True, help="List every requirement that is not plainly ok, per cell.")
 @click.option("--json", "as_json", is_flag=True, help="Every requirement of every cell as JSON.")
 @click.pass_context
 def compat(ctx: click.Context, obj: str, btf_files: tuple[str, ...], configs: tuple[str, ...],
-           maps: tuple[str, ...], releases: tuple[str, ...], min_btf: str | None, details: bool,
+           maps: tuple[str, ...], releases: tuple[str, ...], min_btf: str | None, prog_type: str | None,
+           details: bool,
            as_json: bool) -> int:
     """Check OBJ against target kernels without loading anything: per program
     and target, CO-RE relocations, program/attach/map types, helpers, kfuncs,
@@ -61,7 +64,12 @@ def compat(ctx: click.Context, obj: str, btf_files: tuple[str, ...], configs: tu
             from bpfdoctor.errors import InputError
 
             raise InputError(min_btf, e.strerror or str(e)) from None
-    report = compat_report(bobj, targets)
+    if prog_type is not None:
+        from bpfdoctor.kernel.loader.consts import prog_type_by_name
+
+        if prog_type_by_name(prog_type) is None:
+            raise UsageError(f"unknown program type {prog_type!r}")
+    report = compat_report(bobj, targets, prog_type=prog_type)
     if as_json:
         from bpfdoctor.render.output import write_json
 

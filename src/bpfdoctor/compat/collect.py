@@ -57,7 +57,8 @@ class ObjectNeeds:
     map_sizes: dict[str, int | None] = field(default_factory=dict)
 
 
-def collect(obj: BpfObject) -> ObjectNeeds:
+def collect(obj: BpfObject, prog_type: str | None = None) -> ObjectNeeds:
+    """``prog_type`` (e.g. "xdp") stands for sections libbpf does not know, like ``load --type``."""
     funcs = obj.functions
     by_start = {(f.section, f.first_insn): f for f in funcs}
     core = obj.btf_ext.core_relos if obj.btf_ext is not None else {}
@@ -65,7 +66,8 @@ def collect(obj: BpfObject) -> ObjectNeeds:
     progs = []
     for p in obj.programs:
         st = p.sectype
-        need = ProgramNeeds(p.name, p.section, p.prog_type, p.attach_type,
+        need = ProgramNeeds(p.name, p.section, p.prog_type or (prog_type.upper() if prog_type else None),
+                            p.attach_type,
                             st.attach_target if st else None, bool(st and st.sleepable))
         _walk(obj, p, need, by_start, core, externs)
         progs.append(need)
