@@ -42,6 +42,12 @@ class CoreResult:
     candidates: tuple[int, ...]
     validate: bool = True
     error: str | None = None
+    # Memory size of the field a load/store reads (byte_off relocations only;
+    # relo_core.c res->orig_sz/new_sz), and whether libbpf may resize the load
+    # when they differ (only unsigned ints and pointers: fail_memsz_adjust).
+    local_size: int = 0
+    size: int = 0
+    resize_ok: bool = True
 
     @property
     def ok(self) -> bool:

@@ -71,6 +71,7 @@ def spec_match(local: Spec, tb: Btf, targ_id: int) -> Spec | None:
         return None
     tid = targ_id
     for i, lacc in enumerate(local.accessors):
+        tid = skip_mods(tb, tid)
         if i > 0:
             if lacc.name:
                 found, tid = _match_member(lb, lacc, tb, tid, spec)
@@ -225,10 +226,35 @@ def resolve_relocation(local: Btf, type_id: int, access: str, kind: int, target:
             value = calc_value(kind, None, le)
         except _Poison:
             value = None
+    local_size, size, resize_ok = _mem_sizes(kind, spec, chosen, le)
     return CoreResult(kind=kind, local_spec=spec.format(), local_value=local_value, value=value,
                       poison=value is None, target_spec=chosen.format() if chosen else None,
                       target_type_id=chosen.root_type_id if chosen else None,
-                      candidates=tuple(matched), validate=_validate(kind, spec, le))
+                      candidates=tuple(matched), validate=_validate(kind, spec, le),
+                      local_size=local_size, size=size, resize_ok=resize_ok)
+
+
+def _mem_sizes(kind: CoreReloKind, local: Spec, target: Spec | None, le: bool) -> tuple[int, int, bool]:
+    """(orig_sz, new_sz, resize allowed) per relo_core.c bpf_core_calc_relo: a
+    load/store may change width only between unsigned ints or pointers."""
+    if kind != CoreReloKind.FIELD_BYTE_OFFSET or target is None:
+        return 0, 0, True
+    try:
+        _, osz, otid, _ = _field_value(kind, local, le)
+        _, nsz, ntid, _ = _field_value(kind, target, le)
+    except (_Poison, ValueError):
+        return 0, 0, True
+    if osz == nsz:
+        return osz, nsz, True
+    ot = local.btf.type(otid) if otid else None
+    nt = target.btf.type(ntid) if ntid else None
+    if ot is None or nt is None:
+        return osz, nsz, False
+    if ot.kind == Kind.PTR and nt.kind == Kind.PTR:
+        return osz, nsz, True
+    unsigned = (ot.kind == Kind.INT and nt.kind == Kind.INT and not ot.int_info.encoding & 1
+                and not nt.int_info.encoding & 1)
+    return osz, nsz, unsigned
 
 
 def _validate(kind: CoreReloKind, spec: Spec, little_endian: bool) -> bool:

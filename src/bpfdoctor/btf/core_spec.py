@@ -161,8 +161,10 @@ def _walk_field_spec(btf: Btf, spec: Spec, tid: int, raw: list[int]) -> None:
             flex = is_flex_array(btf, spec.accessors[-1], t.array.nelems)
             if not flex and idx >= t.array.nelems:
                 raise _bad(btf, f"array index {idx} out of range for [{tid}] ({t.array.nelems} elements)")
-            spec.accessors.append(Accessor(tid, idx, None))
+            # libbpf records the element type on an array accessor (relo_core.c
+            # bpf_core_parse_spec): its size is what a load of the element reads.
             tid = skip_mods(btf, t.array.type)
+            spec.accessors.append(Accessor(tid, idx, None))
             spec.bit_offset += idx * resolve_size(btf, tid) * 8
         else:
             raise _bad(btf, f"access {':'.join(map(str, raw))} from [{spec.root_type_id}] reaches "

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "explain": ("bpfdoctor.cli.explain", "explain", "Explain a verifier log: failing instruction, source line, cause, fix."),
     "jit": ("bpfdoctor.cli.jit", "jit", "JIT dumps from the kernel log (bpf_jit_enable=2), like bpf_jit_disasm."),
     "prog": ("bpfdoctor.cli.prog", "prog", "Loaded programs: list, dump xlated, dump jited."),
+    "compat": ("bpfdoctor.cli.compat", "compat", "Will this object load on those kernels? Offline, per program and kernel."),
     "attach": ("bpfdoctor.cli.attach", "attach", "Will these programs attach here: check targets, attach, detach."),
     "trace": ("bpfdoctor.cli.trace", "trace", "bpf_printk output and program streams, and why nothing comes."),
     "map": ("bpfdoctor.cli.map", "map_group", "Loaded maps: list, dump contents pretty-printed from BTF."),

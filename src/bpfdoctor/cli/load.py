@@ -25,11 +25,14 @@ def _type_help() -> str:
               help="Verifier log level (1: decisions, 2: every state); 0 logs only on rejection.")
 @click.option("--pin", "pin_dir", default=None, metavar="DIR",
               help="Keep programs and maps loaded: pin them under DIR (must be on bpffs).")
+@click.option("--btf", "core_btf", default=None, metavar="FILE", type=click.Path(dir_okay=False),
+              help="Target BTF for CO-RE relocations instead of the kernel's (libbpf btf_custom_path), "
+                   "e.g. from compat --emit-min-btf.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--log", "show_log", is_flag=True, help="Show the whole verifier log.")
 @click.pass_context
 def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str | None, log_level: int,
-         pin_dir: str | None, as_json: bool, show_log: bool) -> int:
+         pin_dir: str | None, core_btf: str | None, as_json: bool, show_log: bool) -> int:
     """Load OBJ's programs into the kernel, the way libbpf would, and report
     per program: id, tag, sizes and verifier statistics, or why the verifier
     rejected it (error, instruction, source line, explanation, fix)."""
@@ -38,7 +41,14 @@ def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str
 
     if pin_dir is not None:
         pin_dir = check_pin_dir(pin_dir)
-    with load_object(obj, programs=programs or None, prog_type=prog_type, log_level=log_level) as lo:
+    env = None
+    if core_btf is not None:
+        from bpfdoctor.kernel.loader.env import KernelEnv
+
+        env = KernelEnv(core_btf_path=core_btf)
+        env.core_btf  # a bad file is bad input, before anything is loaded
+    with load_object(obj, programs=programs or None, prog_type=prog_type, log_level=log_level,
+                     env=env) as lo:
         if pin_dir is not None and lo.programs:
             lo.pin(pin_dir)
         report = build_report(lo, show_log or log_level > 0)

@@ -68,19 +68,6 @@ def _resolve(local, relo, kind, cands: CandidateCache):
     return resolve_relocation(local, relo.type_id, relo.access, kind, cands.target, candidates=cand)
 
 
-def _mem_size_change(local, relo, cands) -> tuple[int, int] | None | str:
-    """(old, new) byte size for a load/store whose field changed size; 'poison'
-    when the change is unsafe (relo_core.c bpf_core_calc_relo: only unsigned
-    ints and pointers may be resized)."""
-    size = _resolve(local, relo, CoreReloKind.FIELD_BYTE_SIZE, cands)
-    if size.value is None or size.local_value is None or size.value == size.local_value:
-        return None
-    sign = _resolve(local, relo, CoreReloKind.FIELD_SIGNED, cands)
-    if sign.local_value == 0 and sign.value == 0:
-        return size.local_value, size.value
-    return "poison"
-
-
 def apply_one(buf: InsnBuf, i: int, relo, local, cands: CandidateCache) -> CoreOutcome:
     """Resolve ``relo`` (a btf.ext CoreRelo) and patch slot ``i`` of ``buf``."""
     res = _resolve(local, relo, relo.kind, cands)
@@ -112,17 +99,17 @@ def apply_one(buf: InsnBuf, i: int, relo, local, cands: CandidateCache) -> CoreO
             raise unexpected(off)
         if new > 0x7FFF:
             raise CoreError(f"CO-RE relocation at insn {relo.insn}: offset {new} does not fit an instruction")
-        change = _mem_size_change(local, relo, cands) if relo.kind == CoreReloKind.FIELD_BYTE_OFFSET else None
-        if change == "poison":
+        # relo_core.c bpf_core_patch_insn: the field changed width; resize the
+        # load when that keeps the value (unsigned ints, pointers), else poison.
+        if not res.resize_ok:
             poison(buf, i)
             return CoreOutcome(relo.insn, kind, res.local_spec, res.local_value, None, True,
                                "field size changed and is not an unsigned int")
         buf.set(i, off=new)
-        if change:
-            old_sz, new_sz = change
-            if _CODE_SIZE.get(code & 0x18) != old_sz or new_sz not in _SIZE_CODE:
+        if res.size != res.local_size:
+            if _CODE_SIZE.get(code & 0x18) != res.local_size or res.size not in _SIZE_CODE:
                 raise CoreError(f"CO-RE relocation at insn {relo.insn}: unexpected memory access size")
-            buf.set(i, code=(code & ~0x18) | _SIZE_CODE[new_sz])
+            buf.set(i, code=(code & ~0x18) | _SIZE_CODE[res.size])
     elif code == LD_IMM64 and src == 0 and i + 1 < len(buf):
         old = (imm & 0xFFFFFFFF) | ((buf.get(i + 1)[4] & 0xFFFFFFFF) << 32)
         if check and old != res.local_value:

@@ -26,8 +26,11 @@ class KernelEnv:
 
     def __init__(self, *, vmlinux_path: str = VMLINUX, config: dict[str, str] | None = None,
                  release: str | None = None, btf_features: BtfFeatures | None = None,
-                 kallsyms_path: str = "/proc/kallsyms") -> None:
+                 kallsyms_path: str = "/proc/kallsyms", core_btf_path: str | None = None) -> None:
         self.vmlinux_path = vmlinux_path
+        # libbpf's btf_custom_path: a BTF used for CO-RE relocations only
+        # (kfuncs, ksyms and attach targets still come from vmlinux).
+        self.core_btf_path = core_btf_path
         self.kallsyms_path = kallsyms_path
         if config is not None:
             self.__dict__["config"] = config
@@ -53,7 +56,20 @@ class KernelEnv:
         """CO-RE candidate cache against vmlinux, shared by every load with this env."""
         from bpfdoctor.kernel.loader.coreapply import CandidateCache
 
-        return CandidateCache(self.vmlinux)
+        return CandidateCache(self.core_btf if self.core_btf_path else self.vmlinux)
+
+    @cached_property
+    def core_btf(self):
+        """The custom CO-RE target BTF (``load --btf``)."""
+        from bpfdoctor.btf import parse_btf
+        from bpfdoctor.errors import InputError
+
+        try:
+            with open(self.core_btf_path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise InputError(self.core_btf_path, e.strerror or str(e)) from None
+        return parse_btf(data, path=self.core_btf_path)
 
     @cached_property
     def release(self) -> str:
