@@ -108,6 +108,23 @@ FAMILIES: dict[str, tuple[ErrorClass, str | None]] = {
     "atomic-misuse": (S, None),
     "too-many-subprogs": (V, None),
     "timer-misuse": (S, None),
+    # catalog_kernel: the rest of Linux 6.12's messages
+    "verifier-internal-error": (E, None),
+    "kfunc-environment": (E, "helper"),
+    "kfunc-arg-misuse": (S, "helper"),
+    "pointer-arith-unsafe": (S, "index"),
+    "memory-access-denied": (S, "index"),
+    "stack-spill-misuse": (S, None),
+    "lock-region-misuse": (S, "helper"),
+    "helper-context": (S, "helper"),
+    "btf-func-mismatch": (S, None),
+    "btf-info-invalid": (E, None),
+    "map-prog-incompatible": (E, None),
+    "attach-config": (E, None),
+    "insn-encoding": (E, None),
+    "stack-size-limit": (V, None),
+    "return-value-unknown": (S, "return"),
+    "insn-shared-pointer-types": (L, None),
 }
 
 
