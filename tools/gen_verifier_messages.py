@@ -30,7 +30,8 @@ OUT = Path(__file__).resolve().parent.parent / "src/bpfdoctor/verifier/messages_
 
 # (file, call pattern) -- the first argument is the log or env
 CALLS = {
-    "verifier.c": re.compile(r"\bverbose\s*\(\s*env\s*,\s*"),
+    # verifier_bug(env, fmt) (Linux 6.17+) prints "verifier bug: " fmt
+    "verifier.c": re.compile(r"\b(?:verbose|(verifier_bug))\s*\(\s*env\s*,\s*"),
     "btf.c": re.compile(r"\bbpf_log\s*\(\s*log\s*,\s*"),
 }
 _FUNC = re.compile(r"^(?:static\s+|__\w+\s+|inline\s+|const\s+|struct\s+|enum\s+|unsigned\s+|\w+\s*\*?\s+)+\**"
@@ -133,6 +134,8 @@ def extract(path: Path, call: re.Pattern[str]) -> list[tuple[str, str, str, str]
         if lit is None:
             continue
         fmt, after = lit
+        if m.lastindex and m.group(1):
+            fmt = "verifier bug: " + fmt + "\\n"
         end = close_paren(text, after)
         func = next((n for off, n in reversed(funcs) if off < m.start()), "?")
         tail = block_after(text, end)

@@ -98,3 +98,32 @@ def test_old_wordings_are_kept():
                          ("invalid stack off=-528 size=8", "stack-out-of-bounds")]:
         got = match(parse_text(f"0: (b7) r0 = 0\n{line}\n"))
         assert got is not None and got.id == family, line
+
+
+def test_newer_wordings_match():
+    # Linux 6.17+ prints internal errors through verifier_bug(): "verifier bug: ..."
+    for line in ["verifier bug: ref_obj_id is zero for owning -> non-owning conversion",
+                 "verifier bug: scc exit: no visit info for call chain x"]:
+        got = match(parse_text(f"0: (b7) r0 = 0\n{line}\n"))
+        assert got is not None and got.id == "verifier-internal-error", line
+
+
+def test_every_specific_fix_is_for_a_kernel_message():
+    from bpfdoctor.verifier.kernel_fixes import _COMPILED
+
+    samples = [sample(fmt) for _fn, _e, fmt in REJECTING]
+    for pattern, _t in _COMPILED:
+        assert any(pattern.search(s) for s in samples), pattern.pattern
+
+
+@pytest.mark.parametrize("line,words", [
+    ("stack size of subprog 2 is 640. Too large", ["subprogram 2", "640 bytes"]),
+    ("Global function parse() doesn't return scalar. Only those are supported.", ["parse()"]),
+    ("func 'tcp_connect' doesn't have 3-th argument", ["tcp_connect()", "3-th"]),
+    ("cannot find address for kernel function bpf_foo", ["bpf_ksym_exists(bpf_foo)"]),
+])
+def test_fix_uses_the_message_values(line, words):
+    from bpfdoctor.verifier.explain import explain_log
+
+    d = explain_log(parse_text(f"0: (b7) r0 = 0\n{line}\n")).diagnostic
+    assert all(w in d.help[0] for w in words), d.help
