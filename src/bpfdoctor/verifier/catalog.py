@@ -8,12 +8,12 @@ people grep for them.
 from __future__ import annotations
 
 from bpfdoctor.errors import NotFoundError
-from bpfdoctor.verifier import catalog_memory, catalog_more, catalog_program
+from bpfdoctor.verifier import catalog_kernel, catalog_memory, catalog_more, catalog_program
 from bpfdoctor.verifier.entry import CatalogEntry
 
 # catalog_more holds the newer families; the older entries keep their match order first
-CATALOG: tuple[CatalogEntry, ...] = (catalog_memory.ENTRIES + catalog_program.ENTRIES
-                                     + catalog_more.ENTRIES)
+CATALOG: tuple[CatalogEntry, ...] = (catalog_kernel.FIRST + catalog_memory.ENTRIES + catalog_program.ENTRIES
+                                     + catalog_more.ENTRIES + catalog_kernel.ENTRIES)
 
 _BY_ID = {e.id: e for e in CATALOG}
 if len(_BY_ID) != len(CATALOG):  # pragma: no cover - a programming error

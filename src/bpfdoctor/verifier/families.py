@@ -14,7 +14,9 @@ from bpfdoctor.verifier.diagnostic import Diagnostic, ErrorClass, Span
 from bpfdoctor.verifier.entry import CatalogEntry
 from bpfdoctor.verifier.errno import gloss
 from bpfdoctor.verifier.model import ParsedLog
+from bpfdoctor.verifier.kernel_fixes import specific_fix
 from bpfdoctor.verifier.refine import refine
+from bpfdoctor.verifier import catalog_kernel
 from bpfdoctor.verifier import rootcause as R
 from bpfdoctor.verifier import rootcause_access as RA
 from bpfdoctor.verifier.rootcause import Analysis, Locate, Path
@@ -108,7 +110,27 @@ FAMILIES: dict[str, tuple[ErrorClass, str | None]] = {
     "atomic-misuse": (S, None),
     "too-many-subprogs": (V, None),
     "timer-misuse": (S, None),
+    # catalog_kernel: the rest of Linux 6.12's messages
+    "verifier-internal-error": (E, None),
+    "kfunc-environment": (E, "helper"),
+    "kfunc-arg-misuse": (S, "helper"),
+    "pointer-arith-unsafe": (S, "index"),
+    "memory-access-denied": (S, "index"),
+    "stack-spill-misuse": (S, None),
+    "lock-region-misuse": (S, "helper"),
+    "helper-context": (S, "helper"),
+    "btf-func-mismatch": (S, None),
+    "btf-info-invalid": (E, None),
+    "map-prog-incompatible": (E, None),
+    "attach-config": (E, None),
+    "insn-encoding": (E, None),
+    "stack-size-limit": (V, None),
+    "return-value-unknown": (S, "return"),
+    "insn-shared-pointer-types": (L, None),
 }
+
+
+KERNEL_FAMILIES = frozenset(e.id for e in catalog_kernel.FIRST + catalog_kernel.ENTRIES)
 
 
 def family_of(entry: CatalogEntry | None) -> tuple[ErrorClass, str | None]:
@@ -154,6 +176,10 @@ def diagnose(log: ParsedLog, entry: CatalogEntry | None, locate: Locate | None =
     if log.truncated:
         notes.append("the log is truncated: the analysis sees only its tail")
     helps = list(a.help)
+    if entry is not None and entry.id in KERNEL_FAMILIES:
+        said = specific_fix(log.error or "")  # the fix with the message's own values
+        if said:
+            helps.insert(0, said)
     if entry is not None and not a.why:
         # the catalog's generic fix only when the analysis found no cause of its
         # own (it would contradict it: a use after release is not a missing

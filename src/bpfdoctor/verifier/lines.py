@@ -63,5 +63,8 @@ NOISE_PREFIXES = (
     "libbpf: ", "Error: ", "Warning: ", "If it used to work", "processed ",
     "verification time", "stack depth", "is_state_visited", "... ", "; ",
 )
+# Errors that start like the noise above (kernel/bpf/btf.c: btf_prepare_func_args)
+NOISE_ERRORS = re.compile(r"Global functions? (?:need valid BTF|\S+\(\) (?:with \d+ > \d+ args"
+                          r"|doesn't return scalar))")
 # "(0) frame 0 insn 3 +live r1": the 6.18 liveness analysis debug output.
 LIVENESS_DEBUG = re.compile(r"\(\d+\) ")

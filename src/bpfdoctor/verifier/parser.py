@@ -386,7 +386,8 @@ class LogParser:
         if self.framed and not self.in_frame:
             self.unrecognized += 1
             return
-        if s.startswith(L.NOISE_PREFIXES) or L.LIVENESS_DEBUG.match(s):
+        if (s.startswith(L.NOISE_PREFIXES) and not L.NOISE_ERRORS.match(s)) \
+                or L.LIVENESS_DEBUG.match(s):
             return
         w = self.walk
         if w.after_stats:
