@@ -22,7 +22,7 @@ def test_info_json_schema_and_exit_codes(obj):
     assert set(data) == INFO_KEYS
     assert all(set(p) == PROG_KEYS for p in data["programs"])
     assert all(set(m) == MAP_KEYS for m in data["maps"])
-    assert {p["name"]: p["type"] for p in data["programs"]} == {"count_flows": "XDP", "on_exec": "TRACEPOINT"}
+    assert {p["name"]: p["type"] for p in data["programs"]} == {"count_flows": "xdp", "on_exec": "tracepoint"}
     legacy = run_cli("elf", "info", str(obj("xdp_ddos01_blacklist")))
     assert legacy.exit_code == 1  # warnings
     assert "legacy-maps-section" not in legacy.stdout  # text shows summaries, JSON carries ids

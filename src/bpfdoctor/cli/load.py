@@ -39,7 +39,7 @@ def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str
     if pin_dir is not None:
         pin_dir = check_pin_dir(pin_dir)
     with load_object(obj, programs=programs or None, prog_type=prog_type, log_level=log_level) as lo:
-        if pin_dir is not None and lo.programs:
+        if pin_dir is not None and (lo.programs or lo.maps):
             lo.pin(pin_dir)
         report = build_report(lo, show_log or log_level > 0)
     if as_json:
@@ -47,7 +47,7 @@ def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str
 
         write_json(report)
     else:
-        render_text(report, getattr(ctx.obj, "color", None), show_log)
+        render_text(report, getattr(ctx.obj, "color", None), show_log or log_level > 0)
     return 0 if all(p["status"] == "loaded" for p in report["programs"]) else 1
 
 
@@ -96,9 +96,12 @@ def render_text(report: dict, color: bool | None, show_log: bool) -> None:
 
     con = console(color)
     s = report["summary"]
-    verdict = "all loaded" if s["rejected"] == 0 else f"{s['rejected']} not loaded"
-    con.print(Text(f"{report['object']}: {s['loaded']}/{s['programs']} programs loaded ({verdict})",
-                   style="bold green" if s["rejected"] == 0 else "bold red"))
+    if s["programs"] == 0:
+        head = f"{report['object']}: no programs to load, {_count(len(report['maps']), 'map')} created"
+    else:
+        verdict = "all loaded" if s["rejected"] == 0 else f"{s['rejected']} not loaded"
+        head = f"{report['object']}: {s['loaded']}/{s['programs']} programs loaded ({verdict})"
+    con.print(Text(head, style="bold green" if s["rejected"] == 0 else "bold red"))
     for p in report["programs"]:
         con.print()
         for text, style in program_lines(p, show_log):
@@ -106,13 +109,28 @@ def render_text(report: dict, color: bool | None, show_log: bool) -> None:
     if report["maps"]:
         con.print()
         con.print(Text("maps", style="bold"))
-        for m in report["maps"]:
-            pin = f"  pinned {m['pinned']}" if m["pinned"] else ""
-            con.print(f"  {m['kernel_name']:<16} {m['type']:<16} id {m['id']:<6} key {m['key_size']}B "
-                      f"value {m['value_size']}B max_entries {m['max_entries']}{pin}")
+        for line in map_lines(report["maps"]):
+            con.print(Text(line))
     for note in report["notes"] + ([f"BTF sanitized for this kernel: {', '.join(report['btf']['sanitized'])}"]
                                    if report["btf"]["sanitized"] else []):
         con.print(Text(f"note: {note}", style="yellow"))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def map_lines(maps: list[dict]) -> list[str]:
+    """One line per map; the name column is as wide as the longest name, so a
+    15-character kernel name is never glued to its type."""
+    wn = max((len(m["kernel_name"]) for m in maps), default=0)
+    wt = max((len(m["type"]) for m in maps), default=0)
+    out = []
+    for m in maps:
+        pin = f"  pinned {m['pinned']}" if m["pinned"] else ""
+        out.append(f"  {m['kernel_name']:<{wn}}  {m['type']:<{wt}}  id {m['id']:<6} key {m['key_size']}B "
+                   f"value {m['value_size']}B max_entries {m['max_entries']}{pin}")
+    return out
 
 
 def program_lines(p: dict, show_log: bool) -> list[tuple[str, str | None]]:
@@ -124,7 +142,7 @@ def program_lines(p: dict, show_log: bool) -> list[tuple[str, str | None]]:
         st = p["stats"] or {}
         parts = [f"{st.get('processed_insns') or p['verified_insns']} insns processed"]
         if st.get("total_states") is not None:
-            parts.append(f"{st['total_states']} states (peak {st['peak_states']})")
+            parts.append(f"{_count(st['total_states'], 'state')} (peak {st['peak_states']})")
         if st.get("time_usec") is not None:
             parts.append(f"{st['time_usec']} us")
         if st.get("stack_depth"):

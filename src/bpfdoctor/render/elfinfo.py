@@ -57,9 +57,15 @@ def info_dict(obj: BpfObject, display: str) -> dict:
     }
 
 
+def _lower(name: str | None) -> str | None:
+    return name.lower() if name else name
+
+
 def _prog(obj: BpfObject, p) -> dict:
     st = p.sectype
-    return {"name": p.name, "section": p.section, "type": p.prog_type, "attach_type": p.attach_type,
+    # kernel-style lower-case names, as `load --json` and bpftool spell them
+    return {"name": p.name, "section": p.section, "type": _lower(p.prog_type),
+            "attach_type": _lower(p.attach_type),
             "attach_target": st.attach_target if st else None, "sleepable": bool(st and st.sleepable),
             "global": p.is_global, "insns": p.insn_count, "bytes": p.size, "first_insn": p.first_insn}
 

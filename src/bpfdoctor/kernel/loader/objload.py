@@ -70,6 +70,10 @@ class LoadedObject:
         return next(r for r in self.results if r.name == name)
 
     # -- pinning -----------------------------------------------------------------
+    def pin_name(self, map_name: str) -> str:
+        """The file name a map is pinned under, as libbpf and bpftool name it."""
+        return _pin_name(self.map_plans[map_name])
+
     def pin(self, directory: str) -> None:
         """Pin every loaded program and map under ``directory`` (on bpffs)."""
         from bpfdoctor.kernel.loader.pin import Pins, check_pin_dir
@@ -77,7 +81,7 @@ class LoadedObject:
         pins = Pins(check_pin_dir(directory))
         try:
             paths = {name: pins.pin(p, name) for name, p in self.programs.items()}
-            mpaths = {name: pins.pin(m, name, "maps") for name, m in self.maps.items()}
+            mpaths = {name: pins.pin(m, self.pin_name(name), "maps") for name, m in self.maps.items()}
         except BaseException:
             pins.undo()
             raise
@@ -85,18 +89,29 @@ class LoadedObject:
         self.map_results = [replace(m, pinned=mpaths.get(m.name)) for m in self.map_results]
 
 
-def _select(obj, names: Sequence[str] | None) -> list:
+def _pin_name(plan) -> str:
+    """libbpf.c bpf_object__pin_maps: ``bpf_map__name`` (the symbol for user
+    maps, ``<obj>.bss`` for data maps) with every '.' made '_'
+    (sanitize_pin_path: bpffs refuses names with dots)."""
+    return (plan.kernel_name if plan.is_internal else plan.name).replace(".", "_")
+
+
+def _select(obj, names: Sequence[str] | None) -> tuple[list, list]:
+    """(programs to load, programs left out because their section starts with
+    ``?``).  Like libbpf, an object with maps and no programs is fine: its
+    maps are created and reported."""
     progs = obj.programs
-    if not progs:
-        raise InputError(obj.path, "no programs (no function in a code section other than .text)")
+    if not progs and not obj.maps and not obj.data_sections:
+        raise InputError(obj.path, "nothing to load: no programs (no function in a code section "
+                         "other than .text) and no maps")
     if not names:
-        return progs
+        return [p for p in progs if p.autoload], [p for p in progs if not p.autoload]
     by_name = {p.name: p for p in progs}
     missing = [n for n in names if n not in by_name]
     if missing:
         raise NotFoundError(f"{obj.path}: no program named {missing[0]!r} "
-                            f"(programs: {', '.join(by_name)})")
-    return [by_name[n] for n in names]
+                            f"(programs: {', '.join(by_name) or 'none'})")
+    return [by_name[n] for n in names], []
 
 
 def _types(obj, progs, override: str | None) -> dict[str, tuple[int, int]]:
@@ -127,10 +142,12 @@ def load_object(path, *, programs: Sequence[str] | None = None, prog_type: str |
     ``SyscallError``."""
     obj = path if hasattr(path, "elf") else open_object(path)
     check_object(obj)
-    selected = _select(obj, programs)
+    selected, skipped = _select(obj, programs)
     types = _types(obj, selected, prog_type)
     env = env or KernelEnv()
     lo = LoadedObject(obj)
+    lo.notes += [f"program {p.name} (section {p.section!r}) is not loaded by default (libbpf's '?' "
+                 f"prefix); load it with --program {p.name}" for p in skipped]
     try:
         lo.externs = resolve_externs(obj, env)
         raw = _load_btf(lo, env)
