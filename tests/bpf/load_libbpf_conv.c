@@ -3,7 +3,9 @@
  *   BTF FUNC static, so the verifier checks it in its caller's context.
  *   Verified on its own (global), `*res = 0` on a nullable pointer is refused;
  * - global data in .bss/.data (pinned as <obj>_bss, <obj>_data);
- * - a BPF_MAP_TYPE_CGRP_STORAGE map, which has no max_entries. */
+ * - a BPF_MAP_TYPE_CGRP_STORAGE map, which has no max_entries;
+ * - LINUX_HAS_SYSCALL_WRAPPER, which libbpf decides by opening a kprobe
+ *   (0 on a kernel without kprobes). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -18,6 +20,7 @@ struct {
 
 __u64 seen = 0;      /* .bss */
 int limit = 7;       /* .data */
+extern _Bool LINUX_HAS_SYSCALL_WRAPPER __kconfig;
 
 __hidden __attribute__((noinline)) int read_arg(int idx, long *res)
 {
@@ -36,6 +39,8 @@ int xdp_main(struct xdp_md *ctx)
 	__sync_fetch_and_add(&seen, 1);
 	if (read_arg(ctx->rx_queue_index & 7, &v))
 		return XDP_PASS;
+	if (LINUX_HAS_SYSCALL_WRAPPER)
+		v += 3;
 	return v > limit ? XDP_DROP : XDP_PASS;
 }
 

@@ -103,7 +103,7 @@ def test_hidden_subprogram_loads_like_libbpf(kernel):
     with load_object(BUILD / "load_libbpf_conv.o") as lo:
         r = lo.result("xdp_main")
         assert r.ok, (r.errno_name, r.message)
-        assert {m.name for m in lo.map_results} == {"cgrp_counts", ".bss", ".data"}
+        assert {m.name for m in lo.map_results} == {"cgrp_counts", ".bss", ".data", ".kconfig"}
 
 
 @pytest.mark.kernel
@@ -142,7 +142,7 @@ def test_pin_global_data_under_libbpf_names(kernel, bpftool, pin_root):
                               "pinmaps", ref + "/maps"], capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         assert sorted(os.listdir(pin_root + "/maps")) == sorted(os.listdir(ref + "/maps")) \
-            == ["cgrp_counts", "load_lib_bss", "load_lib_data"]
+            == ["cgrp_counts", "load_li_kconfig", "load_lib_bss", "load_lib_data"]
         assert os.listdir(pin_root) and sorted(os.listdir(pin_root)) == sorted(os.listdir(ref))
         assert xlated(pinned_prog_id(pin_root + "/xdp_main")) == xlated(pinned_prog_id(ref + "/xdp_main"))
     finally:

@@ -99,11 +99,9 @@ def _pin_name(plan) -> str:
 def _select(obj, names: Sequence[str] | None) -> tuple[list, list]:
     """(programs to load, programs left out because their section starts with
     ``?``).  Like libbpf, an object with maps and no programs is fine: its
-    maps are created and reported."""
+    maps are created and reported; one with neither loads nothing, as
+    bpftool prog loadall does (the CLI says so)."""
     progs = obj.programs
-    if not progs and not obj.maps and not obj.data_sections:
-        raise InputError(obj.path, "nothing to load: no programs (no function in a code section "
-                         "other than .text) and no maps")
     if not names:
         return [p for p in progs if p.autoload], [p for p in progs if not p.autoload]
     by_name = {p.name: p for p in progs}
