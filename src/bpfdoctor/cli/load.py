@@ -13,7 +13,10 @@ import click
 
 
 def _type_help() -> str:
-    return "Program type for every selected program (for sections libbpf does not know, e.g. xdp)."
+    from bpfdoctor.kernel.loader.consts import prog_type_names
+
+    return ("Program type for every selected program (for sections libbpf does not know): "
+            + ", ".join(prog_type_names()) + ".")
 
 
 @click.command("load")

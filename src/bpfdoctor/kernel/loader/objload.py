@@ -112,13 +112,25 @@ def _select(obj, names: Sequence[str] | None) -> tuple[list, list]:
     return [by_name[n] for n in names], []
 
 
+def unknown_type_message(name: str) -> str:
+    """'unknown program type 'xdpp' (did you mean xdp?); types: ...'."""
+    import difflib
+
+    from bpfdoctor.kernel.loader.consts import prog_type_names
+
+    names = prog_type_names()
+    near = difflib.get_close_matches(name.lower(), names, n=1)
+    return (f"unknown program type {name!r}" + (f" (did you mean {near[0]}?)" if near else "")
+            + f"; program types: {', '.join(names)}")
+
+
 def _types(obj, progs, override: str | None) -> dict[str, tuple[int, int]]:
     out = {}
     forced = None
     if override:
         forced = prog_type_by_name(override)
         if forced is None:
-            raise InputError(None, f"unknown program type {override!r} (see --help for the list)")
+            raise InputError(None, unknown_type_message(override))
     for p in progs:
         if forced is not None:
             same = p.prog_type and prog_type_by_name(p.prog_type) == forced
