@@ -114,3 +114,35 @@ def test_prometheus_target_checked_before_probing(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "run_check", no_probes)
     r = run_cli("check", "--prometheus", str(tmp_path / "missing" / "x.prom"))
     assert r.exit_code == 2 and "does not exist" in r.stderr
+
+
+def _run_measured(argv: list[str]) -> tuple[int, str, int]:
+    """(exit code, stderr, peak RSS in KiB) of ``bpfdoctor ARGV`` in a child."""
+    p = subprocess.Popen([sys.executable, "-m", "bpfdoctor", *argv], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env=_env())
+    err = p.stderr.read().decode()
+    _pid, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return p.returncode, err, usage.ru_maxrss
+
+
+@pytest.mark.parametrize("argv", [("elf", "info"), ("load",), ("btf", "dump"), ("memlock",), ("disasm",),
+                                  ("explain",), ("jit", "disasm", "-o")], ids=" ".join)
+def test_huge_sparse_file_is_refused_from_its_first_bytes(argv, tmp_path):
+    """Issue 11 item 13: a 2 GiB file of zeros cost 2.1 GB of memory (explain
+    4.2 GB) before 'bad magic'.  Now the magic or text-ness is checked first
+    and the rest is mapped, not read."""
+    big = tmp_path / "sparse.o"
+    with open(big, "wb") as f:
+        f.truncate(2 << 30)
+    rc, err, rss_kib = _run_measured([*argv, str(big)])
+    assert rc == 2 and err.startswith(f"bpfdoctor: {big}: ") and len(err.splitlines()) == 1, err
+    assert rss_kib < 256 * 1024, f"{rss_kib} KiB to refuse the file"
+
+
+def test_explain_on_a_shared_library_is_one_line():
+    lib = next((p for p in ("/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6",
+                            sys.executable) if os.path.exists(p)))
+    r = run_cli("explain", lib)
+    assert r.exit_code == 2 and r.stdout == "" and "not a verifier log" in r.stderr
+    assert len(r.stderr.splitlines()) <= 2 and "\x00" not in r.stderr
