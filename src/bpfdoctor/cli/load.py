@@ -42,7 +42,7 @@ def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str
     if pin_dir is not None:
         pin_dir = check_pin_dir(pin_dir)
     with load_object(obj, programs=programs or None, prog_type=prog_type, log_level=log_level) as lo:
-        if pin_dir is not None and (lo.programs or lo.maps):
+        if pin_dir is not None and lo.map_failure is None and (lo.programs or lo.maps):
             lo.pin(pin_dir)
         report = build_report(lo, show_log or log_level > 0)
     if as_json:
@@ -51,12 +51,39 @@ def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str
         write_json(report)
     else:
         render_text(report, getattr(ctx.obj, "color", None), show_log or log_level > 0)
-    return 0 if all(p["status"] == "loaded" for p in report["programs"]) else 1
+    ok = report["map_error"] is None and all(p["status"] == "loaded" for p in report["programs"])
+    return 0 if ok else 1
+
+
+def map_error_entry(lo) -> dict | None:
+    """The map the kernel refused, with the causes: host facts for EPERM and
+    ENOMEM (privilege, unprivileged BPF, memlock, memory cgroup), the map
+    type's rules for EINVAL/E2BIG/ENOTSUPP."""
+    if lo.map_failure is None:
+        return None
+    import errno as E
+
+    plan, err = lo.map_failure
+    diagnosis = []
+    if err.errno in (E.EPERM, E.ENOMEM):
+        from bpfdoctor.doctor import diagnose_eperm
+
+        diagnosis = diagnose_eperm(err.errno)
+    elif err.errno in (E.EINVAL, E.E2BIG, 524):
+        from bpfdoctor.doctor.map_rules import MapShape, map_create_problems
+
+        diagnosis = map_create_problems(MapShape(plan.name, plan.map_type, plan.key_size, plan.value_size,
+                                                 plan.max_entries, plan.flags, plan.map_extra,
+                                                 plan.btf_key_type_id, plan.btf_value_type_id))
+    return {"name": plan.name, "kernel_name": plan.kernel_name, "errno": err.errno,
+            "errno_name": err.errno_name, "message": str(err),
+            "diagnosis": [f.to_dict() for f in diagnosis]}
 
 
 def build_report(lo, with_log: bool) -> dict:
     progs = [_program_entry(r, with_log) for r in lo.results]
     return {
+        "map_error": map_error_entry(lo),
         "object": lo.path,
         "summary": {"programs": len(progs), "loaded": sum(p["status"] == "loaded" for p in progs),
                     "rejected": sum(p["status"] != "loaded" for p in progs)},
@@ -99,12 +126,23 @@ def render_text(report: dict, color: bool | None, show_log: bool) -> None:
 
     con = console(color)
     s = report["summary"]
-    if s["programs"] == 0:
-        head = f"{report['object']}: no programs to load, {_count(len(report['maps']), 'map')} created"
+    merr = report["map_error"]
+    if merr is not None:
+        con.print(Text(f"{report['object']}: not loaded: map {merr['name']!r} could not be created: "
+                       f"{merr['errno_name']}", style="bold red"))
+        for f in merr["diagnosis"]:
+            con.print(Text(f"  cause: {f['summary']}", style="yellow"))
+            if f.get("fix"):
+                con.print(Text(f"    fix: {f['fix'].splitlines()[0]}"))
+        if not merr["diagnosis"]:
+            con.print(Text(f"  {merr['message']}"))
     else:
-        verdict = "all loaded" if s["rejected"] == 0 else f"{s['rejected']} not loaded"
-        head = f"{report['object']}: {s['loaded']}/{s['programs']} programs loaded ({verdict})"
-    con.print(Text(head, style="bold green" if s["rejected"] == 0 else "bold red"))
+        if s["programs"] == 0:
+            head = f"{report['object']}: no programs to load, {_count(len(report['maps']), 'map')} created"
+        else:
+            verdict = "all loaded" if s["rejected"] == 0 else f"{s['rejected']} not loaded"
+            head = f"{report['object']}: {s['loaded']}/{s['programs']} programs loaded ({verdict})"
+        con.print(Text(head, style="bold green" if s["rejected"] == 0 else "bold red"))
     for p in report["programs"]:
         con.print()
         for text, style in program_lines(p, show_log):

@@ -67,7 +67,8 @@ def _unpriv_cause(facts) -> Finding | None:
     if u and not privileged:
         return Finding("eperm-unprivileged-disabled", Severity.FAIL,
                        f"EPERM: unprivileged BPF is disabled (kernel.unprivileged_bpf_disabled={u})", AREA,
-                       {"kernel.unprivileged_bpf_disabled": u},
+                       {"kernel.unprivileged_bpf_disabled": u,
+                        "effective": sorted(c._name_ for c in caps.effective) if caps else None},
                        "run the loader with CAP_BPF (or as root)" + (
                            "; or, to allow unprivileged socket filters: sysctl -w kernel.unprivileged_bpf_disabled=0"
                            if u == 2 else " (1 cannot be changed until reboot)"))
@@ -89,10 +90,19 @@ def _memory_cause(errno: int, facts, accounting) -> Finding | None:
         return Finding("enomem-memcg", Severity.FAIL,
                        f"ENOMEM: memory cgroup {cg.limit_at} is at its limit ({cg.limit} bytes, "
                        f"{cg.usage} used); BPF memory is charged to it", "memlock",
-                       {"cgroup": cg.path, "limit": cg.limit, "usage": cg.usage, "accounting": mode},
-                       "raise the cgroup's memory.max (v2) / memory.limit_in_bytes (v1), or MemoryMax= in systemd",
-                       "kernel/bpf/syscall.c: bpf_map_kmalloc_node (__GFP_ACCOUNT)")
+                       {"cgroup": cg.path, "limit": cg.limit, "usage": cg.usage, "accounting": mode,
+                        "cgroup_version": cg.version},
+                       memcg_fix(cg), "kernel/bpf/syscall.c: bpf_map_kmalloc_node (__GFP_ACCOUNT)")
     return None
+
+
+def memcg_fix(cg) -> str:
+    """The knob that raises the limit, for the cgroup version in use (v1 has
+    no memory.max)."""
+    where = cg.limit_at or cg.path
+    if cg.version == 1:
+        return f"raise memory.limit_in_bytes (cgroup v1) of {where}, or MemoryLimit= for a systemd service"
+    return f"raise memory.max (cgroup v2) of {where}, or MemoryMax= for a systemd service"
 
 
 def _rlimit_irrelevant(facts, accounting) -> Finding | None:
@@ -136,7 +146,10 @@ def diagnose_eperm(errno: int, *, facts=None, accounting=None, prog_type: int | 
         accounting = infer_accounting(version_tuple(facts.release))
     out: list[Finding] = []
     if errno == E.EPERM:
-        out += [f for f in (_unpriv_cause(facts), _caps_cause(facts) or _type_cap_cause(facts, prog_type)) if f]
+        # no privilege is one cause, whether the sysctl or the missing
+        # capability is named: one finding, not two
+        out += [_unpriv_cause(facts) or _caps_cause(facts) or _type_cap_cause(facts, prog_type)]
+        out = [f for f in out if f]
     mem = _memory_cause(errno, facts, accounting)
     if mem:
         out.append(mem)

@@ -8,6 +8,8 @@ build a ``KernelEnv`` with their own values to exercise the older-kernel paths.
 
 from __future__ import annotations
 
+import errno
+
 import logging
 import os
 import struct
@@ -168,5 +170,8 @@ def probe_btf_features() -> BtfFeatures:
             found[name] = True
         except SyscallError as e:
             log.debug("BTF feature %s: %s", name, e)
-            found[name] = False
+            # EPERM says nothing about the feature (no privilege to load any
+            # BTF): assume it, rather than report a rewrite for a kernel
+            # that may well have it
+            found[name] = e.errno == errno.EPERM
     return BtfFeatures(**found)

@@ -45,6 +45,9 @@ class LoadedObject:
         self.map_results: list[MapResult] = []
         self.notes: list[str] = []
         self.externs = Externs()
+        # (plan, SyscallError) of the map the kernel refused; nothing is
+        # loaded after it, as libbpf stops at bpf_object__create_maps
+        self.map_failure: tuple[object, SyscallError] | None = None
 
     # -- lifetime ----------------------------------------------------------------
     def close(self) -> None:
@@ -162,8 +165,11 @@ def load_object(path, *, programs: Sequence[str] | None = None, prog_type: str |
         lo.externs = resolve_externs(obj, env)
         raw = _load_btf(lo, env)
         _create_maps(lo, raw)
-        _load_programs(lo, selected, types, raw, env, log_level)
-        _fill_prog_slots(lo)
+        if lo.map_failure is not None:
+            _not_loaded(lo, selected, types)
+        else:
+            _load_programs(lo, selected, types, raw, env, log_level)
+            _fill_prog_slots(lo)
     except BaseException:
         lo.close()
         raise
@@ -186,8 +192,10 @@ def _load_btf(lo: LoadedObject, env):
         # libbpf: "Error loading .BTF into kernel ... BTF is optional, ignoring."
         lo.btf_log = e.log
         lo.notes.append(f"kernel refused the object's BTF ({e.errno_name}: {e.summary}); loading without it")
+        lo.btf_sanitized = []  # nothing of it reached the kernel
     except SyscallError as e:
         lo.notes.append(f"kernel refused the object's BTF ({e.errno_name}); loading without it")
+        lo.btf_sanitized = []
     return raw
 
 
@@ -198,7 +206,13 @@ def _create_maps(lo: LoadedObject, raw) -> None:
     plans = plan_maps(lo.obj, raw if lo.btf is not None else None, lo.externs.kconfig_data)
     created = []
     for plan in plans:
-        m, notes = mapcreate.create_with_inner(plan, btf_fd, created)
+        try:
+            m, notes = mapcreate.create_with_inner(plan, btf_fd, created)
+        except SyscallError as e:
+            # reported (with the reason) instead of raised: a map the kernel
+            # refuses is the most common first-hour failure (EPERM, ENOMEM, EINVAL)
+            lo.map_failure = (mapcreate.runtime_shape(plan), e)
+            return
         lo.maps[plan.name] = m
         lo.map_plans[plan.name] = plan
         created.append(m)
@@ -211,6 +225,17 @@ def _create_maps(lo: LoadedObject, raw) -> None:
         if plan.slots and plan.map_type in (12, 13):  # ARRAY_OF_MAPS, HASH_OF_MAPS
             lo.notes += mapcreate.fill_slots(plan, lo.maps[plan.name],
                                              lambda n: lo.maps[n].fd if n in lo.maps else None)
+
+
+def _not_loaded(lo: LoadedObject, selected, types) -> None:
+    from bpfdoctor.kernel.loader.loadone import _labels
+
+    plan, err = lo.map_failure
+    for p in selected:
+        tname, aname = _labels(*types[p.name], p)
+        lo.results.append(ProgramResult(p.name, p.section, tname, aname, status="error",
+                                        message=f"map {plan.name!r} could not be created "
+                                                f"({err.errno_name})"))
 
 
 def _fill_prog_slots(lo: LoadedObject) -> None:
