@@ -106,6 +106,9 @@ def input_error(path: str | os.PathLike, err: OSError, kind: str = "a regular fi
     return InputError(path, problem)
 
 
+_MAP_ABOVE = 16 << 20  # bytes
+
+
 def map_input(path: str | os.PathLike, kind: str, check_head=None, head_size: int = 64):
     """A user's file as a read-only bytes-like object, checked before it is read.
 
@@ -124,7 +127,9 @@ def map_input(path: str | os.PathLike, kind: str, check_head=None, head_size: in
             st = os.fstat(f.fileno())
             import stat
 
-            if not stat.S_ISREG(st.st_mode) or st.st_size <= len(head):
+            # Small files are read: a mapping keeps a duplicate descriptor
+            # open for as long as the object lives.
+            if not stat.S_ISREG(st.st_mode) or st.st_size <= _MAP_ABOVE:
                 return head + f.read()
             try:
                 return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)

@@ -116,14 +116,28 @@ def test_prometheus_target_checked_before_probing(tmp_path, monkeypatch):
     assert r.exit_code == 2 and "does not exist" in r.stderr
 
 
-def _run_measured(argv: list[str]) -> tuple[int, str, int]:
-    """(exit code, stderr, peak RSS in KiB) of ``bpfdoctor ARGV`` in a child."""
-    p = subprocess.Popen([sys.executable, "-m", "bpfdoctor", *argv], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, env=_env())
-    err = p.stderr.read().decode()
-    _pid, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return p.returncode, err, usage.ru_maxrss
+_MEASURE = """
+import atexit, os, sys
+def _hwm():
+    with open("/proc/self/status") as f:
+        kib = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    with open(os.environ["H11_HWM"], "w") as out:
+        out.write(str(kib))
+atexit.register(_hwm)
+sys.argv = ["bpfdoctor", *sys.argv[1:]]
+from bpfdoctor.cli import main
+main()
+"""
+
+
+def _run_measured(argv: list[str], tmp_path) -> tuple[int, str, int]:
+    """(exit code, stderr, peak RSS in KiB) of ``bpfdoctor ARGV`` in a child.
+    The peak is the child's own VmHWM (reset by exec), not ru_maxrss, which
+    counts the forked copy of this test process."""
+    hwm = tmp_path / "hwm"
+    p = subprocess.run([sys.executable, "-c", _MEASURE, *argv], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, env=_env(H11_HWM=str(hwm)), timeout=300)
+    return p.returncode, p.stderr, int(hwm.read_text())
 
 
 @pytest.mark.parametrize("argv", [("elf", "info"), ("load",), ("btf", "dump"), ("memlock",), ("disasm",),
@@ -135,7 +149,7 @@ def test_huge_sparse_file_is_refused_from_its_first_bytes(argv, tmp_path):
     big = tmp_path / "sparse.o"
     with open(big, "wb") as f:
         f.truncate(2 << 30)
-    rc, err, rss_kib = _run_measured([*argv, str(big)])
+    rc, err, rss_kib = _run_measured([*argv, str(big)], tmp_path)
     assert rc == 2 and err.startswith(f"bpfdoctor: {big}: ") and len(err.splitlines()) == 1, err
     assert rss_kib < 256 * 1024, f"{rss_kib} KiB to refuse the file"
 
