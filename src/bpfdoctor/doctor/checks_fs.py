@@ -78,6 +78,11 @@ def check_features(features) -> list[Finding]:
         no = [p.name for p in probes if p.available is False]
         unknown = [p.name for p in probes if p.available is None]
         text = f"{len(yes)} of {len(probes)} {kind.replace('-', ' ')} available"
+        if probes and len(unknown) == len(probes):
+            out.append(Finding(f"features-{kind}", INFO, f"{kind.replace('-', ' ')} unknown: every probe was "
+                               "refused (EPERM)", "features", {"available": [], "unavailable": [],
+                                                               "unknown": unknown}))
+            continue
         if no:
             text += f"; missing: {', '.join(no)}"
         if unknown:
@@ -86,6 +91,10 @@ def check_features(features) -> list[Finding]:
         out.append(Finding(f"features-{kind}", sev, text, "features",
                            {"available": yes, "unavailable": no, "unknown": unknown}))
     total = sum(len(v) for v in features.helpers.values())
+    if not features.helpers and all(p.available is None for p in features.prog_types):
+        out.append(Finding("features-helpers", INFO, "helpers unknown: no program type could be probed",
+                           "features", {"available": {}, "unavailable": features.helpers_unavailable}))
+        return out
     out.append(Finding("features-helpers", OK if features.helpers else INFO,
                        f"{total} helper/program-type pairs available across {len(features.helpers)} program "
                        f"types ({features.load_count} probes)", "features",

@@ -69,6 +69,11 @@ def check_jit(facts, live=None) -> list[Finding]:
                 else "a test program was NOT JIT-compiled: it runs in the interpreter")
         out.append(Finding("jit-in-use", sev, text, "jit", {"jited_prog_len": j.jited_len,
                                                              "xlated_prog_len": j.xlated_len}))
+    for name in ("net.core.bpf_jit_harden", "net.core.bpf_jit_kallsyms", "net.core.bpf_jit_limit"):
+        if name in getattr(s, "unreadable", ()):
+            fid = "jit-" + name.rsplit("_", 1)[1]
+            out.append(Finding(fid, INFO, f"{name} unknown: unreadable without privilege (mode 0600)",
+                               "jit", {name: None, "readable": False}))
     if s.jit_harden is not None:
         names = {0: "off", 1: "on for unprivileged users", 2: "on for everyone"}
         out.append(Finding("jit-harden", INFO, f"JIT hardening {names.get(s.jit_harden, s.jit_harden)}", "jit",
@@ -97,6 +102,7 @@ _UNPRIV = {0: "unprivileged users may load socket filter and cgroup skb programs
 def check_privilege(facts) -> list[Finding]:
     out = []
     caps = facts.caps
+    can_bpf = True
     if caps is None:
         out.append(Finding("privilege-capabilities", INFO, "/proc/self/status unreadable", "privilege"))
     else:
@@ -115,11 +121,17 @@ def check_privilege(facts) -> list[Finding]:
                                "types can load, if any", "privilege", ev,
                                "run as root, or: setcap cap_bpf,cap_perfmon,cap_net_admin+ep /path/to/loader"))
     u = facts.sysctls.unprivileged_bpf_disabled
+    unprivileged = caps is not None and not can_bpf
     if u is not None:
         sev = WARN if u == 0 else OK
+        if u and unprivileged:
+            sev = INFO  # good for the host, but it is why bpf() fails for this process
         fix = (f"sysctl -w kernel.unprivileged_bpf_disabled=2 && echo 'kernel.unprivileged_bpf_disabled = 2' "
                f">> {SYSCTL_D}") if u == 0 else None
-        out.append(Finding("unprivileged-bpf", sev, _UNPRIV.get(u, f"unprivileged_bpf_disabled={u}"),
+        text = _UNPRIV.get(u, f"unprivileged_bpf_disabled={u}")
+        if u and unprivileged:
+            text += ": so this unprivileged process cannot use bpf()"
+        out.append(Finding("unprivileged-bpf", sev, text,
                            "privilege", {"kernel.unprivileged_bpf_disabled": u}, fix,
                            "https://docs.kernel.org/admin-guide/sysctl/kernel.html#unprivileged-bpf-disabled"))
     out.append(_lockdown(facts))
