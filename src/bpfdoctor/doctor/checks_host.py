@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bpfdoctor.doctor.kconfig_table import KCONFIG_OPTIONS
+from bpfdoctor.doctor.kconfig_table import KCONFIG_DEPENDS, KCONFIG_MOOT_WITHOUT, KCONFIG_OPTIONS
+from bpfdoctor.doctor.checks_memory import fmt_bytes
 from bpfdoctor.findings import Finding, Severity
 from bpfdoctor.host.kernel_info import version_tuple
 from bpfdoctor.kernel.enums import Capability
@@ -23,21 +24,40 @@ def check_kernel_version(facts) -> list[Finding]:
     return [Finding("kernel-version", OK, f"kernel {facts.release}", "kernel", ev)]
 
 
+def _root(name: str, missing: set[str]) -> str:
+    """The first missing option up ``name``'s chain of prerequisites."""
+    while KCONFIG_DEPENDS.get(name) in missing:
+        name = KCONFIG_DEPENDS[name]
+    return name
+
+
 def check_kernel_config(facts) -> list[Finding]:
     cfg = facts.config
     if cfg.source is None:
         return [Finding("kernel-config", INFO, "kernel config not found (no /boot/config-$(uname -r), "
                         "no /proc/config.gz)", "kernel", {}, "modprobe configs  # exposes /proc/config.gz")]
     out = []
+    missing = {o.name for o in KCONFIG_OPTIONS if cfg.get(o.name) not in ("y", "m")}
+    # an option whose prerequisite is missing too says nothing new: one
+    # finding for the prerequisite, naming both
+    folded = {n for n in missing if KCONFIG_DEPENDS.get(n) in missing}
+    # options that only matter with a feature the kernel lacks (module BTF without modules)
+    from bpfdoctor.doctor.checks_fs import kernel_without_modules
+
+    moot = {n for n in missing if KCONFIG_MOOT_WITHOUT.get(n) == "MODULES" and kernel_without_modules(facts)}
     for opt in KCONFIG_OPTIONS:
-        value = cfg.get(opt.name)
-        if value in ("y", "m"):
+        if opt.name not in missing or opt.name in folded or opt.name in moot:
             continue
+        also = [n for n in (o.name for o in KCONFIG_OPTIONS) if n in folded and _root(n, missing) == opt.name]
+        nor = (f" (nor {', '.join('CONFIG_' + n for n in also)}, which need{'s' if len(also) == 1 else ''} it)"
+               if also else "")
         out.append(Finding(f"kconfig-{opt.name.lower().replace('_', '-')}", opt.severity,
-                           f"CONFIG_{opt.name} is not set: {opt.without}", "kernel",
-                           {"option": f"CONFIG_{opt.name}", "enables": opt.enables, "source": cfg.source},
-                           f"rebuild the kernel with CONFIG_{opt.name}=y"))
-    present = len(KCONFIG_OPTIONS) - len(out)
+                           f"CONFIG_{opt.name} is not set{nor}: {opt.without}", "kernel",
+                           {"option": f"CONFIG_{opt.name}", "enables": opt.enables, "source": cfg.source,
+                            "also_missing": [f"CONFIG_{n}" for n in also]},
+                           f"rebuild the kernel with CONFIG_{opt.name}=y"
+                           + "".join(f" CONFIG_{n}=y" for n in also)))
+    present = len(KCONFIG_OPTIONS) - len(missing)
     out.insert(0, Finding("kernel-config", OK, f"{present} of {len(KCONFIG_OPTIONS)} BPF-related options set",
                           "kernel", {"source": cfg.source}))
     return out
@@ -88,7 +108,7 @@ def check_jit(facts, live=None) -> list[Finding]:
             out.append(Finding("jit-kallsyms", OK, "JIT images are listed in /proc/kallsyms", "jit",
                                {"net.core.bpf_jit_kallsyms": s.jit_kallsyms}))
     if s.jit_limit is not None:
-        out.append(Finding("jit-limit", INFO, f"unprivileged JIT memory limit {s.jit_limit} bytes", "jit",
+        out.append(Finding("jit-limit", INFO, f"unprivileged JIT memory limit {fmt_bytes(s.jit_limit)}", "jit",
                            {"net.core.bpf_jit_limit": s.jit_limit}))
     return out
 

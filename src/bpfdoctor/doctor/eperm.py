@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno as E
 
+from bpfdoctor.doctor.checks_memory import fmt_bytes
 from bpfdoctor.findings import Finding, Severity
 from bpfdoctor.host.kernel_info import version_tuple
 from bpfdoctor.kernel.enums import Capability, ProgType
@@ -80,7 +81,7 @@ def _memory_cause(errno: int, facts, accounting) -> Finding | None:
     lim = facts.memlock
     if errno == E.EPERM and mode == "rlimit" and lim is not None:
         return Finding("eperm-memlock", Severity.FAIL,
-                       f"EPERM: RLIMIT_MEMLOCK ({lim.soft if lim.soft is not None else 'unlimited'} bytes) "
+                       f"EPERM: RLIMIT_MEMLOCK ({fmt_bytes(lim.soft)}) "
                        "is exhausted: this kernel charges BPF memory to it", "memlock",
                        {"soft": lim.soft, "hard": lim.hard, "accounting": mode},
                        "ulimit -l unlimited, or LimitMEMLOCK=infinity for a systemd service",
@@ -88,8 +89,9 @@ def _memory_cause(errno: int, facts, accounting) -> Finding | None:
     if errno == E.ENOMEM and mode == "memcg" and facts.memcg is not None and facts.memcg.limit is not None:
         cg = facts.memcg
         return Finding("enomem-memcg", Severity.FAIL,
-                       f"ENOMEM: memory cgroup {cg.limit_at} is at its limit ({cg.limit} bytes, "
-                       f"{cg.usage} used); BPF memory is charged to it", "memlock",
+                       f"ENOMEM: memory cgroup {cg.limit_at} is at its limit ({fmt_bytes(cg.limit)}, "
+                       f"{fmt_bytes(cg.usage) if cg.usage is not None else 'usage unknown'} used); "
+                       "BPF memory is charged to it", "memlock",
                        {"cgroup": cg.path, "limit": cg.limit, "usage": cg.usage, "accounting": mode,
                         "cgroup_version": cg.version},
                        memcg_fix(cg), "kernel/bpf/syscall.c: bpf_map_kmalloc_node (__GFP_ACCOUNT)")
@@ -109,7 +111,7 @@ def _rlimit_irrelevant(facts, accounting) -> Finding | None:
     lim = facts.memlock
     if accounting and accounting.mode == "memcg" and lim is not None and lim.soft is not None:
         return Finding("memlock-not-the-cause", Severity.INFO,
-                       f"RLIMIT_MEMLOCK ({lim.soft} bytes) is not the cause: this kernel charges BPF "
+                       f"RLIMIT_MEMLOCK ({fmt_bytes(lim.soft)}) is not the cause: this kernel charges BPF "
                        "memory to the memory cgroup, not the rlimit", "memlock",
                        {"soft": lim.soft, "accounting": "memcg"})
     return None
