@@ -28,6 +28,8 @@ def fmt_bytes(n: int | None) -> str:
         if n >= size and n % (size // 4 or 1) == 0:
             value = n / size
             return f"{value:g} {unit}"
+        if n >= size:
+            return f"{n / size:.1f} {unit}"  # not a round figure: one decimal, never raw bytes
     return f"{n} B"
 
 
