@@ -90,3 +90,13 @@ def test_load_without_privilege_reports_json_and_one_cause(bpf_kernel):
     assert len(fails) == 1 and fails[0]["id"] in ("eperm-unprivileged-disabled", "eperm-capability")
     assert not any("RLIMIT_MEMLOCK" in f["summary"] and f["severity"] == "fail" for f in e["diagnosis"])
     assert d["btf"]["sanitized"] == []  # feature probes got EPERM: nothing to report as rewritten
+
+
+def test_user_ringbuf_size_adjusted_like_libbpf():
+    """libbpf.c adjust_ringbuf_sz applies to both ring buffer types."""
+    from bpfdoctor.kernel.loader.mapcreate import runtime_shape
+    from bpfdoctor.kernel.loader.mapplan import MapPlan
+
+    for t in (27, 31):
+        plan = MapPlan("rb", "rb", "btf", t, 0, 0, 5000)
+        assert runtime_shape(plan).max_entries == 8192
