@@ -45,6 +45,25 @@ def wall(cmd: list[str], after=None) -> float:
     return dt
 
 
+def by_name_pins(objs) -> list[str]:
+    """/sys/fs/bpf/<map> paths libbpf creates for maps declared
+    ``LIBBPF_PIN_BY_NAME`` in ``objs`` (bpftool 7.1 cannot redirect them) and
+    that do not exist yet: the benchmark removes them when done."""
+    from bpfdoctor.elf import open_object
+
+    names = {m.name for o in objs for m in open_object(o).maps if m.pinning == 1}
+    return [f"/sys/fs/bpf/{n}" for n in sorted(names) if not os.path.lexists(f"/sys/fs/bpf/{n}")]
+
+
+def remove_pins(pin_dir: str, by_name: list[str]) -> None:
+    shutil.rmtree(pin_dir, ignore_errors=True)
+    for p in by_name:
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass
+
+
 def kernel_usec(obj: Path) -> int:
     from bpfdoctor.kernel.loader import load_object
 
@@ -69,7 +88,8 @@ def main() -> None:
     if shutil.which("bpftool") is None:
         raise SystemExit("bpftool is not installed")
     pin = f"/sys/fs/bpf/bpfdoctor-bench-{os.getpid()}"
-    clean = lambda: shutil.rmtree(pin, ignore_errors=True)  # noqa: E731
+    stale = by_name_pins(BUILD / f"{name}.o" for name in args.fixtures)
+    clean = lambda: remove_pins(pin, stale)  # noqa: E731
     rows = []
     try:
         for name in args.fixtures:

@@ -106,6 +106,55 @@ def input_error(path: str | os.PathLike, err: OSError, kind: str = "a regular fi
     return InputError(path, problem)
 
 
+_MAP_ABOVE = 16 << 20  # bytes
+
+
+def map_input(path: str | os.PathLike, kind: str, check_head=None, head_size: int = 64):
+    """A user's file as a read-only bytes-like object, checked before it is read.
+
+    ``check_head(head)`` sees the first ``head_size`` bytes and raises the
+    one-line error for a wrong file (bad magic) before anything else is read;
+    a regular file is then memory-mapped, so a parser touches only the pages
+    it needs and a 2 GB file costs no 2 GB of memory.  Pipes and /proc files
+    are read whole."""
+    import mmap
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(head_size)
+            if check_head is not None:
+                check_head(head)
+            st = os.fstat(f.fileno())
+            import stat
+
+            # Small files are read: a mapping keeps a duplicate descriptor
+            # open for as long as the object lives.
+            if not stat.S_ISREG(st.st_mode) or st.st_size <= _MAP_ABOVE:
+                return head + f.read()
+            try:
+                return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                # sysfs files (/sys/kernel/btf/vmlinux) have a size but no mmap
+                return head + f.read()
+    except OSError as e:
+        raise input_error(path, e, kind) from None
+
+
+def check_text(path: str | os.PathLike, kind: str, elf_hint: str | None = None) -> None:
+    """A log is text: refuse an ELF file or binary data from the first 8 KiB,
+    before reading the rest (a library would print screens of binary, a
+    sparse file gigabytes of NULs)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8192)
+    except OSError as e:
+        raise input_error(path, e, kind) from None
+    if head[:4] == b"\x7fELF":
+        raise InputError(path, f"an ELF file (object or library), not {kind}", hint=elf_hint)
+    if b"\0" in head:
+        raise InputError(path, f"binary data, not {kind} (it contains NUL bytes)")
+
+
 def read_bytes(path: str | os.PathLike, kind: str = "a regular file") -> bytes:
     """Read a user's file whole, or raise the matching ``InputError``."""
     try:

@@ -74,3 +74,17 @@ def test_fixtures_c_same_as_bpftool_and_compile(bpf_objects, tmp_path):
         r = subprocess.run([clang, "-target", "bpf", "-c", "-x", "c", str(hdr), "-o", "/dev/null"],
                            capture_output=True, text=True)
         assert r.returncode == 0, (name, r.stderr[-1000:])
+
+
+def test_dump_c_leaves_the_recursion_limit_alone():
+    """Issue 11 item 19: the dumper raised it for the whole process."""
+    import sys as _sys
+    from pathlib import Path as _Path
+
+    from bpfdoctor.btf.cdump import dump_c
+    from bpfdoctor.elf import open_object
+
+    before = _sys.getrecursionlimit()
+    obj = open_object(_Path(__file__).resolve().parents[1] / "bpf" / "build" / "btf_kinds.o")
+    dump_c(obj.btf)
+    assert _sys.getrecursionlimit() == before

@@ -40,3 +40,19 @@ def test_split_raw_matches_bpftool(vmlinux, tmp_path):
     ref = subprocess.run([bpftool, "-B", str(VMLINUX), "btf", "dump", "file", str(path)],
                          capture_output=True, check=True).stdout
     assert dump_raw(parse_btf(path.read_bytes(), path=str(path), base=vmlinux)) == ref
+
+
+def test_split_btf_without_base_names_split_btf_and_base(vmlinux, tmp_path):
+    """Issue 11 item 17: not 'string section must start with an empty string'."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from testlib import run_cli
+
+    path = tmp_path / "mod.btf"
+    path.write_bytes(_split(vmlinux))
+    r = run_cli("btf", "dump", str(path))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "split BTF" in r.stderr and "--base" in r.stderr
+    assert len(r.stderr.splitlines()) == 2  # the message and one hint line

@@ -22,7 +22,7 @@ def test_info_json_schema_and_exit_codes(obj):
     assert set(data) == INFO_KEYS
     assert all(set(p) == PROG_KEYS for p in data["programs"])
     assert all(set(m) == MAP_KEYS for m in data["maps"])
-    assert {p["name"]: p["type"] for p in data["programs"]} == {"count_flows": "XDP", "on_exec": "TRACEPOINT"}
+    assert {p["name"]: p["type"] for p in data["programs"]} == {"count_flows": "xdp", "on_exec": "tracepoint"}
     legacy = run_cli("elf", "info", str(obj("xdp_ddos01_blacklist")))
     assert legacy.exit_code == 1  # warnings
     assert "legacy-maps-section" not in legacy.stdout  # text shows summaries, JSON carries ids
@@ -57,3 +57,26 @@ def test_symbols_and_relocs_json(obj):
     rel = json.loads(run_cli("elf", "relocs", "--json", str(obj("multi_prog"))).stdout)
     call = next(r for r in rel if r["section"] == ".relxdp" and r["type"] == "R_BPF_64_32")
     assert (call["target_section"], call["insn"], call["symbol"], call["kind"]) == ("xdp", 3, ".text", "call")
+
+
+def test_source_listing_never_prints_a_bare_semicolon(monkeypatch):
+    """Issue 11 item 18: a line_info record without text (line 0) printed
+    '; ' in -S where --syntax kernel named file:line."""
+    from bpfdoctor.elf import listing
+    from bpfdoctor.elf.reader import ElfFile
+    from testlib import BUILD
+
+    real = listing.line_table
+
+    def with_empty(elf):
+        table = real(elf)
+        for sec, recs in table.items():
+            first = min(recs)
+            recs[first] = ("/src/dir/prog.c", 0, "")
+        return table
+
+    monkeypatch.setattr(listing, "line_table", with_empty)
+    elf = ElfFile.open(BUILD / "multi_prog.o")
+    for text in (listing.source_listing(elf, "x.o"), listing.kernel_listing(elf, "x.o", with_source=True)):
+        assert not any(ln.strip() == ";" for ln in text.splitlines())
+        assert "; prog.c:0\n" in text

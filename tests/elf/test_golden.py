@@ -1,5 +1,6 @@
 """Golden comparisons with the reference tools on every fixture object:
-``disasm`` = ``llvm-objdump-19 -d`` (with and without raw bytes), ``elf
+``disasm`` = ``llvm-objdump-19 -d`` (with and without raw bytes; ``-r`` =
+``-dr``), ``elf
 sections`` = ``llvm-objdump-19 -h``, ``elf relocs`` = ``llvm-readelf-19 -r``,
 ``elf symbols`` = ``llvm-readelf-19 -s``.  Byte for byte."""
 
@@ -19,6 +20,9 @@ pytestmark = pytest.mark.tools
 CASES = [
     (["disasm"], ["llvm-objdump-19", "-d"]),
     (["disasm", "--no-show-raw-insn"], ["llvm-objdump-19", "-d", "--no-show-raw-insn"]),
+    # relocation targets (maps, functions, data) and CO-RE records under each instruction
+    (["disasm", "-r"], ["llvm-objdump-19", "-dr"]),
+    (["disasm", "-r", "--no-show-raw-insn"], ["llvm-objdump-19", "-dr", "--no-show-raw-insn"]),
     (["elf", "sections"], ["llvm-objdump-19", "-h"]),
     (["elf", "relocs"], ["llvm-readelf-19", "-r"]),
     (["elf", "symbols"], ["llvm-readelf-19", "-s"]),

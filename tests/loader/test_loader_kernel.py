@@ -170,7 +170,8 @@ def test_stats_and_info(kernel):
 
 
 def test_failure_half_way_closes_everything(kernel, monkeypatch):
-    """A map the kernel refuses after others were created: nothing stays open."""
+    """A map the kernel refuses after others were created: nothing stays open
+    once the object is closed."""
     from bpfdoctor.kernel.loader import mapcreate
 
     real = mapcreate.create_one
@@ -185,8 +186,10 @@ def test_failure_half_way_closes_everything(kernel, monkeypatch):
     monkeypatch.setattr(mapcreate, "create_one", flaky)
     gc.collect()
     fds = open_fds()
-    with pytest.raises(SyscallError):
-        _load("load_mapinmap.o")
+    # reported, not raised (issue 11 item 2); closing releases what was made
+    with _load("load_mapinmap.o") as lo:
+        assert lo.map_failure is not None and lo.map_failure[1].errno == 12
+        assert lo.results and all(r.status == "error" for r in lo.results)
     assert len(calls) == 3
     # Nothing was pinned, so the BTF and the two maps created before the
     # failure lived only through our descriptors: all of them must be closed.

@@ -46,7 +46,8 @@ def test_same_programs_same_xlated(obj: Path, bpftool, pin_root):
         rc, text = _bpftool_loadall(obj, ref_dir)
         if rc != 0:
             pytest.skip(f"bpftool does not load {obj.name} here: {text.strip().splitlines()[-1]}")
-        names = sorted(os.listdir(ref_dir))
+        # no directory when there is no program to pin (a maps-only object)
+        names = sorted(os.listdir(ref_dir)) if os.path.isdir(ref_dir) else []
         with load_object(obj) as lo:
             bad = [r for r in lo.results if not r.ok]
             assert not bad, f"{bad[0].name}: {bad[0].status} {bad[0].errno_name} {bad[0].message}"

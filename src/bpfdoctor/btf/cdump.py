@@ -17,6 +17,8 @@ byte.
 
 from __future__ import annotations
 
+import contextlib
+
 import logging
 import sys
 
@@ -44,11 +46,27 @@ FOOTER = ("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#e
 
 def dump_c(btf: Btf, *, header: bool = True) -> str:
     """Every type of ``btf`` (and its base) as C, in an order that compiles."""
-    d = _CDumper(btf)
-    for tid in range(1, btf.type_count):
-        d.dump_type(tid)
+    with _recursion_limit(10000):
+        d = _CDumper(btf)
+        for tid in range(1, btf.type_count):
+            d.dump_type(tid)
     body = "".join(d.out)
     return HEADER + body + FOOTER if header else body
+
+
+@contextlib.contextmanager
+def _recursion_limit(at_least: int):
+    """Deep C nesting needs more than Python's default 1000 frames; raise the
+    limit for the dump only and put it back, so the caller's process keeps
+    its own setting."""
+    old = sys.getrecursionlimit()
+    if old < at_least:
+        sys.setrecursionlimit(at_least)
+    try:
+        yield
+    finally:
+        if sys.getrecursionlimit() == max(old, at_least):
+            sys.setrecursionlimit(old)
 
 
 class _Checked:
@@ -97,9 +115,6 @@ class _CDumper:
         if refs is None:
             self._check_slowly()
         self.referenced = refs if refs is not None else set()
-        old = sys.getrecursionlimit()
-        if old < 10000:
-            sys.setrecursionlimit(10000)
 
     def _check_slowly(self) -> None:
         """Raise the ParseError for the first bad type id or name, as record building finds it."""

@@ -124,6 +124,13 @@ class Btf:
         if self.base is None:
             # libbpf btf_parse_str_sec: base strings start with "" and are terminated.
             if not s or s[0] != 0:
+                if s:
+                    # split BTF (a module's) continues its base's strings
+                    raise ParseError(self.path, "string section does not start with an empty string: "
+                                     "this looks like split BTF (a kernel module's), which needs its base BTF",
+                                     section=self.section, offset=str_at,
+                                     hint=f"pass its base with --base, e.g. bpfdoctor btf dump --base "
+                                          f"/sys/kernel/btf/vmlinux {self.path or 'FILE'}")
                 raise self.error("string section must start with an empty string", str_at)
         if s and s[-1] != 0:
             raise self.error("string section is not NUL-terminated", str_at + len(s) - 1)

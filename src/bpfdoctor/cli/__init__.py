@@ -86,23 +86,129 @@ def _debug_requested(argv: list[str]) -> bool:
     return "--debug" in argv or bool(os.environ.get("BPFDOCTOR_DEBUG"))
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
+# Exit status when the reader of our output goes away (``| head``): what a
+# process killed by SIGPIPE reports (128 + 13), so it is never mistaken for
+# a verdict (0 ok, 1 warnings or rejected, 2 failures or bad input).
+EXIT_BROKEN_PIPE = 141
+
+
+def _run(args: list[str]):
+    # Not cli.main(): click turns EPIPE into sys.exit(1) there.
+    with cli.make_context("bpfdoctor", list(args)) as ctx:
+        return cli.invoke(ctx)
+
+
+def _broken_pipe() -> None:
     try:
-        rv = cli.main(args=args, prog_name="bpfdoctor", standalone_mode=False)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second EPIPE when Python flushes at exit
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+# Options of the top-level group.  They are accepted after the subcommand too
+# (``bpfdoctor check --no-color``): moved in front before click parses.
+_GLOBAL_FLAGS = ("--debug", "--color", "--no-color")
+
+# bpftool's words for what bpfdoctor calls otherwise: (their word, ours).
+_BPFTOOL_VERBS = {"show": "list", "ls": "list"}
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Global flags that follow the subcommand go first; nothing after ``--``
+    moves.  Generic: no subcommand defines these names."""
+    if "--" in args:
+        cut = args.index("--")
+        head, tail = args[:cut], args[cut:]
+    else:
+        head, tail = list(args), []
+    flags = [a for a in head if a in _GLOBAL_FLAGS]
+    return flags + [a for a in head if a not in _GLOBAL_FLAGS] + tail
+
+
+def _usage_hint(e: click.ClickException, args: list[str]) -> str | None:
+    """A suggestion for a usage error: the nearest command (bpftool's spelling
+    included), or the same line without bpftool's ``file`` keyword."""
+    import difflib
+
+    ctx = getattr(e, "ctx", None)
+    msg = e.format_message()
+    if isinstance(e, click.UsageError) and msg.startswith("No such command") and ctx is not None:
+        group = ctx.command
+        word = msg.split("'")[1] if "'" in msg else ""
+        names = group.list_commands(ctx) if isinstance(group, click.Group) else []
+        path = ctx.command_path
+        ours = _BPFTOOL_VERBS.get(word)
+        if ours in names:
+            return f"bpftool's '{word}' is '{path} {ours}' here"
+        near = difflib.get_close_matches(word, names, n=1)
+        if near:
+            return f"did you mean '{path} {near[0]}'?"
+        return f"commands: {', '.join(names)}" if names else None
+    if "file" in args and "unexpected extra argument" in msg:
+        fixed = [a for i, a in enumerate(args) if not (a == "file" and i + 1 < len(args))]
+        return f"bpftool's 'file' keyword is not needed: bpfdoctor {' '.join(fixed)}"
+    if ctx is not None:
+        return f"see '{ctx.command_path} --help'"
+    return None
+
+
+def _path_problem(e: click.BadParameter) -> str | None:
+    """One line for a bad file argument: 'bpfdoctor: DIR: is a directory ...'."""
+    import re
+
+    if not isinstance(getattr(e.param, "type", None), click.Path):
+        return None
+    m = re.search(r"'([^']*)'[^']*$", e.message)
+    if m is None:
+        return None
+    path = m.group(1)
+    if not os.path.lexists(path):
+        return f"{path}: no such file or directory"
+    if os.path.isdir(path):
+        return f"{path}: is a directory, not a file"
+    if not os.access(path, os.R_OK):
+        return f"{path}: permission denied"
+    return f"{path}: {e.message}"
+
+
+def _usage_error(e: click.ClickException, args: list[str]) -> None:
+    """One line (and a hint) instead of click's usage block."""
+    line = _path_problem(e) if isinstance(e, click.BadParameter) else None
+    if line is None:
+        ctx = getattr(e, "ctx", None)
+        where = f"{ctx.command_path.removeprefix('bpfdoctor').strip()}: " if ctx is not None else ""
+        line = f"{where}{e.format_message()}".lstrip(": ")
+        hint = _usage_hint(e, args)
+    else:
+        hint = None
+    sys.stderr.write(f"bpfdoctor: {line}\n")
+    if hint:
+        sys.stderr.write(f"hint: {hint}\n")
+
+
+def _complete() -> None:
+    """Shell completion (click's protocol): ``eval "$(_BPFDOCTOR_COMPLETE=bash_source bpfdoctor)"``."""
+    cli.main(prog_name="bpfdoctor", complete_var="_BPFDOCTOR_COMPLETE")
+
+
+def main(argv: list[str] | None = None) -> None:
+    if argv is None and os.environ.get("_BPFDOCTOR_COMPLETE"):
+        _complete()
+    args = hoist_global_options(sys.argv[1:] if argv is None else list(argv))
+    try:
+        rv = _run(args)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.ClickException as e:
-        e.show()
+        _usage_error(e, args)
         sys.exit(2)
     except click.exceptions.Abort:
         sys.stderr.write("bpfdoctor: aborted\n")
         sys.exit(130)
     except BrokenPipeError:
-        # The reader went away (``| head``); not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+        _broken_pipe()
     except BpfDoctorError as e:
         if _debug_requested(args):
             raise

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bpfdoctor.errors import InputError, UsageError, read_bytes
+from bpfdoctor.errors import InputError, ParseError, UsageError, map_input
 
 ELF_MAGIC = b"\x7fELF"
 
@@ -25,7 +25,13 @@ def load_file(path: str, base=None):
     """Parse ``path`` (ELF object or raw BTF) into a ``Btf`` (and its ``.BTF.ext`` bytes)."""
     from bpfdoctor.btf.reader import parse_btf
 
-    data = read_bytes(path, "a BTF or object file")
+    def check(head: bytes) -> None:
+        # raw BTF starts with its magic 0xeb9f (either byte order), an object with ELF's
+        if head[:4] != ELF_MAGIC and head[:2] not in (b"\x9f\xeb", b"\xeb\x9f"):
+            raise ParseError(path, "not BTF and not an ELF object (bad magic "
+                             f"{head[:4].hex() or '(empty file)'})")
+
+    data = map_input(path, "a BTF or object file", check)
     ext = None
     if data[:4] == ELF_MAGIC:
         data, ext = _elf_sections(path, data)

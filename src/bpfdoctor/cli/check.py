@@ -23,6 +23,26 @@ def _print(ctx: click.Context, lines) -> None:
     print_rich(console(_state_color(ctx)), lines)
 
 
+def check_root(root: str) -> None:
+    """``--root`` must be a directory holding a host's /proc or /sys."""
+    if not os.path.isdir(root):
+        raise InputError(root, "not a directory")
+    if not any(os.path.isdir(os.path.join(root, d)) for d in ("proc", "sys", "boot")):
+        raise InputError(root, "not a host snapshot: it has no proc/, sys/ or boot/ directory",
+                         hint="--root wants a copy of a host's /proc and /sys, e.g. DIR/proc/sys/kernel/osrelease")
+
+
+def check_writable(path: str) -> None:
+    """The --prometheus file can be written: its directory exists and takes new files."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(directory):
+        raise InputError(path, f"cannot write: directory {directory} does not exist")
+    if os.path.isdir(path):
+        raise InputError(path, "cannot write: it is a directory")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise InputError(path, f"cannot write: no permission to create files in {directory}")
+
+
 def write_prometheus(path: str, text: str) -> None:
     """Write atomically: temp file in the same directory, then rename."""
     directory = os.path.dirname(os.path.abspath(path)) or "."
@@ -54,8 +74,9 @@ def check(ctx, as_json, prom_file, fix, root, no_probe, verbose):
     """Is this host ready for eBPF, and why not.  Exit 0 ok, 1 warnings, 2 failures."""
     from bpfdoctor.doctor.report import AREAS, run_check
 
-    if not os.path.isdir(root):
-        raise InputError(root, "not a directory")
+    check_root(root)
+    if prom_file:
+        check_writable(prom_file)  # before minutes of probes, not after
     report = run_check(root, probe=not no_probe)
     if fix:
         from dataclasses import replace
@@ -91,6 +112,7 @@ def memlock(ctx, obj, as_json, root):
     from bpfdoctor.doctor.checks_memory import fmt_bytes
     from bpfdoctor.doctor.memlock_report import memlock_report
 
+    check_root(root)
     if obj is not None and not os.path.isfile(obj):
         raise InputError(obj, "no such file")
     report = memlock_report(obj, root=root)

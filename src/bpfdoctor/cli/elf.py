@@ -119,10 +119,13 @@ def _emit(state, lines) -> None:
               help="llvm: llvm-objdump -d; kernel: the verifier / bpftool xlated syntax.")
 @click.option("--source", "-S", "with_source", is_flag=True,
               help="Interleave the C source lines recorded in .BTF.ext line_info.")
-def disasm(obj: str, sections: tuple[str, ...], no_show_raw_insn: bool, syntax: str, with_source: bool) -> None:
+@click.option("--reloc", "-r", "with_relocs", is_flag=True,
+              help="Show each relocation (map, function, data symbol) under its instruction, like llvm-objdump -dr.")
+def disasm(obj: str, sections: tuple[str, ...], no_show_raw_insn: bool, syntax: str, with_source: bool,
+           with_relocs: bool) -> None:
     """Disassemble a BPF object (output identical to llvm-objdump-19 -d)."""
     from bpfdoctor.elf.reader import ElfFile
-    from bpfdoctor.errors import NotFoundError
+    from bpfdoctor.errors import UsageError, NotFoundError
 
     f = ElfFile.open(obj)
     if sections:
@@ -134,10 +137,20 @@ def disasm(obj: str, sections: tuple[str, ...], no_show_raw_insn: bool, syntax: 
         from bpfdoctor.elf.listing import kernel_listing, source_listing
 
         if syntax == "kernel":
+            if with_relocs:
+                raise UsageError("--reloc goes with the llvm syntax (--syntax llvm)")
             write_text(kernel_listing(f, obj, sections=sections or None, with_source=with_source))
         else:
-            write_text(source_listing(f, obj, sections=sections or None, show_raw=not no_show_raw_insn))
+            text = source_listing(f, obj, sections=sections or None, show_raw=not no_show_raw_insn)
+            write_text(_with_relocs(f, text) if with_relocs else text)
         return
     from bpfdoctor.elf.objdump import disassemble
 
-    write_text(disassemble(f, obj, sections=sections or None, show_raw=not no_show_raw_insn))
+    text = disassemble(f, obj, sections=sections or None, show_raw=not no_show_raw_insn)
+    write_text(_with_relocs(f, text) if with_relocs else text)
+
+
+def _with_relocs(f, text: str) -> str:
+    from bpfdoctor.elf.reloc_listing import add_relocations
+
+    return add_relocations(f, text)

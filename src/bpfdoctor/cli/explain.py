@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from bpfdoctor.errors import InputError, UsageError
+from bpfdoctor.errors import InputError, UsageError, check_text
 
 
 @click.command("explain")
@@ -91,6 +91,7 @@ def _parse(logfile: str, program: str | None):
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") \
             if hasattr(sys.stdin, "buffer") else sys.stdin
         return parse_lines(stream, program)
+    check_text(logfile, "a verifier log", "to load an object and explain its rejection: bpfdoctor load OBJ")
     return parse_file(logfile, program)
 
 

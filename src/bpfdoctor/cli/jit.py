@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bpfdoctor.errors import InputError, read_bytes
+from bpfdoctor.errors import InputError, check_text, read_bytes
 
 
 def _read_source(path: str | None) -> tuple[bytes, str]:
@@ -19,6 +19,7 @@ def _read_source(path: str | None) -> tuple[bytes, str]:
         return klog.text, f"kernel log ({klog.source})"
     if path == "-":
         return sys.stdin.buffer.read(), "<stdin>"
+    check_text(path, "a log file")
     return read_bytes(path, "a log file"), path
 
 

@@ -13,7 +13,10 @@ import click
 
 
 def _type_help() -> str:
-    return "Program type for every selected program (for sections libbpf does not know, e.g. xdp)."
+    from bpfdoctor.kernel.loader.consts import prog_type_names
+
+    return ("Program type for every selected program (for sections libbpf does not know): "
+            + ", ".join(prog_type_names()) + ".")
 
 
 @click.command("load")
@@ -49,7 +52,7 @@ def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str
         env.core_btf  # a bad file is bad input, before anything is loaded
     with load_object(obj, programs=programs or None, prog_type=prog_type, log_level=log_level,
                      env=env) as lo:
-        if pin_dir is not None and lo.programs:
+        if pin_dir is not None and lo.map_failure is None and (lo.programs or lo.maps):
             lo.pin(pin_dir)
         report = build_report(lo, show_log or log_level > 0)
     if as_json:
@@ -57,13 +60,40 @@ def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str
 
         write_json(report)
     else:
-        render_text(report, getattr(ctx.obj, "color", None), show_log)
-    return 0 if all(p["status"] == "loaded" for p in report["programs"]) else 1
+        render_text(report, getattr(ctx.obj, "color", None), show_log or log_level > 0)
+    ok = report["map_error"] is None and all(p["status"] == "loaded" for p in report["programs"])
+    return 0 if ok else 1
+
+
+def map_error_entry(lo) -> dict | None:
+    """The map the kernel refused, with the causes: host facts for EPERM and
+    ENOMEM (privilege, unprivileged BPF, memlock, memory cgroup), the map
+    type's rules for EINVAL/E2BIG/ENOTSUPP."""
+    if lo.map_failure is None:
+        return None
+    import errno as E
+
+    plan, err = lo.map_failure
+    diagnosis = []
+    if err.errno in (E.EPERM, E.ENOMEM):
+        from bpfdoctor.doctor import diagnose_eperm
+
+        diagnosis = diagnose_eperm(err.errno)
+    elif err.errno in (E.EINVAL, E.E2BIG, 524):
+        from bpfdoctor.doctor.map_rules import MapShape, map_create_problems
+
+        diagnosis = map_create_problems(MapShape(plan.name, plan.map_type, plan.key_size, plan.value_size,
+                                                 plan.max_entries, plan.flags, plan.map_extra,
+                                                 plan.btf_key_type_id, plan.btf_value_type_id))
+    return {"name": plan.name, "kernel_name": plan.kernel_name, "errno": err.errno,
+            "errno_name": err.errno_name, "message": str(err),
+            "diagnosis": [f.to_dict() for f in diagnosis]}
 
 
 def build_report(lo, with_log: bool) -> dict:
     progs = [_program_entry(r, with_log, lo.map_results) for r in lo.results]
     return {
+        "map_error": map_error_entry(lo),
         "object": lo.path,
         "summary": {"programs": len(progs), "loaded": sum(p["status"] == "loaded" for p in progs),
                     "rejected": sum(p["status"] != "loaded" for p in progs)},
@@ -111,9 +141,23 @@ def render_text(report: dict, color: bool | None, show_log: bool) -> None:
 
     con = console(color)
     s = report["summary"]
-    verdict = "all loaded" if s["rejected"] == 0 else f"{s['rejected']} not loaded"
-    con.print(Text(f"{report['object']}: {s['loaded']}/{s['programs']} programs loaded ({verdict})",
-                   style="bold green" if s["rejected"] == 0 else "bold red"))
+    merr = report["map_error"]
+    if merr is not None:
+        con.print(Text(f"{report['object']}: not loaded: map {merr['name']!r} could not be created: "
+                       f"{merr['errno_name']}", style="bold red"))
+        for f in merr["diagnosis"]:
+            con.print(Text(f"  cause: {f['summary']}", style="yellow"))
+            if f.get("fix"):
+                con.print(Text(f"    fix: {f['fix'].splitlines()[0]}"))
+        if not merr["diagnosis"]:
+            con.print(Text(f"  {merr['message']}"))
+    else:
+        if s["programs"] == 0:
+            head = f"{report['object']}: no programs to load, {_count(len(report['maps']), 'map')} created"
+        else:
+            verdict = "all loaded" if s["rejected"] == 0 else f"{s['rejected']} not loaded"
+            head = f"{report['object']}: {s['loaded']}/{s['programs']} programs loaded ({verdict})"
+        con.print(Text(head, style="bold green" if s["rejected"] == 0 else "bold red"))
     for p in report["programs"]:
         con.print()
         for text, style in program_lines(p, show_log):
@@ -121,13 +165,28 @@ def render_text(report: dict, color: bool | None, show_log: bool) -> None:
     if report["maps"]:
         con.print()
         con.print(Text("maps", style="bold"))
-        for m in report["maps"]:
-            pin = f"  pinned {m['pinned']}" if m["pinned"] else ""
-            con.print(f"  {m['kernel_name']:<16} {m['type']:<16} id {m['id']:<6} key {m['key_size']}B "
-                      f"value {m['value_size']}B max_entries {m['max_entries']}{pin}")
+        for line in map_lines(report["maps"]):
+            con.print(Text(line))
     for note in report["notes"] + ([f"BTF sanitized for this kernel: {', '.join(report['btf']['sanitized'])}"]
                                    if report["btf"]["sanitized"] else []):
         con.print(Text(f"note: {note}", style="yellow"))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def map_lines(maps: list[dict]) -> list[str]:
+    """One line per map; the name column is as wide as the longest name, so a
+    15-character kernel name is never glued to its type."""
+    wn = max((len(m["kernel_name"]) for m in maps), default=0)
+    wt = max((len(m["type"]) for m in maps), default=0)
+    out = []
+    for m in maps:
+        pin = f"  pinned {m['pinned']}" if m["pinned"] else ""
+        out.append(f"  {m['kernel_name']:<{wn}}  {m['type']:<{wt}}  id {m['id']:<6} key {m['key_size']}B "
+                   f"value {m['value_size']}B max_entries {m['max_entries']}{pin}")
+    return out
 
 
 def program_lines(p: dict, show_log: bool) -> list[tuple[str, str | None]]:
@@ -139,7 +198,7 @@ def program_lines(p: dict, show_log: bool) -> list[tuple[str, str | None]]:
         st = p["stats"] or {}
         parts = [f"{st.get('processed_insns') or p['verified_insns']} insns processed"]
         if st.get("total_states") is not None:
-            parts.append(f"{st['total_states']} states (peak {st['peak_states']})")
+            parts.append(f"{_count(st['total_states'], 'state')} (peak {st['peak_states']})")
         if st.get("time_usec") is not None:
             parts.append(f"{st['time_usec']} us")
         if st.get("stack_depth"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bpfdoctor.doctor.checks_memory import fmt_bytes
 from bpfdoctor.findings import Finding, Severity
 from bpfdoctor.host.mounts import mounts_of
 
@@ -13,7 +14,7 @@ def check_btf(facts) -> list[Finding]:
     b = facts.btf
     out = []
     if b.vmlinux_readable:
-        out.append(Finding("btf-vmlinux", OK, f"kernel BTF at /sys/kernel/btf/vmlinux ({b.vmlinux_size} bytes)",
+        out.append(Finding("btf-vmlinux", OK, f"kernel BTF at /sys/kernel/btf/vmlinux ({fmt_bytes(b.vmlinux_size)})",
                            "btf", {"size": b.vmlinux_size}))
     elif b.vmlinux_present:
         out.append(Finding("btf-vmlinux", WARN, "/sys/kernel/btf/vmlinux exists but cannot be read",
@@ -22,12 +23,21 @@ def check_btf(facts) -> list[Finding]:
         out.append(Finding("btf-vmlinux", WARN, "no kernel BTF: CO-RE programs and fentry/fexit/tp_btf/lsm "
                            "cannot load", "btf", {}, "use a kernel built with CONFIG_DEBUG_INFO_BTF=y",
                            "https://docs.kernel.org/bpf/btf.html"))
+    if kernel_without_modules(facts):
+        return out  # no modules, so no module BTF to look for
     modules_enabled = facts.config.get("DEBUG_INFO_BTF_MODULES") == "y"
     sev = OK if b.module_count or not modules_enabled else INFO
     out.append(Finding("btf-modules", sev if b.module_count else INFO,
                        f"{b.module_count} kernel modules with BTF", "btf",
                        {"modules": b.module_count, "CONFIG_DEBUG_INFO_BTF_MODULES": modules_enabled}))
     return out
+
+
+def kernel_without_modules(facts) -> bool:
+    """CONFIG_MODULES unset in the kernel's config, and no module BTF seen."""
+    b = getattr(facts, "btf", None)
+    return (facts.config.source is not None and facts.config.get("MODULES") not in ("y", "m")
+            and not (b is not None and b.module_count))
 
 
 def check_filesystems(facts) -> list[Finding]:
@@ -78,6 +88,11 @@ def check_features(features) -> list[Finding]:
         no = [p.name for p in probes if p.available is False]
         unknown = [p.name for p in probes if p.available is None]
         text = f"{len(yes)} of {len(probes)} {kind.replace('-', ' ')} available"
+        if probes and len(unknown) == len(probes):
+            out.append(Finding(f"features-{kind}", INFO, f"{kind.replace('-', ' ')} unknown: every probe was "
+                               "refused (EPERM)", "features", {"available": [], "unavailable": [],
+                                                               "unknown": unknown}))
+            continue
         if no:
             text += f"; missing: {', '.join(no)}"
         if unknown:
@@ -86,6 +101,10 @@ def check_features(features) -> list[Finding]:
         out.append(Finding(f"features-{kind}", sev, text, "features",
                            {"available": yes, "unavailable": no, "unknown": unknown}))
     total = sum(len(v) for v in features.helpers.values())
+    if not features.helpers and all(p.available is None for p in features.prog_types):
+        out.append(Finding("features-helpers", INFO, "helpers unknown: no program type could be probed",
+                           "features", {"available": {}, "unavailable": features.helpers_unavailable}))
+        return out
     out.append(Finding("features-helpers", OK if features.helpers else INFO,
                        f"{total} helper/program-type pairs available across {len(features.helpers)} program "
                        f"types ({features.load_count} probes)", "features",

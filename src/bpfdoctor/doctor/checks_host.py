@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bpfdoctor.doctor.kconfig_table import KCONFIG_OPTIONS
+from bpfdoctor.doctor.kconfig_table import KCONFIG_DEPENDS, KCONFIG_MOOT_WITHOUT, KCONFIG_OPTIONS
+from bpfdoctor.doctor.checks_memory import fmt_bytes
 from bpfdoctor.findings import Finding, Severity
 from bpfdoctor.host.kernel_info import version_tuple
 from bpfdoctor.kernel.enums import Capability
@@ -23,21 +24,40 @@ def check_kernel_version(facts) -> list[Finding]:
     return [Finding("kernel-version", OK, f"kernel {facts.release}", "kernel", ev)]
 
 
+def _root(name: str, missing: set[str]) -> str:
+    """The first missing option up ``name``'s chain of prerequisites."""
+    while KCONFIG_DEPENDS.get(name) in missing:
+        name = KCONFIG_DEPENDS[name]
+    return name
+
+
 def check_kernel_config(facts) -> list[Finding]:
     cfg = facts.config
     if cfg.source is None:
         return [Finding("kernel-config", INFO, "kernel config not found (no /boot/config-$(uname -r), "
                         "no /proc/config.gz)", "kernel", {}, "modprobe configs  # exposes /proc/config.gz")]
     out = []
+    missing = {o.name for o in KCONFIG_OPTIONS if cfg.get(o.name) not in ("y", "m")}
+    # an option whose prerequisite is missing too says nothing new: one
+    # finding for the prerequisite, naming both
+    folded = {n for n in missing if KCONFIG_DEPENDS.get(n) in missing}
+    # options that only matter with a feature the kernel lacks (module BTF without modules)
+    from bpfdoctor.doctor.checks_fs import kernel_without_modules
+
+    moot = {n for n in missing if KCONFIG_MOOT_WITHOUT.get(n) == "MODULES" and kernel_without_modules(facts)}
     for opt in KCONFIG_OPTIONS:
-        value = cfg.get(opt.name)
-        if value in ("y", "m"):
+        if opt.name not in missing or opt.name in folded or opt.name in moot:
             continue
+        also = [n for n in (o.name for o in KCONFIG_OPTIONS) if n in folded and _root(n, missing) == opt.name]
+        nor = (f" (nor {', '.join('CONFIG_' + n for n in also)}, which need{'s' if len(also) == 1 else ''} it)"
+               if also else "")
         out.append(Finding(f"kconfig-{opt.name.lower().replace('_', '-')}", opt.severity,
-                           f"CONFIG_{opt.name} is not set: {opt.without}", "kernel",
-                           {"option": f"CONFIG_{opt.name}", "enables": opt.enables, "source": cfg.source},
-                           f"rebuild the kernel with CONFIG_{opt.name}=y"))
-    present = len(KCONFIG_OPTIONS) - len(out)
+                           f"CONFIG_{opt.name} is not set{nor}: {opt.without}", "kernel",
+                           {"option": f"CONFIG_{opt.name}", "enables": opt.enables, "source": cfg.source,
+                            "also_missing": [f"CONFIG_{n}" for n in also]},
+                           f"rebuild the kernel with CONFIG_{opt.name}=y"
+                           + "".join(f" CONFIG_{n}=y" for n in also)))
+    present = len(KCONFIG_OPTIONS) - len(missing)
     out.insert(0, Finding("kernel-config", OK, f"{present} of {len(KCONFIG_OPTIONS)} BPF-related options set",
                           "kernel", {"source": cfg.source}))
     return out
@@ -69,6 +89,11 @@ def check_jit(facts, live=None) -> list[Finding]:
                 else "a test program was NOT JIT-compiled: it runs in the interpreter")
         out.append(Finding("jit-in-use", sev, text, "jit", {"jited_prog_len": j.jited_len,
                                                              "xlated_prog_len": j.xlated_len}))
+    for name in ("net.core.bpf_jit_harden", "net.core.bpf_jit_kallsyms", "net.core.bpf_jit_limit"):
+        if name in getattr(s, "unreadable", ()):
+            fid = "jit-" + name.rsplit("_", 1)[1]
+            out.append(Finding(fid, INFO, f"{name} unknown: unreadable without privilege (mode 0600)",
+                               "jit", {name: None, "readable": False}))
     if s.jit_harden is not None:
         names = {0: "off", 1: "on for unprivileged users", 2: "on for everyone"}
         out.append(Finding("jit-harden", INFO, f"JIT hardening {names.get(s.jit_harden, s.jit_harden)}", "jit",
@@ -83,7 +108,7 @@ def check_jit(facts, live=None) -> list[Finding]:
             out.append(Finding("jit-kallsyms", OK, "JIT images are listed in /proc/kallsyms", "jit",
                                {"net.core.bpf_jit_kallsyms": s.jit_kallsyms}))
     if s.jit_limit is not None:
-        out.append(Finding("jit-limit", INFO, f"unprivileged JIT memory limit {s.jit_limit} bytes", "jit",
+        out.append(Finding("jit-limit", INFO, f"unprivileged JIT memory limit {fmt_bytes(s.jit_limit)}", "jit",
                            {"net.core.bpf_jit_limit": s.jit_limit}))
     return out
 
@@ -97,6 +122,7 @@ _UNPRIV = {0: "unprivileged users may load socket filter and cgroup skb programs
 def check_privilege(facts) -> list[Finding]:
     out = []
     caps = facts.caps
+    can_bpf = True
     if caps is None:
         out.append(Finding("privilege-capabilities", INFO, "/proc/self/status unreadable", "privilege"))
     else:
@@ -115,11 +141,17 @@ def check_privilege(facts) -> list[Finding]:
                                "types can load, if any", "privilege", ev,
                                "run as root, or: setcap cap_bpf,cap_perfmon,cap_net_admin+ep /path/to/loader"))
     u = facts.sysctls.unprivileged_bpf_disabled
+    unprivileged = caps is not None and not can_bpf
     if u is not None:
         sev = WARN if u == 0 else OK
+        if u and unprivileged:
+            sev = INFO  # good for the host, but it is why bpf() fails for this process
         fix = (f"sysctl -w kernel.unprivileged_bpf_disabled=2 && echo 'kernel.unprivileged_bpf_disabled = 2' "
                f">> {SYSCTL_D}") if u == 0 else None
-        out.append(Finding("unprivileged-bpf", sev, _UNPRIV.get(u, f"unprivileged_bpf_disabled={u}"),
+        text = _UNPRIV.get(u, f"unprivileged_bpf_disabled={u}")
+        if u and unprivileged:
+            text += ": so this unprivileged process cannot use bpf()"
+        out.append(Finding("unprivileged-bpf", sev, text,
                            "privilege", {"kernel.unprivileged_bpf_disabled": u}, fix,
                            "https://docs.kernel.org/admin-guide/sysctl/kernel.html#unprivileged-bpf-disabled"))
     out.append(_lockdown(facts))

@@ -28,6 +28,8 @@ def fmt_bytes(n: int | None) -> str:
         if n >= size and n % (size // 4 or 1) == 0:
             value = n / size
             return f"{value:g} {unit}"
+        if n >= size:
+            return f"{n / size:.1f} {unit}"  # not a round figure: one decimal, never raw bytes
     return f"{n} B"
 
 
@@ -36,12 +38,14 @@ def check_memlock(facts, accounting) -> list[Finding]:
     lim = facts.memlock
     mode = accounting.mode if accounting else None
     ev = {"accounting": mode, "how": accounting.how if accounting else None}
+    inferred = " (inferred from the kernel version, not probed)" if accounting and accounting.errno \
+        and accounting.how.startswith("inferred") else ""
     if mode == "memcg":
         out.append(Finding("memlock-accounting", OK, "BPF memory is charged to the memory cgroup "
-                           "(RLIMIT_MEMLOCK does not limit BPF here)", "memlock", ev))
+                           f"(RLIMIT_MEMLOCK does not limit BPF here){inferred}", "memlock", ev))
     elif mode == "rlimit":
         out.append(Finding("memlock-accounting", INFO, "BPF memory is charged to RLIMIT_MEMLOCK "
-                           "(kernel before 5.11), per user", "memlock", ev))
+                           f"(kernel before 5.11), per user{inferred}", "memlock", ev))
     else:
         out.append(Finding("memlock-accounting", INFO, "BPF memory accounting unknown", "memlock", ev))
     if lim is None:

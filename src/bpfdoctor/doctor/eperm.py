@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno as E
 
+from bpfdoctor.doctor.checks_memory import fmt_bytes
 from bpfdoctor.findings import Finding, Severity
 from bpfdoctor.host.kernel_info import version_tuple
 from bpfdoctor.kernel.enums import Capability, ProgType
@@ -67,7 +68,8 @@ def _unpriv_cause(facts) -> Finding | None:
     if u and not privileged:
         return Finding("eperm-unprivileged-disabled", Severity.FAIL,
                        f"EPERM: unprivileged BPF is disabled (kernel.unprivileged_bpf_disabled={u})", AREA,
-                       {"kernel.unprivileged_bpf_disabled": u},
+                       {"kernel.unprivileged_bpf_disabled": u,
+                        "effective": sorted(c._name_ for c in caps.effective) if caps else None},
                        "run the loader with CAP_BPF (or as root)" + (
                            "; or, to allow unprivileged socket filters: sysctl -w kernel.unprivileged_bpf_disabled=0"
                            if u == 2 else " (1 cannot be changed until reboot)"))
@@ -79,7 +81,7 @@ def _memory_cause(errno: int, facts, accounting) -> Finding | None:
     lim = facts.memlock
     if errno == E.EPERM and mode == "rlimit" and lim is not None:
         return Finding("eperm-memlock", Severity.FAIL,
-                       f"EPERM: RLIMIT_MEMLOCK ({lim.soft if lim.soft is not None else 'unlimited'} bytes) "
+                       f"EPERM: RLIMIT_MEMLOCK ({fmt_bytes(lim.soft)}) "
                        "is exhausted: this kernel charges BPF memory to it", "memlock",
                        {"soft": lim.soft, "hard": lim.hard, "accounting": mode},
                        "ulimit -l unlimited, or LimitMEMLOCK=infinity for a systemd service",
@@ -87,19 +89,29 @@ def _memory_cause(errno: int, facts, accounting) -> Finding | None:
     if errno == E.ENOMEM and mode == "memcg" and facts.memcg is not None and facts.memcg.limit is not None:
         cg = facts.memcg
         return Finding("enomem-memcg", Severity.FAIL,
-                       f"ENOMEM: memory cgroup {cg.limit_at} is at its limit ({cg.limit} bytes, "
-                       f"{cg.usage} used); BPF memory is charged to it", "memlock",
-                       {"cgroup": cg.path, "limit": cg.limit, "usage": cg.usage, "accounting": mode},
-                       "raise the cgroup's memory.max (v2) / memory.limit_in_bytes (v1), or MemoryMax= in systemd",
-                       "kernel/bpf/syscall.c: bpf_map_kmalloc_node (__GFP_ACCOUNT)")
+                       f"ENOMEM: memory cgroup {cg.limit_at} is at its limit ({fmt_bytes(cg.limit)}, "
+                       f"{fmt_bytes(cg.usage) if cg.usage is not None else 'usage unknown'} used); "
+                       "BPF memory is charged to it", "memlock",
+                       {"cgroup": cg.path, "limit": cg.limit, "usage": cg.usage, "accounting": mode,
+                        "cgroup_version": cg.version},
+                       memcg_fix(cg), "kernel/bpf/syscall.c: bpf_map_kmalloc_node (__GFP_ACCOUNT)")
     return None
+
+
+def memcg_fix(cg) -> str:
+    """The knob that raises the limit, for the cgroup version in use (v1 has
+    no memory.max)."""
+    where = cg.limit_at or cg.path
+    if cg.version == 1:
+        return f"raise memory.limit_in_bytes (cgroup v1) of {where}, or MemoryLimit= for a systemd service"
+    return f"raise memory.max (cgroup v2) of {where}, or MemoryMax= for a systemd service"
 
 
 def _rlimit_irrelevant(facts, accounting) -> Finding | None:
     lim = facts.memlock
     if accounting and accounting.mode == "memcg" and lim is not None and lim.soft is not None:
         return Finding("memlock-not-the-cause", Severity.INFO,
-                       f"RLIMIT_MEMLOCK ({lim.soft} bytes) is not the cause: this kernel charges BPF "
+                       f"RLIMIT_MEMLOCK ({fmt_bytes(lim.soft)}) is not the cause: this kernel charges BPF "
                        "memory to the memory cgroup, not the rlimit", "memlock",
                        {"soft": lim.soft, "accounting": "memcg"})
     return None
@@ -136,7 +148,10 @@ def diagnose_eperm(errno: int, *, facts=None, accounting=None, prog_type: int | 
         accounting = infer_accounting(version_tuple(facts.release))
     out: list[Finding] = []
     if errno == E.EPERM:
-        out += [f for f in (_unpriv_cause(facts), _caps_cause(facts) or _type_cap_cause(facts, prog_type)) if f]
+        # no privilege is one cause, whether the sysctl or the missing
+        # capability is named: one finding, not two
+        out += [_unpriv_cause(facts) or _caps_cause(facts) or _type_cap_cause(facts, prog_type)]
+        out = [f for f in out if f]
     mem = _memory_cause(errno, facts, accounting)
     if mem:
         out.append(mem)

@@ -60,3 +60,17 @@ KCONFIG_OPTIONS: tuple[KconfigOption, ...] = (
     KconfigOption("NETFILTER_XT_MATCH_BPF", "the iptables bpf match", "iptables -m bpf fails", _I),
     KconfigOption("IPV6_SEG6_BPF", "SRv6 BPF (lwt_seg6local)", "lwt_seg6local programs fail", _I),
 )
+
+# Kconfig "depends on" between the options above (kernel/trace/Kconfig:
+# KPROBE_EVENTS depends on KPROBES): with both missing, one finding.
+KCONFIG_DEPENDS: dict[str, str] = {
+    "KPROBE_EVENTS": "KPROBES",
+    "BPF_KPROBE_OVERRIDE": "KPROBE_EVENTS",
+}
+
+# Options that matter only with another feature (lib/Kconfig.debug:
+# DEBUG_INFO_BTF_MODULES depends on MODULES): a kernel without modules
+# has no module BTF to miss.
+KCONFIG_MOOT_WITHOUT: dict[str, str] = {
+    "DEBUG_INFO_BTF_MODULES": "MODULES",
+}

@@ -53,12 +53,23 @@ def probe_jit() -> JitUse:
     return JitUse(rec.jited_prog_len > 0, rec.jited_prog_len, rec.xlated_prog_len)
 
 
+_CONTROL_FAILED = 128  # + errno: a map could not be created even with the limit untouched
+
+
 def _child_map_create_with_zero_memlock() -> int:
     """In a forked child: soft RLIMIT_MEMLOCK 0, create a 1-entry array. Exit code = errno."""
     from bpfdoctor.kernel.maps import create_map
     from bpfdoctor.kernel.enums import MapType
 
     code = 0
+    try:
+        # First with the limit as it is: if even that fails (no privilege),
+        # the zero-limit result would say nothing about accounting.
+        create_map(MapType.ARRAY, 4, 4, 1).close()
+    except SyscallError as e:
+        return _CONTROL_FAILED + min(e.errno, 127)
+    except BaseException:  # noqa: BLE001
+        return 255
     try:
         _, hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
         resource.setrlimit(resource.RLIMIT_MEMLOCK, (0, hard))  # lowering is always allowed
@@ -84,11 +95,26 @@ def probe_accounting() -> Accounting:
         os._exit(_child_map_create_with_zero_memlock())
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
+    if _CONTROL_FAILED <= code < 255:
+        return infer_without_probe(code - _CONTROL_FAILED)
     if code == 0:
         return Accounting("memcg", "probed: a map was created with RLIMIT_MEMLOCK 0")
     if code == E.EPERM:
         return Accounting("rlimit", "probed: map create failed with EPERM under RLIMIT_MEMLOCK 0", code)
     return Accounting(None, f"probe failed: errno {code}", code)
+
+
+def infer_without_probe(errno: int, release: tuple[int, int, int] | None = None) -> Accounting:
+    """No map can be created at all (EPERM: no privilege), so the probe cannot
+    tell: decide from evidence that needs no privilege, the kernel version,
+    and say it is inferred."""
+    if release is None:
+        from bpfdoctor.host.kernel_info import version_tuple
+
+        release = version_tuple(os.uname().release)
+    acct = infer_accounting(release)
+    name = E.errorcode.get(errno, str(errno))
+    return Accounting(acct.mode, f"{acct.how}; not probed: creating any map fails here ({name})", errno)
 
 
 def infer_accounting(release: tuple[int, int, int]) -> Accounting:

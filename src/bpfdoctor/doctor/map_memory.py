@@ -28,7 +28,7 @@ SIZEOF = {
     "reuseport_array": 320, "bpf_cgroup_storage_map": 384, "bpf_local_storage_map": 320,
     "bpf_bloom_filter": 320, "bpf_struct_ops_map": 4096,
 }
-BPF_F_NO_COMMON_LRU, BPF_F_MMAPABLE = 0x2, 0x400
+BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_MMAPABLE = 0x1, 0x2, 0x400
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +73,19 @@ def _hash(t, k, v, n, flags, cpus):
         n = -(-n // cpus) * cpus  # each CPU's LRU list gets the same share
     buckets = _pow2(n)
     elem = SIZEOF["htab_elem"] + _round8(k) + (PTR if percpu else _round8(v))
-    cost = buckets * SIZEOF["bucket"] + elem * n
-    cost += _round8(v) * cpus * n if percpu else elem * cpus  # per-CPU values / extra_elems
-    return cost, "kernel/bpf/hashtab.c: htab_map_alloc"
+    full = buckets * SIZEOF["bucket"] + elem * n
+    full += _round8(v) * cpus * n if percpu else elem * cpus  # per-CPU values / extra_elems
+    lru = t in (MapType.LRU_HASH, MapType.LRU_PERCPU_HASH)
+    if flags & BPF_F_NO_PREALLOC and not lru:
+        # htab_map_alloc preallocates elements only without BPF_F_NO_PREALLOC
+        # (LRU maps always do: htab_map_alloc_check refuses the flag for them);
+        # otherwise alloc_htab_elem allocates, and charges, each element as it
+        # is inserted.  Kernels before 5.11 still charged `full` to
+        # RLIMIT_MEMLOCK up front (v5.10 htab_map_alloc computes it either way).
+        cost = buckets * SIZEOF["bucket"]
+        return cost, "kernel/bpf/hashtab.c: htab_map_alloc (no prealloc)", \
+            f"elements charged on insert: up to {full - cost} bytes more when full (before 5.11: all at creation)"
+    return full, "kernel/bpf/hashtab.c: htab_map_alloc"
 
 
 def _lpm(t, k, v, n, flags, cpus):
@@ -158,8 +168,8 @@ def map_memory(name: str, map_type: int, key_size: int, value_size: int, max_ent
     """The memory one map charges when created (see the module docstring)."""
     t = MapType(map_type)
     if t in _FORMULAS:
-        cost, formula = _FORMULAS[t](t, key_size, value_size, max_entries, flags, cpus)
-        note = ""
+        cost, formula, *rest = _FORMULAS[t](t, key_size, value_size, max_entries, flags, cpus)
+        note = rest[0] if rest else ""
     elif t in _ON_USE:
         struct, note = _ON_USE[t]
         cost, formula = SIZEOF[struct], f"{struct}: map header only"

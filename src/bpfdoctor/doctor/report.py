@@ -54,11 +54,34 @@ def findings_for(facts: HostFacts, live: LiveFacts | None) -> list[Finding]:
              + check_privilege(facts) + check_memlock(facts, acct) + check_btf(facts)
              + check_filesystems(facts) + check_features(live.features if live else None))
     if live is not None and live.bpf_errno:
-        from bpfdoctor.doctor.eperm import diagnose_eperm
-
-        found += diagnose_eperm(live.bpf_errno, facts=facts, accounting=acct)
+        found = _merge_privilege(found, live.bpf_errno, facts, acct)
     order = {a: i for i, a in enumerate(AREAS)}
     return sorted(found, key=lambda f: order.get(f.area, len(AREAS)))
+
+
+_PRIVILEGE_CAUSES = {"eperm-unprivileged-disabled", "eperm-capability"}
+
+
+def _merge_privilege(found: list[Finding], errno: int, facts, acct) -> list[Finding]:
+    """The probes' EPERM diagnosed, without saying one cause twice: when the
+    privilege check already fails, its finding carries the errno and the
+    sysctl, and the diagnosis adds only other causes."""
+    from dataclasses import replace
+
+    from bpfdoctor.doctor.eperm import diagnose_eperm
+
+    diag = diagnose_eperm(errno, facts=facts, accounting=acct)
+    priv = next((f for f in found if f.id == "privilege-capabilities" and f.severity == Severity.FAIL), None)
+    cause = next((d for d in diag if d.id in _PRIVILEGE_CAUSES), None)
+    if priv is None or cause is None:
+        return found + diag
+    u = facts.sysctls.unprivileged_bpf_disabled
+    extra = f" and unprivileged BPF is off (kernel.unprivileged_bpf_disabled={u})" if u else ""
+    merged = replace(priv, summary=priv.summary.replace(": only unprivileged program types can load, if any", "")
+                     + f"{extra}: every bpf() probe failed with EPERM", evidence={**priv.evidence, "errno": errno})
+    # the memlock findings already say the rlimit is not used here
+    return [merged if f is priv else f for f in found] + [d for d in diag if d is not cause
+                                                          and d.id != "memlock-not-the-cause"]
 
 
 def run_check(root: str | os.PathLike = "/", *, probe: bool = True) -> CheckReport:

@@ -22,14 +22,43 @@ def object_findings(obj) -> list[Finding]:
     return out
 
 
+# BPF_F_* map flags (include/uapi/linux/bpf.h), for a definition a person reads.
+_MAP_FLAGS = ("BPF_F_NO_PREALLOC", "BPF_F_NO_COMMON_LRU", "BPF_F_NUMA_NODE", "BPF_F_RDONLY",
+              "BPF_F_WRONLY", "BPF_F_STACK_BUILD_ID", "BPF_F_ZERO_SEED", "BPF_F_RDONLY_PROG",
+              "BPF_F_WRONLY_PROG", "BPF_F_CLONE", "BPF_F_MMAPABLE", "BPF_F_PRESERVE_ELEMS",
+              "BPF_F_INNER_MAP", "BPF_F_LINK", "BPF_F_PATH_FD", "BPF_F_VTYPE_BTF_OBJ_FD",
+              "BPF_F_TOKEN_FD", "BPF_F_SEGV_ON_FAULT", "BPF_F_NO_USER_CONV")
+
+
+def map_flags_expr(flags: int) -> str:
+    """``BPF_F_NO_PREALLOC | BPF_F_NUMA_NODE``; unknown bits stay a number."""
+    names = [n for i, n in enumerate(_MAP_FLAGS) if flags & (1 << i)]
+    rest = flags & ~((1 << len(_MAP_FLAGS)) - 1)
+    return " | ".join(names + ([hex(rest)] if rest else [])) or "0"
+
+
+def btf_map_definition(m) -> str:
+    """The BTF-defined equivalent of a legacy ``struct bpf_map_def``, every
+    field carried over (libbpf.c parse_btf_map_def reads each of them)."""
+    lines = [f"    __uint(type, BPF_MAP_TYPE_{m.type_name.upper()});",
+             f"    __uint(max_entries, {m.max_entries});",
+             f"    __uint(key_size, {m.key_size});",
+             f"    __uint(value_size, {m.value_size});"]
+    if m.flags:
+        lines.append(f"    __uint(map_flags, {map_flags_expr(m.flags)});")
+    if m.flags & 0x4 and m.numa_node is not None:  # BPF_F_NUMA_NODE
+        lines.append(f"    __uint(numa_node, {m.numa_node});")
+    if m.type in (12, 13) and m.inner_map_idx is not None:  # ARRAY_OF_MAPS, HASH_OF_MAPS
+        lines.append(f"    /* inner map: legacy definition #{m.inner_map_idx}; declare it with "
+                     "__array(values, struct { ... }) */")
+    return "struct {\n" + "\n".join(lines) + f"\n}} {m.name} SEC(\".maps\");"
+
+
 def _legacy_maps(obj) -> list[Finding]:
     legacy = [m for m in obj.maps if m.source == "legacy"]
     if not legacy:
         return []
-    m = legacy[0]
-    example = (f"struct {{\n    __uint(type, BPF_MAP_TYPE_{m.type_name.upper()});\n"
-               f"    __uint(max_entries, {m.max_entries});\n    __uint(key_size, {m.key_size});\n"
-               f"    __uint(value_size, {m.value_size});\n}} {m.name} SEC(\".maps\");")
+    example = "\n".join(btf_map_definition(m) for m in legacy)
     return [Finding(
         id="legacy-maps-section", severity=Severity.WARN, area="maps",
         summary=f"{len(legacy)} map(s) defined in the legacy 'maps' section "

@@ -25,6 +25,10 @@ def line_table(elf: ElfFile) -> dict[str, dict[int, tuple[str, int, str]]]:
             for sec, lines in ext.line_info.items()}
 
 
+def _where(src: tuple[str, int, str]) -> str:
+    return f"{src[0].rsplit('/', 1)[-1]}:{src[1]}"
+
+
 def source_listing(elf: ElfFile, display: str, *, sections=None, show_raw: bool = True) -> str:
     """llvm-objdump -d output with ``; source`` lines before the instructions
     that start them, like ``llvm-objdump -S`` (which needs DWARF)."""
@@ -42,7 +46,9 @@ def source_listing(elf: ElfFile, display: str, *, sections=None, show_raw: bool 
             if m:
                 src = current.get(int(m.group(1)))
                 if src is not None and src != last:
-                    out.append(f"; {src[2]}\n")
+                    # a record without text (line 0: compiler-made code) names
+                    # its place, as --syntax kernel does, not a bare "; "
+                    out.append(f"; {src[2]}\n" if src[2].strip() else f"; {_where(src)}\n")
                     last = src
         out.append(line)
     return "".join(out)
@@ -68,6 +74,6 @@ def kernel_listing(elf: ElfFile, display: str, *, sections=None, with_source: bo
             src = lines.get(insn.index)
             if src is not None and src[:2] != last:
                 last = src[:2]
-                out.append(f"; {src[2]} @ {src[0].rsplit('/', 1)[-1]}:{src[1]}\n")
+                out.append(f"; {src[2]} @ {_where(src)}\n" if src[2].strip() else f"; {_where(src)}\n")
             out.append(f"{insn.index:4d}: {kernel.text(insn)}\n")
     return "".join(out)

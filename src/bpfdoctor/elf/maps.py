@@ -24,22 +24,29 @@ def legacy_maps(obj) -> list:
                   key=lambda s: s.value)
     if not syms:
         return []
-    # libbpf (bpf_object__init_user_maps, pre-1.0): every definition has the
-    # same size, the section size divided by the number of map symbols.
-    if sec.size % len(syms):
-        raise ParseError(obj.path, f"legacy maps section size {sec.size} is not a multiple of its "
-                         f"{len(syms)} map definitions", section="maps")
-    def_size = sec.size // len(syms)
-    if def_size < 20:
-        raise ParseError(obj.path, f"legacy map definitions are {def_size} bytes, smaller than "
-                         "struct bpf_map_def (20)", section="maps")
+    # Each definition is as long as its symbol (iproute2's bpf_elf_map and
+    # bpf_map_def can share one section).  Symbols without a size fall back
+    # to libbpf < 1.0's rule (bpf_object__init_user_maps): the section size
+    # divided by the number of maps.
+    if any(not s.size for s in syms):
+        if sec.size % len(syms):
+            raise ParseError(obj.path, f"legacy maps section size {sec.size} is not a multiple of its "
+                             f"{len(syms)} map definitions", section="maps")
+        sizes = {s.name: sec.size // len(syms) for s in syms}
+    else:
+        sizes = {s.name: s.size for s in syms}
+    small = next((s for s in syms if sizes[s.name] < 20), None)
+    if small is not None:
+        raise ParseError(obj.path, f"legacy map definition {small.name} is {sizes[small.name]} bytes, "
+                         "smaller than struct bpf_map_def (20)", section="maps")
     data = elf.section_data(sec)
     e = "<" if elf.little_endian else ">"
-    nfields = min(def_size // 4, len(_LEGACY_FIELDS))
     out = []
     for s in syms:
+        def_size = sizes[s.name]
         if s.value + def_size > len(data):
             raise ParseError(obj.path, f"map {s.name} at {s.value:#x} runs past the section", section="maps")
+        nfields = min(def_size // 4, len(_LEGACY_FIELDS))
         vals = dict(zip(_LEGACY_FIELDS, struct.unpack_from(f"{e}{nfields}I", data, s.value)))
         out.append(MapSpec(
             name=s.name, type=vals["type"], key_size=vals["key_size"], value_size=vals["value_size"],

@@ -105,6 +105,12 @@ class ProgramSpec:
     def attach_type(self) -> str | None:
         return self.sectype.attach_type if self.sectype else None
 
+    @property
+    def autoload(self) -> bool:
+        """False for ``SEC("?...")``: libbpf opens the program but does not
+        load it unless asked (bpf_program__set_autoload)."""
+        return not self.section.startswith("?")
+
 
 @dataclass(frozen=True, slots=True)
 class DataSection:

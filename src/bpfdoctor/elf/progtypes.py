@@ -32,7 +32,10 @@ def _matches(prefix: str, name: str) -> bool:
 
 def section_type(name: str) -> SectionType | None:
     """The matching libbpf section definition, or None if libbpf 1.0+ would
-    refuse the section ("missing BPF prog type")."""
+    refuse the section ("missing BPF prog type").  A leading ``?`` (libbpf's
+    "not loaded by default", libbpf.c bpf_object__init_prog) is not part of
+    the match."""
+    name = name[1:] if name.startswith("?") else name
     for prefix, ptype, atype, flags, _added in SECTION_DEFS:
         if _matches(prefix, name):
             base = prefix.rstrip("+")

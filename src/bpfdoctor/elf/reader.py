@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bpfdoctor.errors import ParseError, read_bytes
+from bpfdoctor.errors import ParseError, map_input
 
 EM_BPF = 247
 SHT_NULL, SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_RELA, SHT_NOBITS, SHT_REL = 0, 1, 2, 3, 4, 8, 9
@@ -97,7 +97,14 @@ class ElfFile:
     @classmethod
     def open(cls, path: str | os.PathLike, *, require_bpf: bool = True) -> "ElfFile":
         p = os.fspath(path)
-        return cls(read_bytes(p, "an object file"), p, require_bpf=require_bpf)
+
+        def check(head: bytes) -> None:
+            if not head:
+                raise ParseError(p, "empty file, not an ELF object")
+            if head[:4] != b"\x7fELF":
+                raise ParseError(p, "not an ELF file (bad magic)")
+
+        return cls(map_input(p, "an object file", check), p, require_bpf=require_bpf)
 
     # -- header ---------------------------------------------------------------
     def _fail(self, problem: str, *, section: str | None = None, offset: int | None = None):

@@ -35,7 +35,15 @@ class BpfSysctls:
     kptr_restrict: int | None
     dmesg_restrict: int | None
     perf_event_paranoid: int | None
+    # sysctls that exist but this process may not read (bpf_jit_harden,
+    # bpf_jit_kallsyms and bpf_jit_limit are mode 0600): unknown, not absent
+    unreadable: frozenset[str] = frozenset()
 
 
 def read_bpf_sysctls(root: str | os.PathLike = "/") -> BpfSysctls:
-    return BpfSysctls(*(read_sysctl(name, root) for name in BPF_SYSCTLS))
+    from bpfdoctor.host._files import under
+
+    values = [read_sysctl(name, root) for name in BPF_SYSCTLS]
+    unreadable = frozenset(n for n, v in zip(BPF_SYSCTLS, values)
+                           if v is None and under(root, sysctl_path(n)).exists())
+    return BpfSysctls(*values, unreadable=unreadable)

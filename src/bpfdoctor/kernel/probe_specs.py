@@ -93,12 +93,11 @@ def _raw_fd(cmd: BpfCmd, attr, size: int) -> tuple[int, int]:
     return syscall.invoke(int(cmd), ctypes.addressof(attr), size)
 
 
-def _load_storage_btf() -> int:
+def _load_storage_btf() -> tuple[int, int]:
     data = storage_btf()
     blob = ctypes.create_string_buffer(data, len(data))
     attr = BtfLoadAttr(btf=ctypes.addressof(blob), btf_size=len(data))
-    rv, _err = _raw_fd(BpfCmd.BTF_LOAD, attr, used_size(attr))
-    return rv
+    return _raw_fd(BpfCmd.BTF_LOAD, attr, used_size(attr))
 
 
 def create_probe_map(mt: MapType) -> tuple[bool, int]:
@@ -110,9 +109,10 @@ def create_probe_map(mt: MapType) -> tuple[bool, int]:
                              max_entries=spec.max_entries, map_flags=spec.flags,
                              btf_vmlinux_value_type_id=spec.vmlinux_value_type_id)
         if spec.needs_btf:
-            btf_fd = _load_storage_btf()
+            btf_fd, err = _load_storage_btf()
             if btf_fd < 0:
-                return False, E.EINVAL
+                # EPERM here is privilege, not a missing map type: pass it on
+                return False, err if err == E.EPERM else E.EINVAL
             owned.append(btf_fd)
             attr.btf_fd, attr.btf_key_type_id, attr.btf_value_type_id = btf_fd, 1, 2
         if spec.inner_map:

@@ -11,6 +11,11 @@ def _version(v: int) -> str:
     return f"{v >> 16}.{(v >> 8) & 0xFF}.{v & 0xFF} ({v:#08x})"
 
 
+# Style tag of table rows: a terminal too narrow crops them whole rather
+# than breaking them into half rows (render.findings.print_rich).
+TABLE = "table"
+
+
 def _table(header: tuple[str, ...], rows: list[tuple]) -> list[str]:
     return columns([header, *rows], indent="  ")
 
@@ -57,9 +62,15 @@ def info_dict(obj: BpfObject, display: str) -> dict:
     }
 
 
+def _lower(name: str | None) -> str | None:
+    return name.lower() if name else name
+
+
 def _prog(obj: BpfObject, p) -> dict:
     st = p.sectype
-    return {"name": p.name, "section": p.section, "type": p.prog_type, "attach_type": p.attach_type,
+    # kernel-style lower-case names, as `load --json` and bpftool spell them
+    return {"name": p.name, "section": p.section, "type": _lower(p.prog_type),
+            "attach_type": _lower(p.attach_type),
             "attach_target": st.attach_target if st else None, "sleepable": bool(st and st.sleepable),
             "global": p.is_global, "insns": p.insn_count, "bytes": p.size, "first_insn": p.first_insn}
 
@@ -81,14 +92,14 @@ def info_lines(info: dict) -> list[tuple[str, str | None]]:
         for line in _table(("NAME", "SECTION", "TYPE", "ATTACH TYPE", "INSNS", "BYTES"),
                            [(p["name"], p["section"], p["type"] or "? (unknown section)",
                              p["attach_type"], p["insns"], p["bytes"]) for p in info["programs"]]):
-            add(line)
+            add(line, TABLE)
     if info["subprograms"]:
         add("")
         add("Subprograms (.text, called from programs)", "bold")
         for line in _table(("NAME", "LINKAGE", "INSNS", "BYTES"),
                            [(p["name"], "global" if p["global"] else "static", p["insns"], p["bytes"])
                             for p in info["subprograms"]]):
-            add(line)
+            add(line, TABLE)
     if info["maps"]:
         add("")
         add("Maps", "bold")
@@ -101,27 +112,27 @@ def info_lines(info: dict) -> list[tuple[str, str | None]]:
                          m["source"]))
         for line in _table(("NAME", "TYPE", "KEY", "VALUE", "MAX_ENTRIES", "FLAGS", "PINNING", "DEFINED IN"),
                            rows):
-            add(line)
+            add(line, TABLE)
     if info["data_sections"]:
         add("")
         add("Global data", "bold")
         for line in _table(("SECTION", "SIZE", "ACCESS", "VARIABLES"),
                            [(d["name"], d["size"], "read-write" if d["writable"] else "read-only",
                              ", ".join(d["variables"]) or "-") for d in info["data_sections"]]):
-            add(line)
+            add(line, TABLE)
     if info["externs"]:
         add("")
         add("Externs (resolved by the loader: kfuncs, __ksym, __kconfig)", "bold")
         for line in _table(("NAME", "KIND", "WEAK"),
                            [(e["name"], e["kind"], "yes" if e["weak"] else "no") for e in info["externs"]]):
-            add(line)
+            add(line, TABLE)
     if info["core_relocations"]:
         add("")
         add("CO-RE relocations", "bold")
         for line in _table(("PROGRAM", "INSN", "KIND", "LOCAL SPEC"),
                            [(r["program"], r["insn"], r["kind"], r["spec"].split("> ", 1)[-1])
                             for r in info["core_relocations"]]):
-            add(line)
+            add(line, TABLE)
     return out
 
 

@@ -64,9 +64,75 @@ def render_plain(lines: Sequence[tuple[str, str | None]]) -> str:
     return "".join(text + "\n" for text, _ in lines)
 
 
-def print_rich(console, lines: Sequence[tuple[str, str | None]]) -> None:
-    """Print (line, style) pairs on a rich console (styles vanish without colour)."""
+_MARKS = tuple(MARK.values())
+_LABELS = ("fix:", "see:")
+
+
+def hanging_indent(text: str) -> int:
+    """Where a wrapped line's continuation starts: under the text after the
+    severity mark or the ``fix:``/``see:`` label, else under the first word."""
+    body = text.lstrip(" ")
+    lead = len(text) - len(body)
+    word, _, rest = body.partition(" ")
+    if word in _MARKS or word in _LABELS:
+        return lead + len(word) + 1 + (len(rest) - len(rest.lstrip(" ")))
+    return lead
+
+
+def wrap_line(text: str, width: int) -> list[str]:
+    """``text`` broken between words to ``width`` columns with a hanging
+    indent; a word longer than the line (a path) is left whole."""
+    import textwrap
+
+    if len(text) <= width or width < 20:
+        return [text]
+    hang = hanging_indent(text)
+    if hang > width // 2:
+        hang = 4
+    return textwrap.wrap(text, width, subsequent_indent=" " * hang, break_long_words=False,
+                         break_on_hyphens=False, drop_whitespace=True) or [text]
+
+
+def print_rich(console, lines: Sequence[tuple[str, str | None]], *, verdict_at_end: bool = True) -> None:
+    """Print (line, style) pairs on a rich console (styles vanish without colour).
+
+    On a terminal, lines are wrapped between words to its width with a
+    hanging indent, only the severity mark is coloured (not the whole line),
+    and a report that starts with a verdict repeats it at the end, where a
+    report longer than the screen leaves the reader.  Piped output keeps one
+    finding per line for grep."""
     from rich.text import Text
 
+    tty = console.is_terminal
+    width = console.width
+    cropped = False
     for text, style in lines:
-        console.print(Text(text, style=style or ""))
+        if style == "table":
+            if tty and len(text) > width:
+                text, cropped = text[:width - 1] + "\u2026", True
+            console.print(Text(text))
+            continue
+        parts = wrap_line(text, width) if tty else [text]
+        for i, part in enumerate(parts):
+            console.print(_styled(part, style, mark=i == 0))
+    if cropped:
+        console.print(Text(f"(rows cropped at {width} columns; --json or a wider terminal shows all)",
+                           style="dim"))
+    if tty and verdict_at_end and len(lines) > 2 and lines[0][0].count(":") and lines[0][1] in STYLE.values():
+        console.print()
+        for part in wrap_line(lines[0][0], width):
+            console.print(Text(part, style=lines[0][1]))
+
+
+def _styled(text: str, style: str | None, mark: bool):
+    """Colour the severity mark of a finding line; other lines keep their style."""
+    from rich.text import Text
+
+    body = text.lstrip(" ")
+    word = body.split(" ", 1)[0]
+    if mark and style in STYLE.values() and word in _MARKS and text.startswith("  "):
+        lead = len(text) - len(body)
+        t = Text(text)
+        t.stylize(style, lead, lead + len(word))
+        return t
+    return Text(text, style=style or "")

@@ -67,5 +67,12 @@ def console(forced_color: bool | None = None, stderr: bool = False):
 
     stream = sys.stderr if stderr else sys.stdout
     color = use_color(forced_color, stream)
-    return Console(file=stream, no_color=not color, force_terminal=color, highlight=False,
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 here, our "warnings" code: let the CLI's one
+            # broken-pipe rule decide instead.
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(file=stream, no_color=not color, force_terminal=color, highlight=False,
                    soft_wrap=True, emoji=False)

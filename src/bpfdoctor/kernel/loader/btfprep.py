@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from bpfdoctor.btf.kinds import Kind
 from bpfdoctor.btf.reader import Btf
-from bpfdoctor.elf.reader import STB_GLOBAL, STB_WEAK, STT_OBJECT
+from bpfdoctor.elf.reader import STB_GLOBAL, STB_WEAK, STT_FUNC, STT_OBJECT
 from bpfdoctor.errors import ParseError
 
 BTF_MAGIC = 0xEB9F
@@ -218,8 +218,37 @@ def _name_params(raw: RawBtf, proto: int) -> None:
             raw.words[w + 2 * i] = raw.add_string("dummy_ksym")
 
 
+def _hidden_subprogs(elf) -> set[str]:
+    """Global/weak functions in ``.text`` with hidden or internal visibility
+    (libbpf's ``__hidden``): libbpf.c bpf_object__init_prog sets
+    ``mark_btf_static`` for them."""
+    text = elf.section(".text")
+    if text is None:
+        return set()
+    return {s.name for s in elf.symbols
+            if s.type == STT_FUNC and s.shndx == text.index and s.bind in (STB_GLOBAL, STB_WEAK)
+            and s.visibility in (STV_HIDDEN, STV_INTERNAL) and s.name}
+
+
+def _mark_hidden_funcs_static(raw: RawBtf, names: set[str]) -> None:
+    """libbpf.c bpf_object__sanitize_and_load_btf: the BTF FUNC of a hidden
+    subprogram becomes static, so the verifier checks it in its callers'
+    context instead of on its own (a global function is verified alone, with
+    only its declared argument types: USDT's ``*res = 0`` then fails)."""
+    for tid in range(1, raw.type_count):
+        if not names:
+            return
+        if raw.kind(tid) != Kind.FUNC or raw.vlen(tid) != FUNC_GLOBAL:
+            continue
+        name = raw.name(tid)
+        if name in names:
+            raw.set_info(tid, Kind.FUNC, FUNC_STATIC)
+            names.discard(name)
+
+
 def finalize(raw: RawBtf, elf, kconfig_offsets: dict[str, int], kconfig_size: int) -> None:
     syms = _var_symbols(elf)
+    _mark_hidden_funcs_static(raw, _hidden_subprogs(elf))
     for tid in range(1, raw.type_count):
         if raw.kind(tid) != Kind.DATASEC:
             continue

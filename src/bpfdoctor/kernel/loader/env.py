@@ -8,6 +8,8 @@ build a ``KernelEnv`` with their own values to exercise the older-kernel paths.
 
 from __future__ import annotations
 
+import errno
+
 import logging
 import os
 import struct
@@ -126,14 +128,26 @@ class KernelEnv:
 
     @cached_property
     def has_syscall_wrapper(self) -> bool:
-        """libbpf features.c probe_kern_syscall_wrapper looks for the arch prefix of
-        sys_bpf; the symbol table says the same without creating a kprobe."""
+        """libbpf features.c probe_kern_syscall_wrapper opens a kprobe on
+        ``__<arch>_sys_bpf``: the symbol table says the same without creating
+        one.  On a kernel without kprobes (no kprobe PMU, no tracefs
+        kprobe_events) libbpf's probe fails and it answers 0; so do we, or the
+        program would differ from libbpf's (and a kprobe could not attach)."""
+        if not _kprobes_available():
+            return False
         prefix = {"x86_64": "x64", "aarch64": "arm64", "s390x": "s390", "riscv64": "riscv"}.get(
             os.uname().machine, "x64")
         try:
             return f"__{prefix}_sys_bpf" in self.kallsyms
         except HostError:
             return False
+
+
+def _kprobes_available() -> bool:
+    # libbpf.c determine_kprobe_perf_type, then the legacy tracefs interface
+    return any(os.path.exists(p) for p in ("/sys/bus/event_source/devices/kprobe/type",
+                                           "/sys/kernel/tracing/kprobe_events",
+                                           "/sys/kernel/debug/tracing/kprobe_events"))
 
 
 # -- BTF feature probes ---------------------------------------------------------
@@ -172,5 +186,8 @@ def probe_btf_features() -> BtfFeatures:
             found[name] = True
         except SyscallError as e:
             log.debug("BTF feature %s: %s", name, e)
-            found[name] = False
+            # EPERM says nothing about the feature (no privilege to load any
+            # BTF): assume it, rather than report a rewrite for a kernel
+            # that may well have it
+            found[name] = e.errno == errno.EPERM
     return BtfFeatures(**found)

@@ -38,7 +38,7 @@ def runtime_shape(plan: MapPlan) -> MapPlan:
         from bpfdoctor.host.cpus import possible_cpus
 
         return replace(plan, max_entries=possible_cpus())
-    if plan.map_type == MapType.RINGBUF:
+    if plan.map_type in (MapType.RINGBUF, MapType.USER_RINGBUF):  # libbpf.c map_is_ringbuf
         return replace(plan, max_entries=_ringbuf_size(plan.max_entries))
     return plan
 

@@ -95,11 +95,22 @@ def legacy_plans(obj) -> list[MapPlan]:
 
 # -- BTF ".maps" -------------------------------------------------------------------
 
+# Map types without max_entries: libbpf fills in the CPU count for a perf
+# event array (bpf_object__create_map); local storage has none (the kernel's
+# bpf_local_storage_map_alloc_check and cgroup_storage_map_alloc want 0).
+# CGRP_STORAGE (32, Linux 6.2) is newer than the UAPI header enums.py is
+# generated from.
+MAP_TYPE_CGRP_STORAGE = 32
+_NO_MAX_ENTRIES = {MapType.PERF_EVENT_ARRAY, MapType.SK_STORAGE, MapType.INODE_STORAGE,
+                   MapType.TASK_STORAGE, MapType.CGROUP_STORAGE, MapType.PERCPU_CGROUP_STORAGE,
+                   MAP_TYPE_CGRP_STORAGE}
+
+
 def _check_def(path, d) -> None:
     if d.problems:
         raise InputError(path, d.problems[0])
     for fld in ("type", "max_entries"):
-        if getattr(d, fld) is None and not (fld == "max_entries" and d.type == MapType.PERF_EVENT_ARRAY):
+        if getattr(d, fld) is None and not (fld == "max_entries" and d.type in _NO_MAX_ENTRIES):
             raise InputError(path, f"map {d.name!r}: missing {fld}")
 
 

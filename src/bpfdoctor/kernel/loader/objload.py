@@ -45,6 +45,9 @@ class LoadedObject:
         self.map_results: list[MapResult] = []
         self.notes: list[str] = []
         self.externs = Externs()
+        # (plan, SyscallError) of the map the kernel refused; nothing is
+        # loaded after it, as libbpf stops at bpf_object__create_maps
+        self.map_failure: tuple[object, SyscallError] | None = None
 
     # -- lifetime ----------------------------------------------------------------
     def close(self) -> None:
@@ -70,6 +73,10 @@ class LoadedObject:
         return next(r for r in self.results if r.name == name)
 
     # -- pinning -----------------------------------------------------------------
+    def pin_name(self, map_name: str) -> str:
+        """The file name a map is pinned under, as libbpf and bpftool name it."""
+        return _pin_name(self.map_plans[map_name])
+
     def pin(self, directory: str) -> None:
         """Pin every loaded program and map under ``directory`` (on bpffs)."""
         from bpfdoctor.kernel.loader.pin import Pins, check_pin_dir
@@ -77,7 +84,7 @@ class LoadedObject:
         pins = Pins(check_pin_dir(directory))
         try:
             paths = {name: pins.pin(p, name) for name, p in self.programs.items()}
-            mpaths = {name: pins.pin(m, name, "maps") for name, m in self.maps.items()}
+            mpaths = {name: pins.pin(m, self.pin_name(name), "maps") for name, m in self.maps.items()}
         except BaseException:
             pins.undo()
             raise
@@ -85,18 +92,39 @@ class LoadedObject:
         self.map_results = [replace(m, pinned=mpaths.get(m.name)) for m in self.map_results]
 
 
-def _select(obj, names: Sequence[str] | None) -> list:
+def _pin_name(plan) -> str:
+    """libbpf.c bpf_object__pin_maps: ``bpf_map__name`` (the symbol for user
+    maps, ``<obj>.bss`` for data maps) with every '.' made '_'
+    (sanitize_pin_path: bpffs refuses names with dots)."""
+    return (plan.kernel_name if plan.is_internal else plan.name).replace(".", "_")
+
+
+def _select(obj, names: Sequence[str] | None) -> tuple[list, list]:
+    """(programs to load, programs left out because their section starts with
+    ``?``).  Like libbpf, an object with maps and no programs is fine: its
+    maps are created and reported; one with neither loads nothing, as
+    bpftool prog loadall does (the CLI says so)."""
     progs = obj.programs
-    if not progs:
-        raise InputError(obj.path, "no programs (no function in a code section other than .text)")
     if not names:
-        return progs
+        return [p for p in progs if p.autoload], [p for p in progs if not p.autoload]
     by_name = {p.name: p for p in progs}
     missing = [n for n in names if n not in by_name]
     if missing:
         raise NotFoundError(f"{obj.path}: no program named {missing[0]!r} "
-                            f"(programs: {', '.join(by_name)})")
-    return [by_name[n] for n in names]
+                            f"(programs: {', '.join(by_name) or 'none'})")
+    return [by_name[n] for n in names], []
+
+
+def unknown_type_message(name: str) -> str:
+    """'unknown program type 'xdpp' (did you mean xdp?); types: ...'."""
+    import difflib
+
+    from bpfdoctor.kernel.loader.consts import prog_type_names
+
+    names = prog_type_names()
+    near = difflib.get_close_matches(name.lower(), names, n=1)
+    return (f"unknown program type {name!r}" + (f" (did you mean {near[0]}?)" if near else "")
+            + f"; program types: {', '.join(names)}")
 
 
 def _types(obj, progs, override: str | None) -> dict[str, tuple[int, int]]:
@@ -105,7 +133,7 @@ def _types(obj, progs, override: str | None) -> dict[str, tuple[int, int]]:
     if override:
         forced = prog_type_by_name(override)
         if forced is None:
-            raise InputError(None, f"unknown program type {override!r} (see --help for the list)")
+            raise InputError(None, unknown_type_message(override))
     for p in progs:
         if forced is not None:
             same = p.prog_type and prog_type_by_name(p.prog_type) == forced
@@ -127,16 +155,21 @@ def load_object(path, *, programs: Sequence[str] | None = None, prog_type: str |
     ``SyscallError``."""
     obj = path if hasattr(path, "elf") else open_object(path)
     check_object(obj)
-    selected = _select(obj, programs)
+    selected, skipped = _select(obj, programs)
     types = _types(obj, selected, prog_type)
     env = env or KernelEnv()
     lo = LoadedObject(obj)
+    lo.notes += [f"program {p.name} (section {p.section!r}) is not loaded by default (libbpf's '?' "
+                 f"prefix); load it with --program {p.name}" for p in skipped]
     try:
         lo.externs = resolve_externs(obj, env)
         raw = _load_btf(lo, env)
         _create_maps(lo, raw)
-        _load_programs(lo, selected, types, raw, env, log_level)
-        _fill_prog_slots(lo)
+        if lo.map_failure is not None:
+            _not_loaded(lo, selected, types)
+        else:
+            _load_programs(lo, selected, types, raw, env, log_level)
+            _fill_prog_slots(lo)
     except BaseException:
         lo.close()
         raise
@@ -159,8 +192,10 @@ def _load_btf(lo: LoadedObject, env):
         # libbpf: "Error loading .BTF into kernel ... BTF is optional, ignoring."
         lo.btf_log = e.log
         lo.notes.append(f"kernel refused the object's BTF ({e.errno_name}: {e.summary}); loading without it")
+        lo.btf_sanitized = []  # nothing of it reached the kernel
     except SyscallError as e:
         lo.notes.append(f"kernel refused the object's BTF ({e.errno_name}); loading without it")
+        lo.btf_sanitized = []
     return raw
 
 
@@ -171,7 +206,13 @@ def _create_maps(lo: LoadedObject, raw) -> None:
     plans = plan_maps(lo.obj, raw if lo.btf is not None else None, lo.externs.kconfig_data)
     created = []
     for plan in plans:
-        m, notes = mapcreate.create_with_inner(plan, btf_fd, created)
+        try:
+            m, notes = mapcreate.create_with_inner(plan, btf_fd, created)
+        except SyscallError as e:
+            # reported (with the reason) instead of raised: a map the kernel
+            # refuses is the most common first-hour failure (EPERM, ENOMEM, EINVAL)
+            lo.map_failure = (mapcreate.runtime_shape(plan), e)
+            return
         lo.maps[plan.name] = m
         lo.map_plans[plan.name] = plan
         created.append(m)
@@ -184,6 +225,17 @@ def _create_maps(lo: LoadedObject, raw) -> None:
         if plan.slots and plan.map_type in (12, 13):  # ARRAY_OF_MAPS, HASH_OF_MAPS
             lo.notes += mapcreate.fill_slots(plan, lo.maps[plan.name],
                                              lambda n: lo.maps[n].fd if n in lo.maps else None)
+
+
+def _not_loaded(lo: LoadedObject, selected, types) -> None:
+    from bpfdoctor.kernel.loader.loadone import _labels
+
+    plan, err = lo.map_failure
+    for p in selected:
+        tname, aname = _labels(*types[p.name], p)
+        lo.results.append(ProgramResult(p.name, p.section, tname, aname, status="error",
+                                        message=f"map {plan.name!r} could not be created "
+                                                f"({err.errno_name})"))
 
 
 def _fill_prog_slots(lo: LoadedObject) -> None:

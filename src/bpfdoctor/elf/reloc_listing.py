@@ -1,0 +1,175 @@
+"""``llvm-objdump -dr``: relocations under the instructions they patch.
+
+Added to a ``-d`` listing (``bpfdoctor.elf.objdump.disassemble``) after the
+fact, so the disassembler stays as it is.  Copies llvm-objdump-19
+(llvm/tools/llvm-objdump/llvm-objdump.cpp ``disassembleObject``): after
+each instruction, the CO-RE relocation recorded in .BTF.ext for that exact
+instruction (``printBTFRelocation``, described by
+llvm/lib/DebugInfo/BTF/BTFParser.cpp ``BTFParser::symbolize``), then every
+ELF relocation whose offset lies before the instruction's end.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bpfdoctor.btf.kinds import Kind
+from bpfdoctor.elf.reader import STT_SECTION, ElfFile
+
+# ELF R_BPF_* relocation types (llvm/include/llvm/BinaryFormat/ELFRelocs/BPF.def)
+RELOC_NAMES = {0: "R_BPF_NONE", 1: "R_BPF_64_64", 2: "R_BPF_64_ABS64", 3: "R_BPF_64_ABS32",
+               4: "R_BPF_64_NODYLD32", 10: "R_BPF_64_32"}
+_INSN_AT = re.compile(r"^ *(\d+):\t")
+
+# BTFParser.cpp relocKindName, by enum bpf_core_relo_kind value
+_CORE_KIND = {0: "byte_off", 1: "byte_sz", 2: "field_exists", 3: "signed", 4: "lshift_u64",
+              5: "rshift_u64", 6: "local_type_id", 7: "target_type_id", 8: "type_exists",
+              9: "type_size", 10: "enumval_exists", 11: "enumval_value", 12: "type_matches"}
+_FIELD_KINDS, _TYPE_KINDS, _ENUM_KINDS = {0, 1, 2, 3, 4, 5}, {6, 7, 8, 9, 12}, {10, 11}
+_MODS = {Kind.CONST: "const", Kind.VOLATILE: "volatile", Kind.RESTRICT: "restrict"}
+_TAGS = {Kind.TYPEDEF: "typedef", Kind.STRUCT: "struct", Kind.UNION: "union", Kind.ENUM: "enum",
+         Kind.ENUM64: "enum"}
+
+
+def reloc_target(elf: ElfFile, sym_index: int) -> str:
+    """The symbol a relocation names, or for a section symbol the section."""
+    syms = elf.symbols
+    if not 0 <= sym_index < len(syms):
+        return ""
+    s = syms[sym_index]
+    if s.type == STT_SECTION and 0 < s.shndx < len(elf.sections):
+        return elf.sections[s.shndx].name
+    return s.name
+
+
+def reloc_line(elf: ElfFile, r) -> str:
+    addend = ""
+    if r.addend:
+        addend = f"+{r.addend:#x}" if r.addend > 0 else f"-{-r.addend:#x}"
+    kind = RELOC_NAMES.get(r.type, f"Unknown ({r.type})")
+    return f"\t\t{r.offset:016x}:  {kind}\t{reloc_target(elf, r.sym)}{addend}\n"
+
+
+def _anon(name: str, idx: int) -> str:
+    return name if name else f"<anon {idx}>"
+
+
+def _skip(btf, tid: int) -> int:
+    while btf.kind(tid) in (Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.TYPE_TAG, Kind.TYPEDEF):
+        tid = btf.type(tid).type
+    return tid
+
+
+def core_description(btf, relo) -> str:
+    """BTFParser::symbolize: '<byte_off> [13] struct task_struct::pid (0:0)'."""
+    kind = int(relo.kind)
+    head = f"<{_CORE_KIND.get(kind, f'reloc kind #{kind}')}>"
+    fail = lambda msg: f"{head} [{relo.type_id}] '{relo.access}' <{msg}>"  # noqa: E731
+    try:
+        spec = [int(x) for x in relo.access.split(":")] if relo.access else []
+    except ValueError:
+        return fail("spec string is not a number")
+    cur = relo.type_id
+    if not 0 <= cur < btf.type_count:
+        return fail(f"unknown type id: {cur}")
+    out = [f"{head} [{cur}]"]
+    while cur and btf.kind(cur) in (*_MODS, Kind.TYPE_TAG):
+        k = btf.kind(cur)
+        out.append(f' type_tag("{btf.name(cur)}")' if k == Kind.TYPE_TAG else f" {_MODS[k]}")
+        cur = btf.type(cur).type
+    if cur == 0:
+        out.append(" void")
+    else:
+        k = btf.kind(cur)
+        if k == Kind.FWD:
+            out.append(" fwd union" if btf.type(cur).kflag else " fwd struct")
+        elif k in _TAGS:
+            out.append(f" {_TAGS[k]}")
+        out.append(f" {_anon(btf.name(cur), cur)}")
+    if kind in _TYPE_KINDS:
+        return "".join(out) if spec == [0] else fail("unexpected type-based relocation spec: should be '0'")
+    out.append("::")
+    if kind in _ENUM_KINDS:
+        t = btf.type(_skip(btf, cur))
+        if len(spec) != 1:
+            return fail("unexpected enumval relocation spec size")
+        if not t.is_enum or spec[0] >= len(t.values):
+            return fail(f"bad value index: {spec[0]}")
+        v = t.values[spec[0]]
+        bits = 64 if t.kind == Kind.ENUM64 else 32
+        raw = v.value & ((1 << bits) - 1)
+        if bits == 32 and raw >> 31:
+            raw |= 0xFFFFFFFF00000000  # int32_t sign-extended to 64 bits
+        val = raw - (1 << 64) if t.kflag and raw >> 63 else raw
+        return "".join(out) + f"{_anon(v.name, spec[0])} = {val}"
+    if kind not in _FIELD_KINDS:
+        return fail(f"unknown relocation kind: {kind}")
+    if not spec:
+        return fail("field spec too short")
+    if spec[0]:
+        out.append(f"[{spec[0]}]")
+    t_id = cur
+    for i, idx in enumerate(spec[1:], 1):
+        t_id = _skip(btf, t_id)
+        t = btf.type(t_id)
+        if t.kind in (Kind.STRUCT, Kind.UNION):
+            if idx >= len(t.members):
+                return fail(f"member index {idx} for spec sub-string {i} is out of range")
+            m = t.members[idx]
+            if i != 1 or spec[0]:
+                out.append(".")
+            out.append(_anon(m.name, idx))
+            t_id = m.type
+        elif t.kind == Kind.ARRAY:
+            out.append(f"[{idx}]")
+            t_id = t.array.type
+        else:
+            return fail(f"unexpected type kind {int(t.kind)} for spec sub-string {i}")
+    return "".join(out) + f" ({relo.access})"
+
+
+def _core_by_section(elf: ElfFile) -> tuple[object, dict[str, dict[int, object]]]:
+    from bpfdoctor.elf.object import BpfObject
+
+    obj = BpfObject(elf)
+    try:
+        ext = obj.btf_ext
+    except Exception:  # noqa: BLE001 - llvm-objdump prints no CO-RE lines for bad BTF either
+        return None, {}
+    if ext is None:
+        return None, {}
+    return obj.btf, {sec: {r.insn: r for r in recs} for sec, recs in ext.core_relos.items()}
+
+
+def add_relocations(elf: ElfFile, listing: str) -> str:
+    """The ``-d`` ``listing`` of ``elf`` with ``-r``'s lines added."""
+    btf, core = _core_by_section(elf)
+    out: list[str] = []
+    sec = None
+    rels: list = []
+    k = 0
+    data = b""
+    relos: dict[int, object] = {}
+    for line in listing.splitlines(keepends=True):
+        out.append(line)
+        if line.startswith("Disassembly of section "):
+            name = line[len("Disassembly of section "):-2]
+            sec = elf.section(name)
+            rels = sorted(elf.relocations_for(sec), key=lambda r: r.offset) if sec is not None else []
+            data = elf.section_data(sec) if sec is not None else b""
+            relos = core.get(name, {})
+            k = 0
+            continue
+        m = _INSN_AT.match(line)
+        if m is None or sec is None:
+            continue
+        at = int(m.group(1)) * 8 - sec.addr
+        relo = relos.get(at // 8)
+        if relo is not None:
+            out.append(f"\t\t{at:016x}:  CO-RE {core_description(btf, relo)}\n")
+        wide = at + 16 <= len(data) and data[at] == 0x18 and not line.rstrip().endswith("<unknown>")
+        end = at + (16 if wide else 8)
+        while k < len(rels) and rels[k].offset < end:
+            out.append(reloc_line(elf, rels[k]))
+            k += 1
+    return "".join(out)

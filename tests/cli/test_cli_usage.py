@@ -1,0 +1,162 @@
+"""The command line as a whole (issue 11 items 13, 14, 17, 20): one-line
+usage errors with a suggestion, bpftool spellings, global options after the
+subcommand, shell completion, one exit status for a broken pipe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from testlib import BUILD, run_cli  # noqa: E402
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def _env(**extra) -> dict:
+    env = dict(os.environ, PYTHONPATH=SRC, **extra)
+    env.pop("BPFDOCTOR_DEBUG", None)
+    return env
+
+
+@pytest.mark.parametrize("argv", [("load", "{dir}"), ("btf", "dump", "{dir}"), ("memlock", "{dir}"),
+                                  ("elf", "info", "{dir}"), ("explain", "{dir}")])
+def test_a_directory_is_one_line(argv, tmp_path):
+    r = run_cli(*(a.format(dir=tmp_path) for a in argv))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(f"bpfdoctor: {tmp_path}: ") and len(r.stderr.splitlines()) == 1, r.stderr
+
+
+def test_bpftool_spellings_get_a_suggestion():
+    r = run_cli("prog", "show")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == ["bpfdoctor: prog: No such command 'show'.",
+                                     "hint: bpftool's 'show' is 'bpfdoctor prog list' here"]
+    r = run_cli("btf", "dump", "file", "/sys/kernel/btf/vmlinux")
+    assert r.exit_code == 2 and "hint: bpftool's 'file' keyword is not needed: " \
+        "bpfdoctor btf dump /sys/kernel/btf/vmlinux" in r.stderr
+
+
+def test_misspelt_command_suggests_the_nearest():
+    r = run_cli("chek")
+    assert r.exit_code == 2 and "did you mean 'bpfdoctor check'?" in r.stderr
+    assert "Usage:" not in r.stderr
+
+
+def test_unknown_type_lists_types_and_suggests():
+    r = run_cli("load", str(BUILD / "multi_prog.o"), "--type", "xdpp")
+    assert r.exit_code == 2 and "did you mean xdp?" in r.stderr and "sched_cls" in r.stderr
+    h = run_cli("load", "--help")
+    assert "sched_cls" in h.stdout and "socket_filter" in h.stdout
+
+
+def test_global_options_after_the_subcommand():
+    from bpfdoctor.cli import hoist_global_options
+
+    assert hoist_global_options(["check", "--no-color", "--json"]) == ["--no-color", "check", "--json"]
+    assert hoist_global_options(["elf", "info", "x.o", "--debug", "--", "--color"]) == \
+        ["--debug", "elf", "info", "x.o", "--", "--color"]
+    r = run_cli("elf", "info", str(BUILD / "multi_prog.o"), "--no-color")
+    assert r.exit_code == 0 and "\x1b[" not in r.stdout
+    r = run_cli("elf", "info", str(BUILD / "multi_prog.o"), "--color")
+    assert "\x1b[" in r.stdout
+
+
+def test_debug_after_the_subcommand_shows_the_traceback(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "bpfdoctor", "elf", "info", str(tmp_path / "nope.o"), "--debug"],
+                       capture_output=True, text=True, env=_env(), timeout=60)
+    assert p.returncode != 0 and "Traceback" in p.stderr
+
+
+def test_shell_completion():
+    p = subprocess.run([sys.executable, "-m", "bpfdoctor"], capture_output=True, text=True, timeout=60,
+                       env=_env(_BPFDOCTOR_COMPLETE="bash_source"))
+    assert p.returncode == 0 and "_bpfdoctor_completion" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "bpfdoctor"], capture_output=True, text=True, timeout=60,
+                       env=_env(_BPFDOCTOR_COMPLETE="bash_complete", COMP_WORDS="bpfdoctor load --pro",
+                                COMP_CWORD="2"))
+    assert "--program" in p.stdout.split()[0] or "plain,--program" in p.stdout
+
+
+@pytest.mark.parametrize("argv", [("memlock",), ("elf", "info", str(BUILD / "legacy_mixed.o")),
+                                  ("disasm", str(BUILD / "multi_prog.o")), ("check", "--no-probe")])
+def test_broken_pipe_is_141_for_every_command(argv):
+    """The reader is gone before the first write: EPIPE, whether the text goes
+    through rich or straight to stdout, ends with 141 (as SIGPIPE would), not
+    with a verdict code."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([sys.executable, "-m", "bpfdoctor", *argv], stdout=w, stderr=subprocess.PIPE,
+                           env=_env(), timeout=120)
+    finally:
+        os.close(w)
+    assert p.returncode == 141, p.stderr.decode()
+    assert b"Traceback" not in p.stderr
+
+
+def test_check_root_that_is_not_a_snapshot(tmp_path):
+    for cmd in ("check", "memlock"):
+        r = run_cli(cmd, "--root", str(tmp_path))
+        assert r.exit_code == 2 and "not a host snapshot" in r.stderr and "too old" not in r.stdout
+
+
+def test_prometheus_target_checked_before_probing(tmp_path, monkeypatch):
+    import bpfdoctor.doctor.report as report
+
+    def no_probes(*a, **k):
+        raise AssertionError("probes ran before the --prometheus path was checked")
+
+    monkeypatch.setattr(report, "run_check", no_probes)
+    r = run_cli("check", "--prometheus", str(tmp_path / "missing" / "x.prom"))
+    assert r.exit_code == 2 and "does not exist" in r.stderr
+
+
+_MEASURE = """
+import atexit, os, sys
+def _hwm():
+    with open("/proc/self/status") as f:
+        kib = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    with open(os.environ["H11_HWM"], "w") as out:
+        out.write(str(kib))
+atexit.register(_hwm)
+sys.argv = ["bpfdoctor", *sys.argv[1:]]
+from bpfdoctor.cli import main
+main()
+"""
+
+
+def _run_measured(argv: list[str], tmp_path) -> tuple[int, str, int]:
+    """(exit code, stderr, peak RSS in KiB) of ``bpfdoctor ARGV`` in a child.
+    The peak is the child's own VmHWM (reset by exec), not ru_maxrss, which
+    counts the forked copy of this test process."""
+    hwm = tmp_path / "hwm"
+    p = subprocess.run([sys.executable, "-c", _MEASURE, *argv], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, env=_env(H11_HWM=str(hwm)), timeout=300)
+    return p.returncode, p.stderr, int(hwm.read_text())
+
+
+@pytest.mark.parametrize("argv", [("elf", "info"), ("load",), ("btf", "dump"), ("memlock",), ("disasm",),
+                                  ("explain",), ("jit", "disasm", "-o")], ids=" ".join)
+def test_huge_sparse_file_is_refused_from_its_first_bytes(argv, tmp_path):
+    """Issue 11 item 13: a 2 GiB file of zeros cost 2.1 GB of memory (explain
+    4.2 GB) before 'bad magic'.  Now the magic or text-ness is checked first
+    and the rest is mapped, not read."""
+    big = tmp_path / "sparse.o"
+    with open(big, "wb") as f:
+        f.truncate(2 << 30)
+    rc, err, rss_kib = _run_measured([*argv, str(big)], tmp_path)
+    assert rc == 2 and err.startswith(f"bpfdoctor: {big}: ") and len(err.splitlines()) == 1, err
+    assert rss_kib < 256 * 1024, f"{rss_kib} KiB to refuse the file"
+
+
+def test_explain_on_a_shared_library_is_one_line():
+    lib = next((p for p in ("/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6",
+                            sys.executable) if os.path.exists(p)))
+    r = run_cli("explain", lib)
+    assert r.exit_code == 2 and r.stdout == "" and "not a verifier log" in r.stderr
+    assert len(r.stderr.splitlines()) <= 2 and "\x00" not in r.stderr
