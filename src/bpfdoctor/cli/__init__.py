@@ -4,19 +4,19 @@ Each command group lives in its own module and is imported only when it is
 invoked, so ``bpfdoctor disasm`` does not pay for ``rich`` or ``capstone``.
 This module is the one place that turns ``BpfDoctorError`` into a one-line
 message and an exit code; ``--debug`` shows the traceback.
+
+Start-up is measured (bench/run.py): click and its imports (inspect, typing,
+uuid, datetime) cost about three times the interpreter's own start, so this
+module does not import click; ``bpfdoctor --version`` is answered before it
+is, and the click group itself lives in ``cli/app.py``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import sys
 
-import click
-
 from bpfdoctor import __version__
-from bpfdoctor.errors import BpfDoctorError
 
 # command name -> (module, attribute, one-line help).  The help is here so that
 # ``bpfdoctor --help`` does not import every command module.
@@ -33,57 +33,31 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name in COMMANDS if _available(name)]
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        spec = COMMANDS.get(name)
-        if spec is None or not _available(name):
-            return None
-        module = importlib.import_module(spec[0])
-        return getattr(module, spec[1])
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-def _available(name: str) -> bool:
-    module = COMMANDS[name][0]
-    return importlib.util.find_spec(module) is not None
-
-
-class State:
-    """Options of the top-level group, reachable by every command."""
-
-    def __init__(self, debug: bool, color: bool | None) -> None:
-        self.debug = debug
-        self.color = color
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="bpfdoctor")
-@click.option("--debug", is_flag=True, envvar="BPFDOCTOR_DEBUG", help="Show tracebacks and debug logging.")
-@click.option("--color/--no-color", default=None, help="Force colour on or off (default: on a terminal, unless NO_COLOR).")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool, color: bool | None) -> None:
-    """bpfdoctor: troubleshoot eBPF on Linux."""
-    ctx.obj = State(debug=debug, color=color)
-    if debug:
-        import logging  # ~3 ms; only --debug needs it here
-
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-
-
 def _debug_requested(argv: list[str]) -> bool:
     return "--debug" in argv or bool(os.environ.get("BPFDOCTOR_DEBUG"))
 
 
+def __getattr__(name: str):
+    # ``from bpfdoctor.cli import cli`` (tests, library users) still works
+    if name in ("cli", "LazyGroup", "State"):
+        from bpfdoctor.cli import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:
+        # click.version_option's text, without importing click
+        sys.stdout.write(f"bpfdoctor, version {__version__}\n")
+        sys.stdout.flush()
+        sys.exit(0)
+    import click
+
+    from bpfdoctor.cli.app import cli
+    from bpfdoctor.errors import BpfDoctorError
+
     try:
         rv = cli.main(args=args, prog_name="bpfdoctor", standalone_mode=False)
     except click.exceptions.Exit as e:
