@@ -9,8 +9,9 @@ runs bpfdoctor and the reference as whole processes, interleaved in the same
 run (ours, ref, ours, ref, ...), once with standard output to a pipe that the
 runner reads and once to a file.  For each pair it takes the ratio
 ours / reference; the table shows the ratios' min, median and max for each
-sink, both medians in ms, and the peak RSS of each side (``ru_maxrss`` from
-``wait4``, the largest over the runs).
+sink, both medians in ms, and the peak RSS of each side (one more run of each
+under ``/usr/bin/time -f %M``).  A row meets its goal when the median ratio
+of both sinks is within it.
 
 Start-up rows compare with ``python -c pass`` on the venv's interpreter (the
 issue's goal: ``--version`` within 1.5x, any command on a small input within
@@ -148,7 +149,23 @@ def run_once(cmd: list[str], sink: str, env: dict[str, str], out_file: Path) -> 
     _, status, usage = os.wait4(p.pid, 0)
     dt = time.perf_counter() - t
     p.returncode = os.waitstatus_to_exitcode(status)
-    return dt, usage.ru_maxrss, p.returncode
+    return dt, 0, p.returncode
+
+
+def peak_rss(cmds: list[list[str]], env) -> int:
+    """Peak RSS (KiB) of the largest of ``cmds``, each run once under
+    /usr/bin/time.  Not from the timed runs: a forked child's ``ru_maxrss``
+    keeps the parent's high-water mark across exec, which would credit every
+    row with this runner's own size."""
+    peak = 0
+    for cmd in cmds:
+        with tempfile.NamedTemporaryFile("r", dir=WORK, suffix=".rss") as f:
+            subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name, *cmd], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            text = f.read().strip().splitlines()
+        if text and text[-1].isdigit():
+            peak = max(peak, int(text[-1]))
+    return peak
 
 
 def run_seq(cmds: list[list[str]], sink: str, env, out_file) -> tuple[float, int, list[int]]:
@@ -194,7 +211,8 @@ def measure(row: Row, me: list[str], runs: int, env) -> Result:
             ratios.append(a / b)
             res.ours_t.append(a)
             res.ref_t.append(b)
-            res.ours_rss, res.ref_rss = max(res.ours_rss, rss_a), max(res.ref_rss, rss_b)
+    if os.path.exists("/usr/bin/time"):
+        res.ours_rss, res.ref_rss = peak_rss([cmd], env), peak_rss(row.ref, env)
     return res
 
 
@@ -258,20 +276,18 @@ def table(results: list[Result], runs: int) -> str:
     out = [head, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for res in results:
         row = res.row
-        ref = "python -c pass" if row.kind == "start" else " ".join(Path(row.ref[0][0]).name.split()
-                                                                  + row.ref[0][1:3])
+        ref = "python -c pass" if row.kind == "start" else " ".join(
+            [Path(row.ref[0][0]).name] + [a for a in row.ref[0][1:] if not a.startswith("/")])
         goal = f"<= {row.goal:g}x" if row.goal else "-"
         if res.skipped:
             out.append(f"| {row.name} | {ref} | {goal} | skipped: {res.skipped} | | | | | |")
             continue
-        med = statistics.median(res.ratios["pipe"] + res.ratios["file"])
         worst = max(statistics.median(v) for v in res.ratios.values())
         met = "-" if row.goal is None else ("yes" if worst <= row.goal else "no")
         out.append(f"| {row.name} | {ref} | {goal} | {fmt_ratios(res.ratios['pipe'])} | "
                    f"{fmt_ratios(res.ratios['file'])} | {statistics.median(res.ours_t) * 1e3:.0f} | "
                    f"{statistics.median(res.ref_t) * 1e3:.0f} | {res.ours_rss / 1024:.0f} / "
                    f"{res.ref_rss / 1024:.0f} | {met} |")
-        del med
     out.append("")
     out.append(f"{runs} runs per sink, interleaved; ratio = bpfdoctor / reference per pair of runs.")
     return "\n".join(out)

@@ -7,12 +7,16 @@ back in unnoticed, and that the fast paths print what click would.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from tests.testlib import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _modules_after(code: str) -> set[str]:
@@ -43,3 +47,18 @@ def test_version_imports_no_click():
 def test_cli_module_import_is_cheap():
     mods = _modules_after("import bpfdoctor.cli")
     assert not {"click", "rich", "capstone", "inspect"} & mods
+
+
+def test_plain_text_commands_import_no_rich(tmp_path):
+    """Without colour the findings renderers print through PlainConsole."""
+    log = ROOT / "tests" / "verifier" / "logs" / "call_depth.log"
+    obj = ROOT / "tests" / "bpf" / "build" / "multi_prog.o"
+    for argv in (["explain", str(log)], ["elf", "info", str(obj)], ["check", "--no-probe"]):
+        code = ("import sys\nsys.argv=['bpfdoctor', *%r]\nfrom bpfdoctor.cli import main\n"
+                "try:\n    main()\nexcept SystemExit:\n    pass\n"
+                "sys.stderr.write(' '.join(m for m in sys.modules if m.split('.')[0] in ('rich', 'capstone')))"
+                % (argv,))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={**os.environ, "NO_COLOR": "1"})
+        assert out.stdout, argv
+        assert out.stderr.strip() == "", (argv, out.stderr[-300:])

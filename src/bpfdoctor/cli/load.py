@@ -90,11 +90,10 @@ def _program_entry(r, with_log: bool) -> dict:
 # -- text -------------------------------------------------------------------------
 
 def render_text(report: dict, color: bool | None, show_log: bool) -> None:
-    from rich.text import Text
-
-    from bpfdoctor.render.output import console
+    from bpfdoctor.render.output import console, text_type
 
     con = console(color)
+    Text = text_type(con)
     s = report["summary"]
     verdict = "all loaded" if s["rejected"] == 0 else f"{s['rejected']} not loaded"
     con.print(Text(f"{report['object']}: {s['loaded']}/{s['programs']} programs loaded ({verdict})",
@@ -108,8 +107,8 @@ def render_text(report: dict, color: bool | None, show_log: bool) -> None:
         con.print(Text("maps", style="bold"))
         for m in report["maps"]:
             pin = f"  pinned {m['pinned']}" if m["pinned"] else ""
-            con.print(f"  {m['kernel_name']:<16} {m['type']:<16} id {m['id']:<6} key {m['key_size']}B "
-                      f"value {m['value_size']}B max_entries {m['max_entries']}{pin}")
+            con.print(Text(f"  {m['kernel_name']:<16} {m['type']:<16} id {m['id']:<6} key {m['key_size']}B "
+                           f"value {m['value_size']}B max_entries {m['max_entries']}{pin}"))
     for note in report["notes"] + ([f"BTF sanitized for this kernel: {', '.join(report['btf']['sanitized'])}"]
                                    if report["btf"]["sanitized"] else []):
         con.print(Text(f"note: {note}", style="yellow"))

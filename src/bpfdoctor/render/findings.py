@@ -66,7 +66,8 @@ def render_plain(lines: Sequence[tuple[str, str | None]]) -> str:
 
 def print_rich(console, lines: Sequence[tuple[str, str | None]]) -> None:
     """Print (line, style) pairs on a rich console (styles vanish without colour)."""
-    from rich.text import Text
+    from bpfdoctor.render.output import text_type
 
+    Text = text_type(console)
     for text, style in lines:
         console.print(Text(text, style=style or ""))

@@ -1,0 +1,74 @@
+"""Plain text with the API the renderers use of rich, without importing rich.
+
+When colour is off (not a terminal, ``NO_COLOR``, ``--no-color``) rich prints
+a ``Text`` as its characters and nothing else, yet importing it costs more
+than the interpreter's own start (bench/run.py).  ``PlainConsole`` and
+``PlainText`` print exactly what ``rich.console.Console(no_color=True,
+soft_wrap=True, highlight=False, emoji=False)`` prints for ``Text`` values:
+control codes rich strips are stripped (rich/control.py
+``STRIP_CONTROL_CODES``) and tabs are expanded to 8-cell stops
+(rich/text.py ``Text.expand_tabs``).  A line that mixes a tab with non-ASCII
+text (where cell widths decide the stop) is handed to rich itself, so the
+output stays byte-identical.  tests/render/test_plain.py compares the two.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# rich/control.py STRIP_CONTROL_CODES: bell, backspace, vertical tab, form feed, carriage return
+_STRIP = {7: None, 8: None, 11: None, 12: None, 13: None}
+TAB_SIZE = 8
+# other C0 controls and DEL take no cell in rich, which moves the tab stops
+_ZERO_WIDTH = {c: None for c in [*range(0, 9), *range(11, 32), 127]}
+
+
+class PlainText:
+    """The part of ``rich.text.Text`` the renderers use: a string with a style
+    that is not printed, concatenation with ``+``."""
+
+    __slots__ = ("plain",)
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        self.plain = text.translate(_STRIP)
+
+    def __add__(self, other: PlainText | str) -> PlainText:
+        out = PlainText()
+        out.plain = self.plain + (other.plain if isinstance(other, PlainText) else other.translate(_STRIP))
+        return out
+
+    def __str__(self) -> str:
+        return self.plain
+
+
+def _expand_tabs(text: str) -> str:
+    # rich replaces a tab with a space and pads to the next multiple of 8
+    # cells: str.expandtabs for printable ASCII, where a character is one cell
+    if text.isascii() and len(text.translate(_ZERO_WIDTH)) == len(text):
+        return text.expandtabs(TAB_SIZE)
+    return "\n".join(_rich_line(line) if "\t" in line else line for line in text.split("\n"))
+
+
+def _rich_line(line: str) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    buf = io.StringIO()
+    Console(file=buf, no_color=True, force_terminal=False, highlight=False, soft_wrap=True,
+            emoji=False).print(Text(line), end="")
+    return buf.getvalue()
+
+
+class PlainConsole:
+    """``print`` of ``PlainText`` values (or ``str``, taken literally) to a stream."""
+
+    def __init__(self, file=None) -> None:
+        self.file = file
+
+    def print(self, *objects, end: str = "\n") -> None:
+        text = " ".join(o.plain if isinstance(o, PlainText) else str(o).translate(_STRIP) for o in objects)
+        if "\t" in text:
+            text = _expand_tabs(text)
+        (self.file or sys.stdout).write(text + end)
