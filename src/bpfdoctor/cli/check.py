@@ -48,14 +48,19 @@ def write_prometheus(path: str, text: str) -> None:
 @click.option("--root", default="/", show_default=True, metavar="DIR",
               help="Read /proc and /sys under DIR (kernel probes run only for /).")
 @click.option("--no-probe", is_flag=True, help="Do not load test programs or create test maps.")
+@click.option("--no-cache", is_flag=True,
+              help="Probe features again instead of reusing this boot's answer (and refresh it).")
 @click.option("-v", "--verbose", is_flag=True, help="Show fixes and references for every finding.")
 @click.pass_context
-def check(ctx, as_json, prom_file, fix, root, no_probe, verbose):
+def check(ctx, as_json, prom_file, fix, root, no_probe, no_cache, verbose):
     """Is this host ready for eBPF, and why not.  Exit 0 ok, 1 warnings, 2 failures."""
     from bpfdoctor.doctor.report import AREAS, run_check
 
     if not os.path.isdir(root):
         raise InputError(root, "not a directory")
+    from bpfdoctor.doctor.probe_cache import set_enabled
+
+    set_enabled(not no_cache)
     report = run_check(root, probe=not no_probe)
     if fix:
         from dataclasses import replace
