@@ -62,3 +62,19 @@ def test_plain_text_commands_import_no_rich(tmp_path):
                              env={**os.environ, "NO_COLOR": "1"})
         assert out.stdout, argv
         assert out.stderr.strip() == "", (argv, out.stderr[-300:])
+
+
+def test_kernel_enums_are_built_on_first_use():
+    """The generated tables become the same IntEnums, one class per name."""
+    from bpfdoctor.kernel import enums
+
+    for name in enums.__all__:
+        cls = getattr(enums, name)
+        assert cls is getattr(enums, name) and cls.__module__ == enums.__name__ and cls.__name__ == name
+        assert [(m.name, m.value) for m in cls] == list(enums._MEMBERS[name])
+        assert cls(1 << 20).name == f"UNKNOWN_{1 << 20}"
+    assert enums.ProgType.SCHED_CLS.label == "sched_cls" and enums.BpfFunc(1).label == "map_lookup_elem"
+    mods = _modules_after("from bpfdoctor.kernel.enums import ProgType\n"
+                          "import bpfdoctor.kernel.enums as e\nprint('built:' + ','.join(sorted(n for n in e.__all__ "
+                          "if n in vars(e))))")
+    assert "built:ProgType" in mods
