@@ -20,11 +20,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
+
+from bpfdoctor.host import cache as host_cache
 
 log = logging.getLogger(__name__)
 
-BOOT_ID = "/proc/sys/kernel/random/boot_id"
+BOOT_ID = host_cache.BOOT_ID
 FORMAT = 1
 _enabled = True
 
@@ -33,11 +34,6 @@ def set_enabled(enabled: bool) -> None:
     """``check --no-cache``: probe, and rewrite the cache with the new answer."""
     global _enabled
     _enabled = enabled
-
-
-def cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "bpfdoctor")
 
 
 def _read(path: str) -> str | None:
@@ -60,7 +56,7 @@ def cache_key(kern_version: int) -> dict | None:
     from bpfdoctor import __version__
     from bpfdoctor.kernel.enums import BpfFunc, MapType, ProgType
 
-    boot = _read(BOOT_ID)
+    boot = host_cache.boot_id(BOOT_ID)
     if not boot:
         return None
     return {"format": FORMAT, "boot_id": boot, "bpfdoctor": __version__, "kern_version": kern_version,
@@ -69,7 +65,7 @@ def cache_key(kern_version: int) -> dict | None:
 
 
 def _path(key: dict) -> str:
-    return os.path.join(cache_dir(), f"probes-{key['boot_id']}.json")
+    return os.path.join(host_cache.cache_dir(), f"probes-{key['boot_id']}.json")
 
 
 def _to_json(features) -> dict:
@@ -91,14 +87,11 @@ def _from_json(data: dict):
 def load(key: dict):
     """The cached Features for ``key``, or None."""
     path = _path(key)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
+    f = host_cache.open_own(path)
+    if f is None:
         return None
     try:
-        with os.fdopen(fd) as f:
-            if os.fstat(f.fileno()).st_uid != os.geteuid():  # someone else's file: not trusted
-                return None
+        with f:
             data = json.load(f)
         if data.get("key") != key:
             return None
@@ -109,18 +102,12 @@ def load(key: dict):
 
 
 def store(key: dict, features) -> None:
-    """Write atomically (temp file, rename); a failure only costs the next run a probe."""
+    """Write atomically; probe answers of earlier boots are removed."""
     if not features.helpers:  # bpf() refused us nearly everything: probing again is cheap
         return
-    directory = cache_dir()
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".probes-", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w") as f:
-            json.dump({"key": key, "features": _to_json(features)}, f)
-        os.replace(tmp, _path(key))
-    except OSError as e:
-        log.debug("probe cache not written: %s", e)
+    host_cache.write_atomic(os.path.basename(_path(key)),
+                            json.dumps({"key": key, "features": _to_json(features)}).encode(),
+                            stale_prefix="probes-")
 
 
 def cached_features(probe, kern_version: int):
