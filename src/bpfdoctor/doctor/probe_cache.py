@@ -17,7 +17,6 @@ for another key is ignored, never an error.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 
@@ -90,6 +89,8 @@ def load(key: dict):
     f = host_cache.open_own(path)
     if f is None:
         return None
+    import json  # here: check --no-probe never needs it
+
     try:
         with f:
             data = json.load(f)
@@ -105,6 +106,8 @@ def store(key: dict, features) -> None:
     """Write atomically; probe answers of earlier boots are removed."""
     if not features.helpers:  # bpf() refused us nearly everything: probing again is cheap
         return
+    import json
+
     host_cache.write_atomic(os.path.basename(_path(key)),
                             json.dumps({"key": key, "features": _to_json(features)}).encode(),
                             stale_prefix="probes-")
