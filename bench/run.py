@@ -102,11 +102,34 @@ def large_object(insns: int) -> Path:
     with open(src, "w") as f:
         subprocess.run([sys.executable, str(ROOT / "tools" / "gen_large_bpf.py"), "--scale", str(scale)],
                        stdout=f, check=True)
+    _clang(src, out)
+    return out
+
+
+XDP2 = r"""/* bench/run.py: two XDP programs and a map, no CO-RE */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 4); __type(key, __u32); __type(value, __u64); } cnt SEC(".maps");
+SEC("xdp") int xdp_pass(struct xdp_md *ctx) { __u32 k = 0; __u64 *v = bpf_map_lookup_elem(&cnt, &k); if (v) __sync_fetch_and_add(v, 1); return XDP_PASS; }
+SEC("xdp") int xdp_drop_odd(struct xdp_md *ctx) { __u32 k = (ctx->data_end - ctx->data) & 1; __u64 *v = bpf_map_lookup_elem(&cnt, &k); if (v) *v += 1; return k ? XDP_DROP : XDP_PASS; }
+char LICENSE[] SEC("license") = "GPL";
+"""
+
+
+def _clang(src: Path, out: Path) -> None:
     clang = shutil.which("clang-19") or shutil.which("clang") or "clang"
     triple = subprocess.run(["gcc", "-dumpmachine"], capture_output=True, text=True).stdout.strip() or "x86_64-linux-gnu"
-    # the flags of tests/bpf/Makefile's large.o
+    # the flags of tests/bpf/Makefile
     subprocess.run([clang, "-g", "-O2", "-D__TARGET_ARCH_x86", f"-I/usr/include/{triple}", "-target", "bpfel",
                     "-mcpu=v3", "-c", str(src), "-o", str(out)], check=True)
+
+
+def xdp2_object() -> Path:
+    out = WORK / "xdp2.o"
+    if not out.exists():
+        src = WORK / "xdp2.c"
+        src.write_text(XDP2)
+        _clang(src, out)
     return out
 
 
@@ -218,7 +241,7 @@ def measure(row: Row, me: list[str], runs: int, env) -> Result:
 
 # -- rows ---------------------------------------------------------------------------
 
-def rows(py: str, pin: str, large: Path | None) -> list[Row]:
+def rows(py: str, pin: str, large: Path | None, xdp2: Path) -> list[Row]:
     small = str(BUILD / "multi_prog.o")
     core = str(BUILD / "load_core.o")
     start = [[py, "-c", "pass"]]
@@ -231,12 +254,12 @@ def rows(py: str, pin: str, large: Path | None) -> list[Row]:
         Row("elf sections (small)", ["elf", "sections", small], start, 2.5, "start"),
         Row("elf symbols (small)", ["elf", "symbols", small], start, 2.5, "start"),
         Row("prog list (10 progs)", ["prog", "list"], start, 2.5, "start", kernel=True),
-        Row("load 2-prog XDP", ["load", small], start, 2.5, "start", kernel=True),
+        Row("load 2-prog XDP", ["load", str(xdp2)], start, 2.5, "start", kernel=True),
         Row("jit disasm seed", ["jit", "disasm", str(SEED)], start, 2.5, "start"),
         Row("check --no-probe", ["check", "--no-probe"], start, 2.5, "start"),
         Row("explain 100-line log", ["explain", str(LOG100)], start, 2.5, "start"),
         # real work: the C tool is the reference
-        Row("load 2-prog XDP", ["load", small], [["bpftool", "prog", "loadall", small, pin], rm], None,
+        Row("load 2-prog XDP", ["load", str(xdp2)], [["bpftool", "prog", "loadall", str(xdp2), pin], rm], None,
             needs=["bpftool"], kernel=True),
         Row("load CO-RE", ["load", core], [["bpftool", "prog", "loadall", core, pin], rm], 2.0,
             needs=["bpftool"], kernel=True),
@@ -309,9 +332,10 @@ def main() -> int:
     py = str(bindir / "python")
     pin = f"/sys/fs/bpf/bpfdoctor-bench-{os.getpid()}"
     want = re.compile(args.only) if args.only else None
-    selected = [r for r in rows(py, pin, None) if not want or want.search(r.name)]
+    xdp2 = xdp2_object()
+    selected = [r for r in rows(py, pin, None, xdp2) if not want or want.search(r.name)]
     large = large_object(args.insns) if any("300k" in r.name for r in selected) else None
-    selected = [r for r in rows(py, pin, large) if not want or want.search(r.name)]
+    selected = [r for r in rows(py, pin, large, xdp2) if not want or want.search(r.name)]
     if any("jit disasm" in r.name for r in selected):
         subprocess.run([*me, "jit", "disasm", str(SEED), "-O", str(WORK / "seed.bin")], check=True,
                        stdout=subprocess.DEVNULL, env=env)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ROOT / "docs/readme"
-ORDER = ["intro", "check", "elf", "btf", "load", "explain", "jit", "prog", "development"]
+ORDER = ["intro", "check", "elf", "btf", "load", "explain", "jit", "prog", "speed", "development"]
 
 
 def build() -> str:
