@@ -158,8 +158,8 @@ class LoadedPrograms:
 
 # -- timing -------------------------------------------------------------------------
 
-def run_once(cmd: list[str], sink: str, env: dict[str, str], out_file: Path) -> tuple[float, int, int]:
-    """Wall time, peak RSS (KiB) and exit status of one whole process."""
+def run_once(cmd: list[str], sink: str, env: dict[str, str], out_file: Path) -> tuple[float, int]:
+    """Wall time and exit status of one whole process."""
     t = time.perf_counter()
     if sink == "pipe":
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
@@ -169,10 +169,10 @@ def run_once(cmd: list[str], sink: str, env: dict[str, str], out_file: Path) -> 
     else:
         with open(out_file, "wb") as f:
             p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
+    _, status = os.waitpid(p.pid, 0)
     dt = time.perf_counter() - t
     p.returncode = os.waitstatus_to_exitcode(status)
-    return dt, 0, p.returncode
+    return dt, p.returncode
 
 
 def peak_rss(cmds: list[list[str]], env) -> int:
@@ -191,14 +191,9 @@ def peak_rss(cmds: list[list[str]], env) -> int:
     return peak
 
 
-def run_seq(cmds: list[list[str]], sink: str, env, out_file) -> tuple[float, int, list[int]]:
-    total, peak, codes = 0.0, 0, []
-    for cmd in cmds:
-        dt, rss, code = run_once(cmd, sink, env, out_file)
-        total += dt
-        peak = max(peak, rss)
-        codes.append(code)
-    return total, peak, codes
+def run_seq(cmds: list[list[str]], sink: str, env, out_file) -> float:
+    """The commands one after the other (bpftool loadall, then rm of its pins): total wall time."""
+    return sum(run_once(cmd, sink, env, out_file)[0] for cmd in cmds)
 
 
 @dataclass
@@ -226,11 +221,11 @@ def measure(row: Row, me: list[str], runs: int, env) -> Result:
     for sink in ("pipe", "file"):
         ratios = res.ratios.setdefault(sink, [])
         for _ in range(runs):
-            a, rss_a, code = run_once(cmd, sink, env, out_file)
+            a, code = run_once(cmd, sink, env, out_file)
             if code not in row.ok_codes:
                 res.skipped = f"bpfdoctor exited {code}: {' '.join(row.ours)}"
                 return res
-            b, rss_b, _ = run_seq(row.ref, sink, env, out_file)
+            b = run_seq(row.ref, sink, env, out_file)
             ratios.append(a / b)
             res.ours_t.append(a)
             res.ref_t.append(b)

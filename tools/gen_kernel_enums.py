@@ -65,6 +65,11 @@ def __getattr__(name: str):
     return globals().setdefault(name, cls)
 
 
+def member_count(name: str) -> int:
+    """How many members the enum ``name`` has, without building it."""
+    return len(_MEMBERS[name])
+
+
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 '''

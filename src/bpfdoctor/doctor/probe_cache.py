@@ -53,14 +53,14 @@ def _cap_eff() -> str | None:
 def cache_key(kern_version: int) -> dict | None:
     """What the answer depends on; None when there is no boot id to key by."""
     from bpfdoctor import __version__
-    from bpfdoctor.kernel.enums import BpfFunc, MapType, ProgType
+    from bpfdoctor.kernel.enums import member_count
 
     boot = host_cache.boot_id(BOOT_ID)
     if not boot:
         return None
     return {"format": FORMAT, "boot_id": boot, "bpfdoctor": __version__, "kern_version": kern_version,
             "euid": os.geteuid(), "cap_eff": _cap_eff(), "lockdown": _read("/sys/kernel/security/lockdown"),
-            "tables": [len(ProgType), len(MapType), len(BpfFunc)]}
+            "tables": [member_count(n) for n in ("ProgType", "MapType", "BpfFunc")]}
 
 
 def _path(key: dict) -> str:
@@ -75,7 +75,7 @@ def _to_json(features) -> dict:
 
 
 def _from_json(data: dict):
-    from bpfdoctor.kernel.probes import Features, Probe
+    from bpfdoctor.kernel.probe_types import Features, Probe
 
     probes = lambda rows: tuple(Probe(str(n), a, int(e), str(d)) for n, a, e, d in rows)  # noqa: E731
     helpers = lambda d: {str(k): tuple(map(str, v)) for k, v in d.items()}  # noqa: E731
