@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 
 import click
@@ -25,6 +24,8 @@ def _print(ctx: click.Context, lines) -> None:
 
 def write_prometheus(path: str, text: str) -> None:
     """Write atomically: temp file in the same directory, then rename."""
+    import tempfile  # only with --prometheus: it pulls in random and shutil
+
     directory = os.path.dirname(os.path.abspath(path)) or "."
     try:
         fd, tmp = tempfile.mkstemp(prefix=".bpfdoctor-", suffix=".prom.tmp", dir=directory)
