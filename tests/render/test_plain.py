@@ -58,3 +58,17 @@ def test_tabs_and_controls():
     parts = [[("a\tb\t\tc", "bold")], [("1234567\tx\r\x07y", "")], [("中\tx", ""), ("\tz", "dim")], [],
              [("  label    ", "bold"), ("value\twith tab", "")]]
     assert plain_out(parts) == rich_out(parts)
+
+
+def test_rich_objects_given_to_the_plain_console():
+    """Code written for rich (rich Text, a Table) prints what rich prints."""
+    from rich.table import Table
+
+    table = Table("a", "b")
+    table.add_row("1", "x\ty")
+    for obj in (Text("tab\there", style="bold"), table):
+        buf, ref = io.StringIO(), io.StringIO()
+        PlainConsole(buf).print(obj)
+        Console(file=ref, no_color=True, force_terminal=False, highlight=False, soft_wrap=True,
+                emoji=False).print(obj)
+        assert buf.getvalue() == ref.getvalue()

@@ -49,15 +49,27 @@ def _expand_tabs(text: str) -> str:
     return "\n".join(_rich_line(line) if "\t" in line else line for line in text.split("\n"))
 
 
+def _rich_console(file):
+    from rich.console import Console
+
+    # render/output.py console()'s settings without colour
+    return Console(file=file, no_color=True, force_terminal=False, highlight=False, soft_wrap=True, emoji=False)
+
+
+def _is_rich(obj) -> bool:
+    """A rich renderable other than plain text (rich's Text prints as its ``plain``)."""
+    if type(obj).__module__.startswith("rich.") and type(obj).__name__ == "Text":
+        return False
+    return hasattr(obj, "__rich_console__") or hasattr(obj, "__rich__")
+
+
 def _rich_line(line: str) -> str:
     import io
 
-    from rich.console import Console
     from rich.text import Text
 
     buf = io.StringIO()
-    Console(file=buf, no_color=True, force_terminal=False, highlight=False, soft_wrap=True,
-            emoji=False).print(Text(line), end="")
+    _rich_console(buf).print(Text(line), end="")
     return buf.getvalue()
 
 
@@ -68,6 +80,10 @@ class PlainConsole:
         self.file = file
 
     def print(self, *objects, end: str = "\n") -> None:
+        if any(not isinstance(o, (PlainText, str)) and _is_rich(o) for o in objects):
+            # a rich renderable (a Table, say) from code written for rich: let rich lay it out
+            _rich_console(self.file or sys.stdout).print(*objects, end=end)
+            return
         text = " ".join(o.plain if isinstance(o, PlainText) else str(o).translate(_STRIP) for o in objects)
         if "\t" in text:
             text = _expand_tabs(text)
