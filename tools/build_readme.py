@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ROOT / "docs/readme"
-ORDER = ["intro", "check", "elf", "btf", "load", "compat", "explain", "jit", "prog", "postload", "development"]
+ORDER = ["intro", "check", "elf", "btf", "load", "compat", "explain", "jit", "prog", "postload", "speed", "development"]
 
 
 def build() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 
 import click
@@ -45,6 +44,8 @@ def check_writable(path: str) -> None:
 
 def write_prometheus(path: str, text: str) -> None:
     """Write atomically: temp file in the same directory, then rename."""
+    import tempfile  # only with --prometheus: it pulls in random and shutil
+
     directory = os.path.dirname(os.path.abspath(path)) or "."
     try:
         fd, tmp = tempfile.mkstemp(prefix=".bpfdoctor-", suffix=".prom.tmp", dir=directory)
@@ -68,15 +69,20 @@ def write_prometheus(path: str, text: str) -> None:
 @click.option("--root", default="/", show_default=True, metavar="DIR",
               help="Read /proc and /sys under DIR (kernel probes run only for /).")
 @click.option("--no-probe", is_flag=True, help="Do not load test programs or create test maps.")
+@click.option("--no-cache", is_flag=True,
+              help="Probe features again instead of reusing this boot's answer (and refresh it).")
 @click.option("-v", "--verbose", is_flag=True, help="Show fixes and references for every finding.")
 @click.pass_context
-def check(ctx, as_json, prom_file, fix, root, no_probe, verbose):
+def check(ctx, as_json, prom_file, fix, root, no_probe, no_cache, verbose):
     """Is this host ready for eBPF, and why not.  Exit 0 ok, 1 warnings, 2 failures."""
     from bpfdoctor.doctor.report import AREAS, run_check
 
     check_root(root)
     if prom_file:
         check_writable(prom_file)  # before minutes of probes, not after
+    from bpfdoctor.doctor.probe_cache import set_enabled
+
+    set_enabled(not no_cache)
     report = run_check(root, probe=not no_probe)
     if fix:
         from dataclasses import replace

@@ -96,12 +96,11 @@ def _parse(logfile: str, program: str | None):
 
 
 def _render(result, show_log: bool, color: bool | None) -> None:
-    from rich.text import Text
-
     from bpfdoctor.render.findings import MARK, STYLE
-    from bpfdoctor.render.output import console
+    from bpfdoctor.render.output import console, text_type
 
     con = console(color)
+    Text = text_type(con)
     f = result.finding
     con.print(Text(f"{MARK[f.severity]} {f.id}: {f.summary}", style=STYLE[f.severity]))
     if result.diagnostic is not None:

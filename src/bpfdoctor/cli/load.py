@@ -135,11 +135,10 @@ def _program_entry(r, with_log: bool, maps=()) -> dict:
 # -- text -------------------------------------------------------------------------
 
 def render_text(report: dict, color: bool | None, show_log: bool) -> None:
-    from rich.text import Text
-
-    from bpfdoctor.render.output import console
+    from bpfdoctor.render.output import console, text_type
 
     con = console(color)
+    Text = text_type(con)
     s = report["summary"]
     merr = report["map_error"]
     if merr is not None:

@@ -133,9 +133,14 @@ def gather_live(*, features: bool = True, kern_version: int = 0) -> LiveFacts:
 
     feats = None
     if features:
-        from bpfdoctor.kernel.probes import probe_all
+        from bpfdoctor.doctor.probe_cache import cached_features
 
-        feats = probe_all(kern_version=kern_version, meanwhile=others)
-    else:
+        def probe():  # imported only when the per-boot cache has no answer
+            from bpfdoctor.kernel.probes import probe_all
+
+            return probe_all(kern_version=kern_version, meanwhile=others)
+
+        feats = cached_features(probe, kern_version)
+    if "jit" not in done:  # no probes, or their answer came from the per-boot cache
         others()
     return LiveFacts(done["jit"], done["acct"], feats, done["jit"].errno)

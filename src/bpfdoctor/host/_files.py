@@ -1,20 +1,30 @@
-"""Small file helpers shared by the readers."""
+"""Small file helpers shared by the readers.
+
+pathlib is imported only by ``under`` (it pulls in urllib.parse and
+ipaddress, a measurable share of a small command's start-up).
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def under(root: str | os.PathLike, path: str) -> Path:
     """``path`` (absolute, as on the host) inside ``root``."""
+    from pathlib import Path
+
     return Path(root, path.lstrip("/"))
 
 
 def read_text(root: str | os.PathLike, path: str) -> str | None:
     """The file's text, or None when it is missing or unreadable."""
     try:
-        return under(root, path).read_text(errors="replace")
+        with open(os.path.join(root, path.lstrip("/")), errors="replace") as f:
+            return f.read()
     except OSError:
         return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 from dataclasses import dataclass, field
@@ -61,6 +60,8 @@ def kernel_config(root: str | os.PathLike = "/", release: str | None = None) -> 
     text = read_text(root, boot)
     if text is not None:
         return KernelConfig(boot, parse_config(text))
+    import gzip  # only when /boot has no config
+
     try:
         with gzip.open(under(root, "/proc/config.gz"), "rt", errors="replace") as f:
             return KernelConfig("/proc/config.gz", parse_config(f.read()))

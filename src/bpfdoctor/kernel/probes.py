@@ -22,13 +22,12 @@ import logging
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-
 from bpfdoctor.kernel import insns as I
 from bpfdoctor.kernel import syscall
 from bpfdoctor.kernel.attrs import ProgLoadAttr
 from bpfdoctor.kernel.enums import AttachType, BpfCmd, BpfFunc, MapType, ProgType
 from bpfdoctor.kernel.log import summarize
+from bpfdoctor.kernel.probe_types import Features, Probe
 from bpfdoctor.kernel.probe_specs import (
     HELPER_SKIP, MAP_PROBE_SPECS, create_probe_map, prog_load_opts,
 )
@@ -39,28 +38,6 @@ UNAVAILABLE_MARKS = (b"invalid func ", b"unknown func ", b"program of this type 
 LOG_SIZE = 512  # the refusal comes right after the first instruction; small buffers copy less
 _LICENSE = ctypes.create_string_buffer(b"GPL")
 _MAXINSNS = 4096  # BPF_MAXINSNS: the pre-5.2 limit
-
-
-@dataclass(frozen=True, slots=True)
-class Probe:
-    """One probe's answer.  ``available`` is None when the kernel would not
-    let us find out (EPERM: privilege or a security module)."""
-
-    name: str
-    available: bool | None
-    errno: int = 0
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Features:
-    prog_types: tuple[Probe, ...] = ()
-    map_types: tuple[Probe, ...] = ()
-    # program type name -> names of available helpers (``bpf_`` prefix dropped)
-    helpers: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    helpers_unavailable: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    misc: tuple[Probe, ...] = ()
-    load_count: int = 0  # how many loads/creates the probe made
 
 
 def _load(attr: ProgLoadAttr, code: bytes, log_buf=None) -> tuple[int, int, bytes]:

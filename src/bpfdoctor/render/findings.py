@@ -101,8 +101,9 @@ def print_rich(console, lines: Sequence[tuple[str, str | None]], *, verdict_at_e
     and a report that starts with a verdict repeats it at the end, where a
     report longer than the screen leaves the reader.  Piped output keeps one
     finding per line for grep."""
-    from rich.text import Text
+    from bpfdoctor.render.output import text_type
 
+    Text = text_type(console)
     tty = console.is_terminal
     width = console.width
     cropped = False
@@ -114,7 +115,7 @@ def print_rich(console, lines: Sequence[tuple[str, str | None]], *, verdict_at_e
             continue
         parts = wrap_line(text, width) if tty else [text]
         for i, part in enumerate(parts):
-            console.print(_styled(part, style, mark=i == 0))
+            console.print(_styled(Text, part, style, mark=i == 0))
     if cropped:
         console.print(Text(f"(rows cropped at {width} columns; --json or a wider terminal shows all)",
                            style="dim"))
@@ -124,10 +125,8 @@ def print_rich(console, lines: Sequence[tuple[str, str | None]], *, verdict_at_e
             console.print(Text(part, style=lines[0][1]))
 
 
-def _styled(text: str, style: str | None, mark: bool):
+def _styled(Text, text: str, style: str | None, mark: bool):
     """Colour the severity mark of a finding line; other lines keep their style."""
-    from rich.text import Text
-
     body = text.lstrip(" ")
     word = body.split(" ", 1)[0]
     if mark and style in STYLE.values() and word in _MARKS and text.startswith("  "):

@@ -2,6 +2,8 @@
 
 Plain, high-volume output (disassembly, dumps) is written with ``write_text``
 and never goes through rich, which costs tens of milliseconds to import.
+Styled lines go to ``console()``: rich only when colour goes to a terminal;
+``text_type(console)`` is the matching ``Text`` class.
 """
 
 from __future__ import annotations
@@ -62,11 +64,16 @@ def use_color(forced: bool | None = None, stream=None) -> bool:
 
 
 def console(forced_color: bool | None = None, stderr: bool = False):
-    """A rich Console honouring ``use_color``.  Imports rich lazily."""
-    from rich.console import Console
-
+    """A rich Console when colour is on (``use_color``), else a PlainConsole
+    that prints the same characters without importing rich."""
     stream = sys.stderr if stderr else sys.stdout
     color = use_color(forced_color, stream)
+    if not color:
+        from bpfdoctor.render.plain import PlainConsole
+
+        return PlainConsole(stream)
+    from rich.console import Console
+
     class _Console(Console):
         def on_broken_pipe(self) -> None:
             # rich exits 1 here, our "warnings" code: let the CLI's one
@@ -76,3 +83,14 @@ def console(forced_color: bool | None = None, stderr: bool = False):
 
     return _Console(file=stream, no_color=not color, force_terminal=color, highlight=False,
                    soft_wrap=True, emoji=False)
+
+
+def text_type(con):
+    """``rich.text.Text`` for a rich console, ``PlainText`` for a plain one."""
+    from bpfdoctor.render.plain import PlainConsole, PlainText
+
+    if isinstance(con, PlainConsole):
+        return PlainText
+    from rich.text import Text
+
+    return Text

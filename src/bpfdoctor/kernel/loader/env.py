@@ -43,7 +43,7 @@ class KernelEnv:
 
     @cached_property
     def vmlinux(self):
-        from bpfdoctor.btf import parse_btf
+        from bpfdoctor.kernel.loader.btfindex import load_vmlinux
 
         try:
             with open(self.vmlinux_path, "rb") as f:
@@ -51,7 +51,7 @@ class KernelEnv:
         except OSError as e:
             raise HostError(f"{self.vmlinux_path}: cannot read kernel BTF ({e.strerror}); CO-RE, kfuncs "
                             "and BTF attach targets need CONFIG_DEBUG_INFO_BTF") from None
-        return parse_btf(data, path=self.vmlinux_path)
+        return load_vmlinux(data, self.vmlinux_path)  # its index is cached per boot
 
     @cached_property
     def core_candidates(self):

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bpfdoctor.errors import InputError
 from bpfdoctor.kernel.loader.consts import (JMP_CALL, LD_IMM64, POISON_CALL_KFUNC_BASE, PSEUDO_BTF_ID,
                                             PSEUDO_CALL, PSEUDO_FUNC, PSEUDO_KFUNC_CALL, PSEUDO_MAP_FD,
                                             PSEUDO_MAP_VALUE)
-from bpfdoctor.kernel.loader.coreapply import CoreError, CoreOutcome, apply_one
 from bpfdoctor.kernel.loader.insnbuf import INSN_SIZE, InsnBuf
+
+if TYPE_CHECKING:  # coreapply (and btf.core with it) is imported only for objects with CO-RE relocations
+    from bpfdoctor.kernel.loader.coreapply import CoreOutcome
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,8 @@ def _apply_core(obj, func, buf: InsnBuf, core_target) -> list[CoreOutcome]:
     mine = [r for r in relos if first <= r.insn < end]
     if not mine:
         return []
+    from bpfdoctor.kernel.loader.coreapply import CoreError, apply_one
+
     cands = core_target()  # a coreapply.CandidateCache over the target BTF
     try:
         return [apply_one(buf, r.insn - first, r, obj.btf, cands) for r in mine]

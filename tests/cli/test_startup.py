@@ -1,0 +1,80 @@
+"""Start-up paths: what bpfdoctor imports before it does any work.
+
+The times are measured by bench/run.py; these tests pin down the imports
+that the measurements showed to be expensive, so that they cannot creep
+back in unnoticed, and that the fast paths print what click would.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tests.testlib import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_version_fast_path_matches_click():
+    from bpfdoctor.cli import cli
+
+    clicked = CliRunner().invoke(cli, ["--version"])
+    assert clicked.exit_code == 0
+    fast = run_cli("--version")
+    assert fast.exit_code == 0
+    assert fast.stdout == clicked.output
+    # with another option the click path answers, and says the same
+    assert run_cli("--no-color", "--version").stdout == clicked.output
+
+
+def test_version_imports_no_click():
+    mods = _modules_after("import sys\nsys.argv=['bpfdoctor','--version']\nfrom bpfdoctor.cli import main\n"
+                          "try:\n    main()\nexcept SystemExit:\n    pass")
+    assert "click" not in mods
+    assert "bpfdoctor.cli.app" not in mods
+
+
+def test_cli_module_import_is_cheap():
+    mods = _modules_after("import bpfdoctor.cli")
+    assert not {"click", "rich", "capstone", "inspect"} & mods
+
+
+def test_plain_text_commands_import_no_rich(tmp_path):
+    """Without colour the findings renderers print through PlainConsole."""
+    log = ROOT / "tests" / "verifier" / "logs" / "call_depth.log"
+    obj = ROOT / "tests" / "bpf" / "build" / "multi_prog.o"
+    for argv in (["explain", str(log)], ["elf", "info", str(obj)], ["check", "--no-probe"]):
+        code = ("import sys\nsys.argv=['bpfdoctor', *%r]\nfrom bpfdoctor.cli import main\n"
+                "try:\n    main()\nexcept SystemExit:\n    pass\n"
+                "sys.stderr.write(' '.join(m for m in sys.modules if m.split('.')[0] in ('rich', 'capstone')))"
+                % (argv,))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={**os.environ, "NO_COLOR": "1"})
+        assert out.stdout, argv
+        assert out.stderr.strip() == "", (argv, out.stderr[-300:])
+
+
+def test_kernel_enums_are_built_on_first_use():
+    """The generated tables become the same IntEnums, one class per name."""
+    from bpfdoctor.kernel import enums
+
+    for name in enums.__all__:
+        cls = getattr(enums, name)
+        assert cls is getattr(enums, name) and cls.__module__ == enums.__name__ and cls.__name__ == name
+        assert [(m.name, m.value) for m in cls] == list(enums._MEMBERS[name])
+        assert cls(1 << 20).name == f"UNKNOWN_{1 << 20}"
+    assert enums.ProgType.SCHED_CLS.label == "sched_cls" and enums.BpfFunc(1).label == "map_lookup_elem"
+    mods = _modules_after("from bpfdoctor.kernel.enums import ProgType\n"
+                          "import bpfdoctor.kernel.enums as e\nprint('built:' + ','.join(sorted(n for n in e.__all__ "
+                          "if n in vars(e))))")
+    assert "built:ProgType" in mods

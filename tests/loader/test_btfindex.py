@@ -1,0 +1,71 @@
+"""The loader's vmlinux BTF with a per-boot cached index answers what Btf answers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bpfdoctor.btf import parse_btf
+from bpfdoctor.elf import open_object
+from bpfdoctor.host import cache as host_cache
+from bpfdoctor.kernel.loader import btfindex
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURE = os.path.join(ROOT, "tests", "bpf", "build", "btf_kinds.o")
+
+
+@pytest.fixture
+def blob():
+    if not os.path.exists(FIXTURE):
+        pytest.skip("fixture btf_kinds.o is not built")
+    obj = open_object(FIXTURE)
+    return bytes(obj.section_data(".BTF"))
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    if host_cache.boot_id() is None:
+        pytest.skip("no boot id on this host")
+    return tmp_path / "bpfdoctor"
+
+
+def _all_queries(btf):
+    names = {btf.name(t) for t in range(1, btf.type_count)} | {"nope", "int", "s"}
+    for name in sorted(n for n in names if n):
+        for prefix in (False, True):
+            for kind in (None, 1, 4, 13, 14):
+                yield name, kind, prefix
+
+
+def test_same_answers_built_and_cached(blob, cache):
+    plain = parse_btf(blob)
+    built = btfindex.load_vmlinux(blob, "x")
+    assert [p.name for p in cache.iterdir()][0].startswith("vmlinux-")
+    cached = btfindex.load_vmlinux(blob, "x")
+    assert cached._given is not None  # from the file
+    assert list(cached.starts) == list(plain.starts) and cached.type_count == plain.type_count
+    for name, kind, prefix in _all_queries(plain):
+        want = plain.find_ids(name, kind, prefix=prefix)
+        assert built.find_ids(name, kind, prefix=prefix) == want
+        assert cached.find_ids(name, kind, prefix=prefix) == want
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "other btf"])
+def test_damaged_index_is_rebuilt(blob, cache, damage):
+    btfindex.load_vmlinux(blob, "x")
+    (path,) = cache.iterdir()
+    raw = bytearray(path.read_bytes())
+    if damage == "flip":
+        raw[-5] ^= 0xFF
+    elif damage == "truncate":
+        raw = raw[:-4]
+    else:  # the same file name for different BTF bytes cannot be used
+        other = bytearray(blob)
+        other[-2] ^= 1  # inside the string section
+        raw[8:24] = btfindex._digest(bytes(other))
+    path.write_bytes(bytes(raw))
+    again = btfindex.load_vmlinux(blob, "x")
+    assert again._given is None  # rebuilt, and the file rewritten
+    assert btfindex.load_vmlinux(blob, "x")._given is not None
