@@ -111,9 +111,8 @@ def netns(spec, host, netns: str | None = None, **_) -> list[Finding]:
 
 
 def reuseport(spec, host, **_) -> list[Finding]:
-    return [Finding("attach-socket-needed", INFO, "sk_reuseport programs select a socket inside a SO_REUSEPORT "
-                    "group: they attach to a socket (setsockopt SO_ATTACH_REUSEPORT_EBPF), not to a host hook; "
-                    "without --dry-run bpfdoctor attaches to a fresh UDP socket of its own", AREA, {})]
+    return [Finding("attach-socket-needed", INFO, "no host target to check: the program needs a socket; "
+                    "without --dry-run bpfdoctor attaches it to a SO_REUSEPORT UDP socket of its own", AREA, {})]
 
 
 CHECKS = {"perf_event": perf_event, "sk_skb": sockmap, "sk_msg": sockmap, "sk_lookup": netns,
