@@ -107,19 +107,67 @@ def test_every_socket_kind_attaches_and_detaches(netns, obj):
 
 
 def test_occupied_flow_dissector_is_e2big(netns, obj):
-    """A flow dissector link held in the namespace by this test: a second one is
-    refused with E2BIG (one link per namespace), not EEXIST."""
+    """A flow dissector link held in the namespace by this test: seen beforehand
+    (BPF_PROG_QUERY names it), and a second one is refused with E2BIG (one link
+    per namespace), not EEXIST."""
     from bpfdoctor.kernel import links
+    from bpfdoctor.kernel.info import prog_info
     from bpfdoctor.kernel.loader import load_object
 
     path = f"/run/netns/{netns}"
     with load_object(obj(SK), programs=["ps_flow"]) as lo:
         with links.attach_netns(lo.programs["ps_flow"].fd, path, "FLOW_DISSECTOR"):
+            dry = run_cli("attach", str(obj(SK)), "--program", "ps_flow", "--netns", path, "--dry-run", "--json")
             r = run_cli("attach", str(obj(SK)), "--program", "ps_flow", "--netns", path, "--json")
+            held = prog_info(lo.programs["ps_flow"].fd).id
+    occupied = next(f for f in _prog(json.loads(dry.stdout), "ps_flow")["findings"]
+                    if f["id"] == "attach-flow-dissector-occupied")
+    assert occupied["evidence"]["programs"] == [held]
     assert r.exit_code == 1
     res = _prog(json.loads(r.stdout), "ps_flow")["attach"]
     assert (res["status"], res["errno"]) == ("failed", errno.E2BIG)
     assert "already attached in this network namespace by a link" in res["meaning"]
+
+
+def test_sockmap_attach_seen_by_prog_query_and_gone_after(root_kernel, obj):
+    """BPF_PROG_QUERY on the map sees the program while attached, and nothing
+    after the attachment is closed (BPF_PROG_DETACH really ran)."""
+    from bpfdoctor.kernel import links
+    from bpfdoctor.kernel.info import prog_info
+    from bpfdoctor.kernel.loader import load_object
+
+    with load_object(obj(SK), programs=["ps_verdict", "ps_msg"]) as lo:
+        m = lo.maps["pl_sockmap"]
+        for name, at in (("ps_verdict", "SK_SKB_STREAM_VERDICT"), ("ps_msg", "SK_MSG_VERDICT")):
+            pid = prog_info(lo.programs[name].fd).id
+            with links.attach_sockmap(lo.programs[name].fd, m.fd, "pl_sockmap", at):
+                assert links.prog_query(m.fd, at) == [pid]
+            assert links.prog_query(m.fd, at) == []
+
+
+def test_perf_event_program_runs_while_attached(root_kernel, obj):
+    """The cpu-clock sampling event really runs the program: its run count rises
+    while this process spins on CPU 0 (stats enabled through a held fd)."""
+    from bpfdoctor.kernel import links
+    from bpfdoctor.kernel.info import prog_info
+    from bpfdoctor.kernel.loader import load_object
+    from bpfdoctor.kernel.stats import enable_stats
+
+    if 0 not in os.sched_getaffinity(0):
+        pytest.skip("CPU 0 is not in this process's affinity mask")
+    old = os.sched_getaffinity(0)
+    with load_object(obj(SK), programs=["ps_perf"]) as lo, enable_stats():
+        fd = lo.programs["ps_perf"].fd
+        os.sched_setaffinity(0, {0})
+        try:
+            with links.attach_perf_counter(fd, "cpu-clock", 0):
+                for _ in range(200):  # a bounded amount of work, not a time limit
+                    sum(range(200_000))
+                    if prog_info(fd).run_cnt:
+                        break
+        finally:
+            os.sched_setaffinity(0, old)
+        assert prog_info(fd).run_cnt > 0
 
 
 def test_sockops_attaches_to_a_cgroup(cgroup_dir, obj):

@@ -107,7 +107,34 @@ def netns(spec, host, netns: str | None = None, **_) -> list[Finding]:
         ev["netns_inode"] = os.stat(path).st_ino
     except OSError:
         pass
-    return [_ok(spec, f"{what} ({spec.attach_type.lower()} attaches with BPF_LINK_CREATE)", **ev)]
+    out = [_ok(spec, f"{what} ({spec.attach_type.lower()} attaches with BPF_LINK_CREATE)", **ev)]
+    if spec.kind == "flow_dissector" and os.fspath(host.root) == "/":
+        out += _flow_dissector_occupied(path)
+    return out
+
+
+def _flow_dissector_occupied(path: str) -> list[Finding]:
+    """A namespace holds one flow dissector (kernel/bpf/net_namespace.c): say
+    which program is there before the attach fails with E2BIG or EEXIST."""
+    from bpfdoctor.errors import BpfDoctorError
+    from bpfdoctor.kernel.links import prog_query
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return []
+    try:
+        ids = prog_query(fd, "FLOW_DISSECTOR")
+    except (BpfDoctorError, OSError):
+        return []
+    finally:
+        os.close(fd)
+    if not ids:
+        return []
+    return [Finding("attach-flow-dissector-occupied", WARN, f"the network namespace already runs flow dissector "
+                    f"program id {ids[0]}: a second one fails (E2BIG when it holds a link, EEXIST otherwise)",
+                    AREA, {"netns": path, "programs": ids}, "detach it first (bpftool net show; close or unpin "
+                    "its link), or attach in another namespace", "kernel/bpf/net_namespace.c: netns_bpf_link_attach")]
 
 
 def reuseport(spec, host, **_) -> list[Finding]:

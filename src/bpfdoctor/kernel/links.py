@@ -107,6 +107,24 @@ class ProgAttachment(Attachment):
         super().close()
 
 
+class ProgQueryAttr(ctypes.Structure):
+    """``BPF_PROG_QUERY`` attr (include/uapi/linux/bpf.h, ``query``) up to ``prog_cnt``."""
+
+    _fields_ = [("target_fd", c_uint32), ("attach_type", c_uint32), ("query_flags", c_uint32),
+                ("attach_flags", c_uint32), ("prog_ids", c_uint64), ("prog_cnt", c_uint32), ("_pad", c_uint32)]
+
+
+def prog_query(target_fd: int, attach_type: str, max_ids: int = 64) -> list[int]:
+    """Ids of the programs attached to ``target_fd`` (a cgroup, netns, sockmap)
+    for ``attach_type``: net/core/sock_map.c ``sock_map_bpf_prog_query``,
+    kernel/bpf/net_namespace.c ``netns_bpf_prog_query``."""
+    ids = (c_uint32 * max_ids)()
+    attr = ProgQueryAttr(target_fd=target_fd, attach_type=int(getattr(AttachType, attach_type)),
+                         prog_ids=ctypes.addressof(ids), prog_cnt=max_ids)
+    syscall.bpf(BpfCmd.PROG_QUERY, attr, ctypes.sizeof(attr))
+    return list(ids[:min(attr.prog_cnt, max_ids)])
+
+
 def prog_attach(prog_fd: int, target_fd: int, attach_type: int, how: str) -> ProgAttachment:
     attr = ProgAttachAttr(target_fd=target_fd, attach_bpf_fd=prog_fd, attach_type=attach_type)
     syscall.bpf(BpfCmd.PROG_ATTACH, attr, ctypes.sizeof(attr))
