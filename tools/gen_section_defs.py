@@ -38,6 +38,7 @@ SUPPLEMENT = [
     ("cgroup/getsockname_unix", "CGROUP_SOCK_ADDR", "BPF_CGROUP_UNIX_GETSOCKNAME", "SEC_ATTACHABLE", "1.3", "cgroup/sysctl"),
     ("netfilter", "NETFILTER", "BPF_NETFILTER", "SEC_NONE", "1.2", None),
     ("struct_ops.s+", "STRUCT_OPS", "0", "SEC_SLEEPABLE", "1.2", "sk_lookup"),
+    ("sk_skb/verdict", "SK_SKB", "BPF_SK_SKB_VERDICT", "SEC_ATTACHABLE_OPT", "1.4", "sk_skb"),
 ]
 
 

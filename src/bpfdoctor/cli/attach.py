@@ -17,9 +17,18 @@ import click
               help="tc programs: tcx links, or a clsact bpf filter over netlink (auto: tcx, else netlink).")
 @click.option("--mount-tracefs", is_flag=True,
               help="Mount tracefs in a private mount namespace of this process if it is not mounted.")
+@click.option("--sock-map", default=None, metavar="MAP",
+              help="sk_skb/sk_msg programs: the object's sockmap or sockhash to attach to (default: the first).")
+@click.option("--netns", default=None, metavar="PATH",
+              help="sk_lookup/flow_dissector programs: network namespace file (default: this process's).")
+@click.option("--perf-event", default=None, metavar="EVENT",
+              help="perf_event programs: a generic event as perf names it (default: cpu-clock).")
+@click.option("--perf-cpu", default=0, show_default=True, type=click.IntRange(min=0),
+              help="perf_event programs: the CPU to sample.")
 @click.option("--root", default="/", hidden=True, help="Read host facts under this root (tests).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def attach(obj, programs, iface, cgroup, dry_run, xdp_mode, tc_mode, mount_tracefs, root, as_json) -> int:
+def attach(obj, programs, iface, cgroup, dry_run, xdp_mode, tc_mode, mount_tracefs, sock_map, netns, perf_event,
+           perf_cpu, root, as_json) -> int:
     """Resolve each program's attach target from its section name (as libbpf
     does), check it exists on this host and say why not; then, unless
     --dry-run, attach for real, report the kernel's errno with its meaning,
@@ -29,7 +38,8 @@ def attach(obj, programs, iface, cgroup, dry_run, xdp_mode, tc_mode, mount_trace
     from bpfdoctor.render.output import write_json, write_text
 
     report = check_attach(obj, programs=programs or None, iface=iface, cgroup=cgroup, dry_run=dry_run,
-                          xdp_mode=xdp_mode, tc_mode=tc_mode, root=root, mount_tracefs=mount_tracefs)
+                          xdp_mode=xdp_mode, tc_mode=tc_mode, root=root, mount_tracefs=mount_tracefs,
+                          sock_map=sock_map, netns=netns, perf_event=perf_event, perf_cpu=perf_cpu)
     if as_json:
         write_json(report.to_dict())
     else:

@@ -76,14 +76,16 @@ class HostView:
         return self.config.source is not None and self.config.get(option) is None
 
 
-def check(spec, host: HostView, *, iface: str | None = None, cgroup: str | None = None) -> list[Finding]:
+def check(spec, host: HostView, *, iface: str | None = None, cgroup: str | None = None, **extra) -> list[Finding]:
+    """``extra``: what the socket-level and perf_event checks need (``maps``,
+    ``sock_map``, ``netns``, ``perf_event``, ``perf_cpu``; doctor.attach_sk)."""
     fn = _CHECKS.get(spec.kind)
     out = [Finding(f"attach-note", INFO, n, AREA, {"section": spec.section}) for n in spec.notes]
     if fn is None:
         out.append(Finding("attach-not-checked", INFO, f"{spec.kind} programs: no host check for this "
                            "attach kind", AREA, {"section": spec.section}))
         return out
-    return out + fn(spec, host, iface=iface, cgroup=cgroup)
+    return out + fn(spec, host, iface=iface, cgroup=cgroup, **extra)
 
 
 def _ok(spec, what: str, **ev) -> Finding:
@@ -389,3 +391,8 @@ _CHECKS = {
     "uprobe": _uprobe, "uretprobe": _uprobe,
     "xdp": _iface, "tc": _iface, "tcx": _iface, "netkit": _iface, "cgroup": _cgroup, "socket": _socket,
 }
+
+
+from bpfdoctor.doctor.attach_sk import CHECKS as _SK_CHECKS  # noqa: E402  (attach_sk imports nothing from here)
+
+_CHECKS.update(_SK_CHECKS)

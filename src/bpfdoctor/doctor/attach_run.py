@@ -81,10 +81,15 @@ def specs_of(obj, programs=None) -> list[AttachSpec]:
 
 def check_attach(path: str, *, programs=None, iface: str | None = None, cgroup: str | None = None,
                  dry_run: bool = False, xdp_mode: str = "auto", tc_mode: str = "auto",
-                 root: str = "/", mount_tracefs: bool = False) -> AttachReport:
+                 root: str = "/", mount_tracefs: bool = False, sock_map: str | None = None,
+                 netns: str | None = None, perf_event: str | None = None, perf_cpu: int = 0) -> AttachReport:
     """Check (and unless ``dry_run`` attach and detach) the programs of the
     object at ``path``.  ``mount_tracefs``: when the host root has no tracefs
-    mounted, mount one in a private mount namespace of this process first."""
+    mounted, mount one in a private mount namespace of this process first.
+    ``sock_map``: the object's sockmap/sockhash for sk_skb/sk_msg (default: the
+    first); ``netns``: namespace file for sk_lookup/flow_dissector (default:
+    this process's); ``perf_event``/``perf_cpu``: the event for perf_event
+    programs (default cpu-clock on CPU 0)."""
     from bpfdoctor.elf import open_object
 
     notes: tuple[str, ...] = ()
@@ -96,7 +101,9 @@ def check_attach(path: str, *, programs=None, iface: str | None = None, cgroup: 
     obj = open_object(path)
     host = HostView(root)
     specs = specs_of(obj, programs)
-    checked = [(s, tuple(check(s, host, iface=iface, cgroup=cgroup))) for s in specs]
+    extra = dict(maps=[(m.name, m.type_name) for m in obj.maps], sock_map=sock_map, netns=netns,
+                 perf_event=perf_event, perf_cpu=perf_cpu)
+    checked = [(s, tuple(check(s, host, iface=iface, cgroup=cgroup, **extra))) for s in specs]
     if dry_run:
         return AttachReport(str(path), True, tuple(ProgramAttach(s, f) for s, f in checked), notes)
     from bpfdoctor.kernel.loader import load_object
@@ -114,17 +121,24 @@ def check_attach(path: str, *, programs=None, iface: str | None = None, cgroup: 
                                         f"(bpfdoctor load {path} --program {s.program})")
             else:
                 res = attach_once(lo.programs[s.program].fd, s, host, iface=iface, cgroup=cgroup,
-                                  xdp_mode=xdp_mode, tc_mode=tc_mode)
+                                  xdp_mode=xdp_mode, tc_mode=tc_mode,
+                                  **{**extra, "maps": {n: m.fd for n, m in lo.maps.items()},
+                                     "map_types": extra["maps"]})
             out.append(ProgramAttach(s, f, res))
     return AttachReport(str(path), False, tuple(out), notes)
 
 
 def attach_once(prog_fd: int, spec: AttachSpec, host: HostView, *, iface=None, cgroup=None,
-                xdp_mode: str = "auto", tc_mode: str = "auto") -> AttachResult:
-    """Attach, then detach at once; the kernel's answer as an AttachResult."""
+                xdp_mode: str = "auto", tc_mode: str = "auto", **extra) -> AttachResult:
+    """Attach, then detach at once; the kernel's answer as an AttachResult.
+    ``extra``: ``maps`` (name -> map fd), ``map_types`` ((name, type name)), ``sock_map``, ``netns``,
+    ``perf_event``, ``perf_cpu`` for the socket-level and perf_event kinds."""
     note = None
     try:
-        att, note = _attach(prog_fd, spec, host, iface, cgroup, xdp_mode, tc_mode)
+        if spec.kind in _SK_KINDS:
+            att, note = _attach_sk(prog_fd, spec, **extra)
+        else:
+            att, note = _attach(prog_fd, spec, host, iface, cgroup, xdp_mode, tc_mode)
     except _Skip as s:
         return AttachResult("skipped", note=str(s))
     except SyscallError as e:
@@ -233,8 +247,35 @@ def _attach(fd: int, s: AttachSpec, host: HostView, iface, cgroup, xdp_mode, tc_
         return links.attach_cgroup(fd, cgroup, s.attach_type or "CGROUP_INET_INGRESS"), None
     if k == "socket":
         return links.attach_socket(fd), None
-    why = {"kprobe_multi": "kprobe.multi links are not made by bpfdoctor yet",
-           "uprobe": "uprobes need a binary and offset: not attached by bpfdoctor yet",
-           "sk_msg": "attaches to a sockmap: not attached by bpfdoctor",
-           "sk_skb": "attaches to a sockmap: not attached by bpfdoctor"}
+    why = {"kprobe_multi": "kprobe.multi links are not made by bpfdoctor yet"}
     raise _Skip(why.get(k, f"{k} programs are not attached by bpfdoctor"))
+
+
+_SK_KINDS = ("perf_event", "sk_skb", "sk_msg", "sk_lookup", "flow_dissector", "sk_reuseport")
+
+
+def _attach_sk(fd: int, s: AttachSpec, *, maps=None, map_types=(), sock_map=None, netns=None, perf_event=None,
+               perf_cpu=0, **_):
+    from bpfdoctor.doctor.attach_sk import DEFAULT_NETNS, SOCK_MAP_TYPES
+    from bpfdoctor.kernel.attach_spec import DEFAULT_PERF_EVENT, PERF_EVENT_NAMES
+
+    k = s.kind
+    if k == "perf_event":
+        event = perf_event or DEFAULT_PERF_EVENT
+        if event not in PERF_EVENT_NAMES:
+            raise _Skip(f"no generic perf event named {event!r}")
+        return links.attach_perf_counter(fd, event, perf_cpu), None
+    if k in ("sk_skb", "sk_msg"):
+        kinds = dict(map_types)  # name -> type name
+        name = sock_map or next((n for n, t in kinds.items() if t in SOCK_MAP_TYPES), None)
+        if name is None:
+            raise _Skip("the object has no sockmap or sockhash to attach to")
+        if name not in (maps or {}):
+            raise SyscallError("map lookup", E.ENOENT, f"no map {name} was created")
+        return links.attach_sockmap(fd, maps[name], name, s.attach_type), None
+    if k in ("sk_lookup", "flow_dissector"):
+        path = netns or DEFAULT_NETNS
+        if not os.path.exists(path):
+            raise SyscallError("open(netns)", E.ENOENT, f"{path}: no such network namespace file")
+        return links.attach_netns(fd, path, s.attach_type or k.upper()), None
+    return links.attach_reuseport(fd), None

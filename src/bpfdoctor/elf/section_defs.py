@@ -68,6 +68,7 @@ SECTION_DEFS: tuple[tuple[str, str, str | None, tuple[str, ...], str | None], ..
     ('sockops', 'SOCK_OPS', 'CGROUP_SOCK_OPS', ('ATTACHABLE_OPT',), None),
     ('sk_skb/stream_parser', 'SK_SKB', 'SK_SKB_STREAM_PARSER', ('ATTACHABLE_OPT',), None),
     ('sk_skb/stream_verdict', 'SK_SKB', 'SK_SKB_STREAM_VERDICT', ('ATTACHABLE_OPT',), None),
+    ('sk_skb/verdict', 'SK_SKB', 'SK_SKB_VERDICT', ('ATTACHABLE_OPT',), '1.4'),
     ('sk_skb', 'SK_SKB', None, (), None),
     ('sk_msg', 'SK_MSG', 'SK_MSG_VERDICT', ('ATTACHABLE_OPT',), None),
     ('lirc_mode2', 'LIRC_MODE2', 'LIRC_MODE2', ('ATTACHABLE_OPT',), None),

@@ -24,7 +24,7 @@ ATTACH_TYPE_VALUES = {"XDP": 37, "PERF_EVENT": 41, "TCX_INGRESS": 46, "TCX_EGRES
 class AttachSpec:
     """``kind`` is one of: kprobe, kretprobe, kprobe_multi, ksyscall, uprobe, uretprobe, usdt,
     tracepoint, raw_tp, tp_btf, fentry, fexit, fmod_ret, lsm, freplace, iter, xdp,
-    tc, tcx, cgroup, socket, perf_event, sk_msg, sk_skb, sk_lookup, flow_dissector,
+    tc, tcx, cgroup, socket, perf_event, sk_msg, sk_skb, sk_lookup, flow_dissector, sk_reuseport,
     struct_ops, syscall, lwt, netkit, unknown."""
 
     program: str
@@ -34,7 +34,7 @@ class AttachSpec:
     offset: int = 0
     direction: str | None = None     # ingress/egress for tc/tcx/cgroup_skb
     attach_type: str | None = None   # libbpf's expected attach type name
-    needs: tuple[str, ...] = ()      # what the user must give: "iface", "cgroup"
+    needs: tuple[str, ...] = ()      # what it needs: "iface", "cgroup", "sockmap", "netns", "perf_event", "socket"
     notes: tuple[str, ...] = field(default=())
 
 
@@ -110,12 +110,21 @@ def attach_spec(program: str, section: str, prog_type: str | None, attach_type: 
     if prog_type == "SOCKET_FILTER":
         return AttachSpec(kind="socket", **base)
     if prog_type == "PERF_EVENT":
-        return AttachSpec(kind="perf_event", **base)
+        return AttachSpec(kind="perf_event", needs=("perf_event",), **base)
     if prog_type in ("SK_MSG", "SK_SKB"):
-        return AttachSpec(kind=prog_type.lower(), notes=("attaches to a sockmap/sockhash map, not to a hook",),
-                          **base)
+        # libbpf never auto-attaches these: bpf_prog_attach(prog, map_fd, type) with the map as target
+        notes = ("attaches to a sockmap/sockhash map (BPF_PROG_ATTACH, the map as target), not to a hook",)
+        if prog_type == "SK_SKB" and attach_type is None:
+            notes += ("SEC(\"sk_skb\") names no attach type: sk_skb/stream_parser, sk_skb/stream_verdict "
+                      "or sk_skb/verdict say it; stream_verdict is used",)
+            base["attach_type"] = "SK_SKB_STREAM_VERDICT"
+        return AttachSpec(kind=prog_type.lower(), needs=("sockmap",), notes=notes, **base)
     if prog_type in ("SK_LOOKUP", "FLOW_DISSECTOR"):
-        return AttachSpec(kind=prog_type.lower(), notes=("attaches to a network namespace",), **base)
+        base["attach_type"] = attach_type or prog_type
+        return AttachSpec(kind=prog_type.lower(), needs=("netns",), **base)
+    if prog_type == "SK_REUSEPORT":
+        return AttachSpec(kind="sk_reuseport", needs=("socket",), notes=(
+            "attaches to a SO_REUSEPORT socket group (SO_ATTACH_REUSEPORT_EBPF), not to a hook",), **base)
     if prog_type == "STRUCT_OPS":
         return AttachSpec(kind="struct_ops", **base)
     if prog_type == "SYSCALL":
@@ -123,3 +132,18 @@ def attach_spec(program: str, section: str, prog_type: str | None, attach_type: 
     if prog_type and prog_type.startswith("LWT"):
         return AttachSpec(kind="lwt", notes=("attached to a route: ip route ... encap bpf",), **base)
     return AttachSpec(kind="unknown", **base)
+
+
+# perf's names for the generic events (include/uapi/linux/perf_event.h: PERF_TYPE_HARDWARE 0 with
+# enum perf_hw_id, PERF_TYPE_SOFTWARE 1 with enum perf_sw_ids), as `perf list` spells them
+PERF_TYPE_HARDWARE, PERF_TYPE_SOFTWARE = 0, 1
+PERF_EVENT_NAMES: dict[str, tuple[int, int]] = {
+    "cpu-cycles": (0, 0), "cycles": (0, 0), "instructions": (0, 1), "cache-references": (0, 2),
+    "cache-misses": (0, 3), "branch-instructions": (0, 4), "branches": (0, 4), "branch-misses": (0, 5),
+    "bus-cycles": (0, 6), "ref-cycles": (0, 9),
+    "cpu-clock": (1, 0), "task-clock": (1, 1), "page-faults": (1, 2), "faults": (1, 2),
+    "context-switches": (1, 3), "cs": (1, 3), "cpu-migrations": (1, 4), "migrations": (1, 4),
+    "minor-faults": (1, 5), "major-faults": (1, 6), "alignment-faults": (1, 7),
+    "emulation-faults": (1, 8), "dummy": (1, 9), "bpf-output": (1, 10),
+}
+DEFAULT_PERF_EVENT = "cpu-clock"

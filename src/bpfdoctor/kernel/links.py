@@ -13,7 +13,14 @@ Mechanisms (what libbpf uses for each kind):
 - xdp: ``BPF_LINK_CREATE`` ``BPF_XDP`` with ``XDP_FLAGS_DRV_MODE`` (native)
   or ``XDP_FLAGS_SKB_MODE`` (generic); tc: tcx links (6.6+,
   ``BPF_TCX_INGRESS``/``EGRESS``); cgroup: ``BPF_LINK_CREATE`` on the
-  cgroup directory's descriptor; socket filters: ``SO_ATTACH_BPF``.
+  cgroup directory's descriptor; socket filters: ``SO_ATTACH_BPF``;
+- perf_event: ``perf_event_open`` of a hardware or software event, then the
+  same link or ioctl as tracepoints (libbpf ``bpf_program__attach_perf_event``);
+- sk_skb, sk_msg: ``BPF_PROG_ATTACH`` with the sockmap/sockhash as target
+  (libbpf ``bpf_prog_attach``); detached by ``BPF_PROG_DETACH``;
+- sk_lookup, flow_dissector: ``BPF_LINK_CREATE`` on a network namespace
+  descriptor (libbpf ``bpf_program__attach_netns``);
+- sk_reuseport: ``SO_ATTACH_REUSEPORT_EBPF`` on a ``SO_REUSEPORT`` socket.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from bpfdoctor.kernel.fd import OwnedFd
 
 BPF_XDP, BPF_PERF_EVENT, BPF_TCX_INGRESS, BPF_TCX_EGRESS = 37, 41, 46, 47
 XDP_FLAGS_SKB_MODE, XDP_FLAGS_DRV_MODE = 2, 4
-SO_ATTACH_BPF = 50
+SO_ATTACH_BPF, SO_ATTACH_REUSEPORT_EBPF = 50, 52
 PERF_TYPE_TRACEPOINT = 2
 PERF_EVENT_IOC_ENABLE, PERF_EVENT_IOC_SET_BPF = 0x2400, 0x40042408
 _NR_PERF_EVENT_OPEN = {"x86_64": 298, "aarch64": 241, "riscv64": 241, "s390x": 331, "ppc64le": 319}
@@ -71,6 +78,84 @@ class Attachment(OwnedFd):
         for x in self.extra:
             x.close()
         self.extra = []
+
+
+class ProgAttachAttr(ctypes.Structure):
+    """``BPF_PROG_ATTACH``/``BPF_PROG_DETACH`` attr: target_fd, attach_bpf_fd, attach_type, attach_flags."""
+
+    _fields_ = [("target_fd", c_uint32), ("attach_bpf_fd", c_uint32), ("attach_type", c_uint32),
+                ("attach_flags", c_uint32), ("replace_bpf_fd", c_uint32)]
+
+
+class ProgAttachment(Attachment):
+    """A ``BPF_PROG_ATTACH`` attachment: no link, so closing detaches it with
+    ``BPF_PROG_DETACH`` on the (duplicated) target descriptor first."""
+
+    __slots__ = ("prog_fd", "attach_type")
+
+    def __init__(self, target_fd: int, prog_fd: int, attach_type: int, how: str) -> None:
+        super().__init__(os.dup(target_fd), how)
+        self.prog_fd, self.attach_type = prog_fd, attach_type
+
+    def close(self) -> None:
+        if not self.closed:
+            attr = ProgAttachAttr(target_fd=self._fd, attach_bpf_fd=self.prog_fd, attach_type=self.attach_type)
+            try:
+                syscall.bpf(BpfCmd.PROG_DETACH, attr, ctypes.sizeof(attr))
+            except SyscallError:
+                pass  # the map going with its last descriptor drops the program anyway
+        super().close()
+
+
+class ProgQueryAttr(ctypes.Structure):
+    """``BPF_PROG_QUERY`` attr (include/uapi/linux/bpf.h, ``query``) up to ``prog_cnt``."""
+
+    _fields_ = [("target_fd", c_uint32), ("attach_type", c_uint32), ("query_flags", c_uint32),
+                ("attach_flags", c_uint32), ("prog_ids", c_uint64), ("prog_cnt", c_uint32), ("_pad", c_uint32)]
+
+
+def prog_query(target_fd: int, attach_type: str, max_ids: int = 64) -> list[int]:
+    """Ids of the programs attached to ``target_fd`` (a cgroup, netns, sockmap)
+    for ``attach_type``: net/core/sock_map.c ``sock_map_bpf_prog_query``,
+    kernel/bpf/net_namespace.c ``netns_bpf_prog_query``."""
+    ids = (c_uint32 * max_ids)()
+    attr = ProgQueryAttr(target_fd=target_fd, attach_type=int(getattr(AttachType, attach_type)),
+                         prog_ids=ctypes.addressof(ids), prog_cnt=max_ids)
+    syscall.bpf(BpfCmd.PROG_QUERY, attr, ctypes.sizeof(attr))
+    return list(ids[:min(attr.prog_cnt, max_ids)])
+
+
+def prog_attach(prog_fd: int, target_fd: int, attach_type: int, how: str) -> ProgAttachment:
+    attr = ProgAttachAttr(target_fd=target_fd, attach_bpf_fd=prog_fd, attach_type=attach_type)
+    syscall.bpf(BpfCmd.PROG_ATTACH, attr, ctypes.sizeof(attr))
+    return ProgAttachment(target_fd, prog_fd, attach_type, how)
+
+
+def attach_sockmap(prog_fd: int, map_fd: int, map_name: str, attach_type: str) -> ProgAttachment:
+    at = int(getattr(AttachType, attach_type))
+    return prog_attach(prog_fd, map_fd, at, f"BPF_PROG_ATTACH {attach_type.lower()} on map {map_name}")
+
+
+def attach_netns(prog_fd: int, netns_path: str, attach_type: str) -> Attachment:
+    at = int(getattr(AttachType, attach_type))
+    ns = os.open(netns_path, os.O_RDONLY)
+    try:
+        return Attachment(link_create(prog_fd, ns, at), f"bpf_link {attach_type.lower()} on netns {netns_path}")
+    finally:
+        os.close(ns)
+
+
+def attach_reuseport(prog_fd: int) -> Attachment:
+    """SO_ATTACH_REUSEPORT_EBPF on a fresh UDP socket with SO_REUSEPORT, not yet
+    bound: net/core/sock_reuseport.c ``reuseport_attach_prog`` makes the group."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        s.setsockopt(socket.SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, prog_fd)
+    except OSError as e:
+        s.close()
+        raise SyscallError("setsockopt(SO_ATTACH_REUSEPORT_EBPF)", e.errno) from None
+    return Attachment(os.dup(s.fileno()), "SO_ATTACH_REUSEPORT_EBPF on a SO_REUSEPORT UDP socket", [_Sock(s)])
 
 
 def link_create(prog_fd: int, target_fd: int, attach_type: int, flags: int = 0) -> int:
@@ -138,8 +223,11 @@ def perf_event_open(attr: PerfEventAttr, pid: int = -1, cpu: int = 0) -> int:
 
 
 def attach_perf_event(prog_fd: int, attr: PerfEventAttr, what: str) -> Attachment:
-    pfd = perf_event_open(attr)
-    pev = OwnedFd(pfd)
+    return _link_or_ioctl(prog_fd, OwnedFd(perf_event_open(attr)), what)
+
+
+def _link_or_ioctl(prog_fd: int, pev: OwnedFd, what: str) -> Attachment:
+    pfd = pev.fd
     try:
         return Attachment(link_create(prog_fd, pfd, BPF_PERF_EVENT), f"bpf_link perf_event ({what})", [pev])
     except SyscallError as e:
@@ -158,6 +246,20 @@ def attach_perf_event(prog_fd: int, attr: PerfEventAttr, what: str) -> Attachmen
 def attach_tracepoint(prog_fd: int, tp_id: int) -> Attachment:
     attr = PerfEventAttr(type=PERF_TYPE_TRACEPOINT, config=tp_id, sample_period=1, wakeup_events=1)
     return attach_perf_event(prog_fd, attr, "tracepoint")
+
+
+def attach_perf_counter(prog_fd: int, event: str, cpu: int = 0, sample_period: int = 1_000_000
+                        ) -> Attachment:
+    """A sampling hardware or software event on one CPU, every process (pid -1),
+    as ``perf record -e EVENT`` would open it; ``sample_period`` 1 ms of
+    cpu-clock by default (libbpf's perf_event programs are usually sampled)."""
+    from bpfdoctor.kernel.attach_spec import PERF_EVENT_NAMES
+
+    ptype, config = PERF_EVENT_NAMES[event]
+    attr = PerfEventAttr(type=ptype, config=config, sample_period=sample_period)
+    pfd = perf_event_open(attr, -1, cpu)
+    pev = OwnedFd(pfd)
+    return _link_or_ioctl(prog_fd, pev, f"{event} on CPU {cpu}")
 
 
 def attach_kprobe(prog_fd: int, pmu_type: int, symbol: str, offset: int = 0, retprobe_bit: int | None = None
@@ -216,9 +318,47 @@ def errno_meaning(err: int, kind: str) -> str:
                 "large for XDP on this driver")
     if err == E.EEXIST and kind == "tc":
         return "a tc filter already sits at this priority and handle on the hook (tc filter show dev IF ingress)"
+    special = _BY_KIND.get((kind, err))
+    if special:
+        return special
     if err == E.ENOENT and kind == "raw_tp":
         return "no raw tracepoint with that name in this kernel"
     if err == E.EPERM and kind in ("fentry", "fexit", "fmod_ret", "lsm", "freplace"):
         return ("EPERM: this kernel or its security policy forbids BPF trampolines (tracing/LSM/EXT "
                 "programs are refused)")
     return ERRNO_BY_KIND.get(err, os.strerror(err))
+
+
+_PARANOID = ("kernel.perf_event_paranoid forbids it without CAP_PERFMON (or CAP_SYS_ADMIN): above 0 no "
+             "CPU-wide events, above 1 no kernel sampling; run as root, grant CAP_PERFMON, or lower the sysctl")
+_BY_KIND = {
+    ("perf_event", E.ENOENT): "no such event on this machine: hardware events (cycles, instructions ...) need "
+                              "a CPU PMU, which a VM without PMU passthrough lacks (no "
+                              "/sys/bus/event_source/devices/cpu); use a software event such as cpu-clock",
+    ("perf_event", E.EOPNOTSUPP): "the PMU cannot deliver sampling interrupts for this event (no overflow "
+                                  "interrupt): a perf_event program needs a sampling event; use cpu-clock",
+    ("perf_event", E.EACCES): _PARANOID,
+    ("perf_event", E.EPERM): _PARANOID,
+    ("perf_event", E.EINVAL): "the perf event refused the program (not a PERF_EVENT program, or an event "
+                              "attribute this PMU rejects)",
+    ("perf_event", E.ENODEV): "no such CPU: --perf-cpu names an offline or absent CPU",
+    ("sk_skb", E.EINVAL): "the target is not a sockmap/sockhash, or the attach type does not fit an sk_skb "
+                          "program (stream_parser, stream_verdict or verdict)",
+    ("sk_skb", E.EBUSY): "the map already has the other verdict kind: sk_skb/stream_verdict and sk_skb/verdict "
+                         "exclude each other on one map, and a program attached by a link cannot be replaced",
+    ("sk_msg", E.EINVAL): "the target is not a sockmap/sockhash, or the attach type is not SK_MSG_VERDICT",
+    ("sk_msg", E.EBUSY): "the map's sk_msg program was attached by a link and cannot be replaced",
+    ("sk_lookup", E.E2BIG): "this network namespace already has the maximum of 64 sk_lookup links "
+                            "(kernel/bpf/net_namespace.c netns_bpf_max_progs)",
+    ("sk_lookup", E.EINVAL): "the target is not a network namespace descriptor, or the program is not SK_LOOKUP "
+                             "with expected attach type SK_LOOKUP",
+    ("flow_dissector", E.E2BIG): "a flow dissector is already attached in this network namespace by a link "
+                                 "(one per namespace: kernel/bpf/net_namespace.c netns_bpf_link_attach counts "
+                                 "the links against a maximum of 1)",
+    ("flow_dissector", E.EEXIST): "a flow dissector is already attached in this network namespace by "
+                                  "BPF_PROG_ATTACH, or one in the root namespace covers every namespace "
+                                  "(net/core/flow_dissector.c flow_dissector_bpf_prog_attach_check)",
+    ("flow_dissector", E.EINVAL): "the target is not a network namespace descriptor, or not a FLOW_DISSECTOR "
+                                  "program",
+    ("sk_reuseport", E.EINVAL): "the socket is not in a SO_REUSEPORT group, or the program type does not fit",
+}
