@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from testlib import BUILD, run_cli  # noqa: E402
 
-from bpfdoctor.doctor.map_rules import MapShape, map_create_problems  # noqa: E402
+from bpfdoctor.elf.map_rules import MapShape, map_create_problems  # noqa: E402
 
 
 def _fields(shape: MapShape) -> dict[str, str]:
