@@ -22,7 +22,7 @@ from bpfdoctor.compat.collect import ObjectNeeds, ProgramNeeds, map_type_enum_na
 from bpfdoctor.compat.model import FAIL, INFO, OK, UNKNOWN, WARN, Cell, Requirement
 from bpfdoctor.compat.reach import reachable
 from bpfdoctor.compat.targets import Target
-from bpfdoctor.elf.map_rules import PAGE_SIZE, map_create_problems, map_rule_source
+from bpfdoctor.elf.map_rules import map_create_problems, map_rule_source, ringbuf_size
 from bpfdoctor.errors import ParseError
 from bpfdoctor.isa.helpers import HELPER_NAMES
 
@@ -266,7 +266,7 @@ class Checker:
         if mtype == _PERF_EVENT_ARRAY and not size:
             size = 1  # any CPU count passes
         elif mtype in (_RINGBUF, _USER_RINGBUF) and size:
-            size = _ringbuf_size(size)
+            size = ringbuf_size(size)
         problems = map_create_problems(replace(shape, max_entries=size or 0))
         out = []
         for f in problems:
@@ -482,11 +482,3 @@ def check_object(needs: ObjectNeeds, local_btf, targets: list[Target]):
     progs = [(p.name, p.section, p.prog_type) for p in needs.programs]
     return CompatReport(needs.path, progs, infos, cells)
 
-
-def _ringbuf_size(size: int) -> int:
-    """libbpf.c adjust_ringbuf_sz (v0.8+): the smallest power-of-2 multiple of
-    the page size that holds ``size``; sizes past u32 stay as given."""
-    mul = 1
-    while mul * PAGE_SIZE < size:
-        mul <<= 1
-    return mul * PAGE_SIZE if mul * PAGE_SIZE < 1 << 32 else size

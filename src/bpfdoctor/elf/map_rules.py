@@ -154,6 +154,19 @@ def _type_label(t: int) -> str:
     return map_type_name(t)
 
 
+def ringbuf_size(size: int, page: int = PAGE_SIZE) -> int:
+    """libbpf.c adjust_ringbuf_sz (v0.8+): the size libbpf gives a ring buffer,
+    the smallest power-of-2 multiple of the page size that holds ``size``.
+    0 stays 0 ("if user forgot to set any size, make sure they see error"),
+    and so does a size whose rounding would not fit max_entries (u32)."""
+    if size <= 0:
+        return size
+    mul = 1
+    while mul * page < size:
+        mul <<= 1
+    return mul * page if mul * page < 1 << 32 else size
+
+
 def map_rule_source(t: int | None) -> str:
     """The kernel function whose rules ``_rules`` copies for map type ``t``."""
     if t in _ARRAYS:
