@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from testlib import BUILD, run_cli  # noqa: E402
 
-from bpfdoctor.doctor.map_rules import MapShape, map_create_problems  # noqa: E402
+from bpfdoctor.elf.map_rules import MapShape, map_create_problems  # noqa: E402
 
 
 def _fields(shape: MapShape) -> dict[str, str]:
@@ -100,3 +100,24 @@ def test_user_ringbuf_size_adjusted_like_libbpf():
     for t in (27, 31):
         plan = MapPlan("rb", "rb", "btf", t, 0, 0, 5000)
         assert runtime_shape(plan).max_entries == 8192
+
+
+def test_ringbuf_size_as_libbpf_rounds_it():
+    """libbpf.c adjust_ringbuf_sz: 0 stays 0 (the kernel then refuses it), a
+    power-of-2 number of pages passes through, anything else rounds up."""
+    from bpfdoctor.elf.map_rules import ringbuf_size
+
+    assert [ringbuf_size(n) for n in (0, 1, 4096, 5000, 3 * 4096, 256 * 1024)] == \
+        [0, 4096, 4096, 8192, 16384, 256 * 1024]
+    assert ringbuf_size(5000, page=16384) == 16384
+    assert ringbuf_size((1 << 31) + 1) == (1 << 31) + 1  # rounding would overflow u32 max_entries
+
+
+def test_map_rules_are_pure():
+    """compat uses the rules offline: importing them loads no kernel code."""
+    code = ("import sys, bpfdoctor.elf.map_rules, bpfdoctor.compat.check; "
+            "print(sorted(m for m in sys.modules if m.startswith(('bpfdoctor.kernel', 'bpfdoctor.host', "
+            "'ctypes'))))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src")))
+    assert r.stdout.strip() == "[]"

@@ -1,8 +1,8 @@
 """``bpfdoctor compat``: will this object load on those kernels? Offline.
 
-Thin: build the targets (the running kernel by default, read through
-``bpfdoctor.host``; or files), call ``bpfdoctor.compat.compat_report``,
-render.  Exit 0 when every program is compatible with every target, 1 when
+Thin: parse the options, build the targets
+(``bpfdoctor.host.compat_target``: the running kernel by default, or files),
+call ``bpfdoctor.compat.compat_report``, render.  Exit 0 when every program is compatible with every target, 1 when
 not, 2 on bad input.
 """
 
@@ -50,7 +50,9 @@ def compat(ctx: click.Context, obj: str, btf_files: tuple[str, ...], configs: tu
         if vals and len(vals) != n:
             raise UsageError(f"{opt} given {len(vals)} time(s) for {n} target(s): give one per --btf, "
                              "in the same order, or none")
-    targets = _targets(btf_files, configs, maps, releases)
+    from bpfdoctor.host.compat_target import compat_targets
+
+    targets = compat_targets(btf_files, configs, maps, releases)
     if min_btf is not None:
         if len(targets) != 1:
             raise UsageError("--emit-min-btf needs exactly one target (one --btf, or none for this kernel)")
@@ -78,65 +80,14 @@ def compat(ctx: click.Context, obj: str, btf_files: tuple[str, ...], configs: tu
             out["min_btf"] = {"path": min_btf, "bytes": len(data)}
         write_json(out)
     else:
-        from rich.text import Text
-
         from bpfdoctor.render.compat import compat_lines
-        from bpfdoctor.render.output import console
+        from bpfdoctor.render.output import console, text_type
 
         con = console(getattr(ctx.obj, "color", None))
+        Text = text_type(con)
         for line, style in compat_lines(report, details):
             con.print(Text(line, style=style or ""))
         if min_btf is not None:
             con.print(Text(f"wrote {min_btf} ({len(data)} bytes of BTF for {targets[0].name})"))
     return 0 if report.compatible else 1
 
-
-def _targets(btf_files, configs, maps, releases):
-    from bpfdoctor.compat.targets import load_target, read_system_map
-
-    def at(vals, i):  # "-" keeps what the file says
-        return vals[i] if i < len(vals) and vals[i] not in ("-", "") else None
-
-    if not btf_files:
-        return [_running(at(configs, 0), at(maps, 0), at(releases, 0))]
-    out = []
-    for i, path in enumerate(btf_files):
-        t = load_target(path, config_path=at(configs, i), release=at(releases, i))
-        if at(maps, i):
-            t.symbols = read_system_map(maps[i])
-        out.append(t)
-    names = [t.name for t in out]
-    for i, t in enumerate(out):  # two files of one release: tell them apart
-        if names.count(t.name) > 1:
-            t.name = f"{t.name}#{i + 1}"
-    return out
-
-
-def _running(config_path, map_path, release):
-    """The running kernel: its BTF, release, config and kallsyms (read, nothing loaded)."""
-    from bpfdoctor.compat.targets import Target, read_config, read_system_map
-    from bpfdoctor.btf import parse_btf
-    from bpfdoctor.errors import HostError, InputError
-    from bpfdoctor.host.kernel_info import kernel_config, kernel_release
-
-    path = "/sys/kernel/btf/vmlinux"
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise HostError(f"{path}: cannot read the running kernel's BTF ({e.strerror}); "
-                        "give a target with --btf") from None
-    rel = release or kernel_release()
-    if config_path:
-        cfg = read_config(config_path)
-    else:
-        kc = kernel_config(release=rel)
-        cfg = {k.removeprefix("CONFIG_"): v for k, v in kc.values.items()} if kc.source else None
-    if map_path:
-        syms = read_system_map(map_path)
-    else:
-        try:
-            syms = read_system_map("/proc/kallsyms")
-        except InputError:  # unreadable here: kprobe targets are then judged from BTF only
-            syms = None
-    return Target(f"{rel} (running)", parse_btf(data, path=path), rel, cfg, syms, source=path)

@@ -80,7 +80,7 @@ def map_error_entry(lo) -> dict | None:
 
         diagnosis = diagnose_eperm(err.errno)
     elif err.errno in (E.EINVAL, E.E2BIG, 524):
-        from bpfdoctor.doctor.map_rules import MapShape, map_create_problems
+        from bpfdoctor.elf.map_rules import MapShape, map_create_problems
 
         diagnosis = map_create_problems(MapShape(plan.name, plan.map_type, plan.key_size, plan.value_size,
                                                  plan.max_entries, plan.flags, plan.map_extra,

@@ -11,6 +11,8 @@ release its BTF proves (``release_floor``) when the release is unknown.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bpfdoctor.btf.core import types_are_compat
 from bpfdoctor.btf.core_resolve import resolve_relocation
 from bpfdoctor.btf.core_spec import CoreReloKind
@@ -20,11 +22,12 @@ from bpfdoctor.compat.collect import ObjectNeeds, ProgramNeeds, map_type_enum_na
 from bpfdoctor.compat.model import FAIL, INFO, OK, UNKNOWN, WARN, Cell, Requirement
 from bpfdoctor.compat.reach import reachable
 from bpfdoctor.compat.targets import Target
+from bpfdoctor.elf.map_rules import map_create_problems, map_rule_source, ringbuf_size
 from bpfdoctor.errors import ParseError
 from bpfdoctor.isa.helpers import HELPER_NAMES
 
 POISON = 0xBAD2310
-_RINGBUF = 27
+_PERF_EVENT_ARRAY, _RINGBUF, _USER_RINGBUF = 4, 27, 31
 # Map types created without max_entries: libbpf sizes perf event arrays by the
 # CPUs; local storages have none (include/uapi/linux/bpf.h, libbpf.c
 # bpf_object__create_map / map_is_*_storage); struct_ops takes 1.
@@ -249,10 +252,28 @@ class Checker:
             if not size and mtype not in _NO_MAX_ENTRIES:
                 out.append(Requirement("map_size", name, FAIL, "max_entries is not set: libbpf refuses the "
                                        "map unless user space sets it first (bpf_map__set_max_entries)"))
-            elif mtype == _RINGBUF and size and (size & (size - 1) or size % 4096):
-                # kernel/bpf/ringbuf.c ringbuf_map_alloc: a power of 2 and page aligned.
-                out.append(Requirement("map_size", name, FAIL, f"ring buffer size {size} is not a power of "
-                                       "2 multiple of the page size (4096): the kernel refuses it (EINVAL)"))
+            elif not r:
+                out += self._map_create(name, mtype, size)
+        return out
+
+    def _map_create(self, name: str, mtype: int | None, size: int | None) -> list[Requirement]:
+        """The attribute rules of the map type's map_alloc_check (elf/map_rules.py),
+        on the attributes libbpf passes: a perf event array gets the CPU count,
+        a ring buffer a power-of-2 number of pages (libbpf.c adjust_ringbuf_sz)."""
+        shape = self.needs.map_shapes.get(name)
+        if shape is None:
+            return []
+        if mtype == _PERF_EVENT_ARRAY and not size:
+            size = 1  # any CPU count passes
+        elif mtype in (_RINGBUF, _USER_RINGBUF) and size:
+            size = ringbuf_size(size)
+        problems = map_create_problems(replace(shape, max_entries=size or 0))
+        out = []
+        for f in problems:
+            field = str(f.evidence["field"])
+            problem = f.summary.split(": ", 1)[1].removeprefix(field + " ")
+            out.append(Requirement("map_create", f"{name} {field}", FAIL, f"{problem}: the kernel refuses "
+                                   f"the map ({map_rule_source(mtype)}); use {f.fix}"))
         return out
 
     def _attach(self, p: ProgramNeeds) -> list[Requirement]:
@@ -460,3 +481,4 @@ def check_object(needs: ObjectNeeds, local_btf, targets: list[Target]):
                         t.btf.type_count - 1) for t in targets]
     progs = [(p.name, p.section, p.prog_type) for p in needs.programs]
     return CompatReport(needs.path, progs, infos, cells)
+

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bpfdoctor.elf.map_rules import MapShape
 from bpfdoctor.elf.object import BpfObject, MAP_TYPE_NAMES
 
 INSN = 8
@@ -55,6 +56,9 @@ class ObjectNeeds:
     global_data: bool
     little_endian: bool = True
     map_sizes: dict[str, int | None] = field(default_factory=dict)
+    # The attributes BPF_MAP_CREATE gets, as the object defines them;
+    # max_entries comes from map_sizes (libbpf adjusts it, see check.py).
+    map_shapes: dict[str, MapShape] = field(default_factory=dict)
 
 
 def collect(obj: BpfObject, prog_type: str | None = None) -> ObjectNeeds:
@@ -75,6 +79,7 @@ def collect(obj: BpfObject, prog_type: str | None = None) -> ObjectNeeds:
         path=obj.path, programs=progs,
         maps=[(m.name, m.type) for m in obj.maps],
         map_sizes={m.name: m.max_entries for m in obj.maps},
+        map_shapes={m.name: _shape(m) for m in obj.maps if m.type is not None},
         btf_kinds=_btf_kinds(obj),
         ksym_vars=_ksym_vars(obj, externs),
         kconfig=[(n, externs[n].weak) for n in _datasec_names(obj, ".kconfig") if n in externs],
@@ -235,6 +240,13 @@ def _btf_kinds(obj) -> set[str]:
     from bpfdoctor.btf.kinds import Kind
 
     return {Kind(k).name for k in kinds}
+
+
+def _shape(m) -> MapShape:
+    """``MapSpec`` -> the attributes libbpf passes (value_size is already 4 for
+    ``__array(values, ...)``; BTF key/value ids only matter as present or not)."""
+    return MapShape(m.name, m.type, m.key_size or 0, m.value_size or 0, m.max_entries or 0, m.flags or 0,
+                    m.map_extra or 0, int(bool(m.key_type)), int(bool(m.value_type)))
 
 
 def map_type_enum_name(t: int | None) -> str:

@@ -4,7 +4,7 @@ it (release, config, symbol names).
 ``target_from_bytes`` is pure (bytes in, ``Target`` out).  ``load_target``
 reads files the user named; the running kernel's facts (its
 ``/sys/kernel/btf/vmlinux``, release, config and ``/proc/kallsyms``) are read
-by the caller (``cli/compat.py`` through ``bpfdoctor.host``) and handed in.
+by ``bpfdoctor.host.compat_target`` and handed in.
 """
 
 from __future__ import annotations
@@ -158,3 +158,25 @@ def _read(path: str, what: str) -> bytes:
             return f.read()
     except OSError as e:
         raise InputError(path, e.strerror or str(e)) from None
+
+
+def option_at(vals, i: int) -> str | None:
+    """The i-th of a per-target option (``--config``, ``--release``...); "-" or
+    none given keeps what the file says."""
+    return vals[i] if i < len(vals) and vals[i] not in ("-", "") else None
+
+
+def file_targets(btf_files, configs=(), maps=(), releases=()) -> list[Target]:
+    """One target per file, paired with the i-th config, System.map and
+    release; two files of one release are told apart by their position."""
+    out = []
+    for i, path in enumerate(btf_files):
+        t = load_target(path, config_path=option_at(configs, i), release=option_at(releases, i))
+        if option_at(maps, i):
+            t.symbols = read_system_map(maps[i])
+        out.append(t)
+    names = [t.name for t in out]
+    for i, t in enumerate(out):
+        if names.count(t.name) > 1:
+            t.name = f"{t.name}#{i + 1}"
+    return out

@@ -17,20 +17,12 @@ import struct
 from dataclasses import replace
 
 from bpfdoctor.errors import InputError, SyscallError
+from bpfdoctor.elf.map_rules import ringbuf_size
 from bpfdoctor.kernel.enums import MapType
 from bpfdoctor.kernel.loader.mapplan import MapPlan
 from bpfdoctor.kernel.maps import Map, create_map
 
 log = logging.getLogger(__name__)
-
-
-def _ringbuf_size(size: int) -> int:
-    """libbpf.c adjust_ringbuf_sz: a power-of-two multiple of the page size."""
-    page = mmap.PAGESIZE
-    mul = 1
-    while mul * page < size:
-        mul <<= 1
-    return mul * page
 
 
 def runtime_shape(plan: MapPlan) -> MapPlan:
@@ -39,7 +31,7 @@ def runtime_shape(plan: MapPlan) -> MapPlan:
 
         return replace(plan, max_entries=possible_cpus())
     if plan.map_type in (MapType.RINGBUF, MapType.USER_RINGBUF):  # libbpf.c map_is_ringbuf
-        return replace(plan, max_entries=_ringbuf_size(plan.max_entries))
+        return replace(plan, max_entries=ringbuf_size(plan.max_entries, mmap.PAGESIZE))
     return plan
 
 
