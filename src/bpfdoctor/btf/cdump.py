@@ -7,7 +7,11 @@ is enough) — ``btf_dump_order_type``; they are emitted with
 ``btf_dump_emit_type`` rules; declarators are built from type chains
 (``btf_dump_emit_type_chain``); clashing names get a ``___N`` suffix
 (``btf_dump_resolve_name``).  The recursion depth is that of C nesting, which
-BTF from a compiler keeps small; malformed cycles are cut by state flags.
+BTF from a compiler keeps small (the kernel refuses chains deeper than
+MAX_RESOLVE_DEPTH, 32: kernel/bpf/btf.c); malformed cycles are cut by state
+flags, and every recursive walk is bounded by ``MAX_NEST`` levels, past which
+the BTF is reported as malformed (a reference cycle through pointers or
+modifiers has no other end).  The process' recursion limit is never changed.
 
 Speed: a vmlinux has ~127,000 types, so the dumper never builds a ``BtfType``
 record.  It reads the packed words through ``_Types``: one words array for the
@@ -18,7 +22,6 @@ byte.
 from __future__ import annotations
 
 import logging
-import sys
 
 from bpfdoctor.btf.packed import Packed
 from bpfdoctor.btf.query import align_of, ptr_size, resolve_size
@@ -28,6 +31,13 @@ log = logging.getLogger(__name__)
 
 _NOT, _ING, _ED = 0, 1, 2  # order/emit states: not yet, in progress, done
 _MAX_PAD_BITS = 8 << 20  # 1 MiB of padding
+# Nesting bound of the recursive walks (ordering, emitting, declarators):
+# ten times the kernel's MAX_RESOLVE_DEPTH, and few enough frames (about two
+# per level) to stay far from Python's default recursion limit of 1000.
+MAX_NEST = 320
+# Declarator frames (decl, and _chain inside arrays / function prototypes):
+# each level costs up to three Python frames (decl, _chain, _struct_def).
+MAX_DECL_NEST = 100
 # Kind numbers (include/uapi/linux/btf.h), as plain ints for the hot paths.
 _INT, _PTR, _ARRAY, _STRUCT, _UNION, _ENUM, _FWD, _TYPEDEF = 1, 2, 3, 4, 5, 6, 7, 8
 _VOLATILE, _CONST, _RESTRICT, _FUNC_PROTO, _FLOAT, _TYPE_TAG, _ENUM64 = 9, 10, 11, 13, 16, 18, 19
@@ -86,7 +96,9 @@ class _CDumper:
         self.type_names: dict[str, int] = {}
         self.ident_names: dict[str, int] = {}
         self.out: list[str] = []
-        self.ptr_sz = ptr_size(btf)
+        # libbpf btf_dump__new: ``btf__pointer_size(btf) ? : sizeof(void *)``.
+        self.ptr_sz = ptr_size(btf) if ptr_size(btf) in (4, 8) else 8
+        self.nest = 0  # active decl/_chain frames (see MAX_NEST)
         self.sizes: dict[int, int] = {}
         # Shared with query.align_of, which fills it; read directly on the hot path.
         self.aligns: dict[int, int] = btf.__dict__.setdefault("_align_cache", {})
@@ -97,9 +109,10 @@ class _CDumper:
         if refs is None:
             self._check_slowly()
         self.referenced = refs if refs is not None else set()
-        old = sys.getrecursionlimit()
-        if old < 10000:
-            sys.setrecursionlimit(10000)
+
+    def _too_deep(self, tid: int):
+        return self.btf.error(f"type [{tid}]: references nest deeper than {MAX_NEST} levels "
+                              "(a reference cycle?)")
 
     def _check_slowly(self) -> None:
         """Raise the ParseError for the first bad type id or name, as record building finds it."""
@@ -130,14 +143,17 @@ class _CDumper:
 
     def dump_type(self, tid: int) -> None:
         queue: list[int] = []
-        self._order(tid, False, queue)
+        self._order(tid, False, queue, 0)
         for q in queue:
-            self._emit(q, 0)
+            self._emit(q, 0, 0)
 
     # -- ordering (btf_dump_order_type) --------------------------------------
 
-    def _order(self, tid: int, through_ptr: bool, queue: list[int]) -> int:
+    def _order(self, tid: int, through_ptr: bool, queue: list[int], depth: int) -> int:
         order = self.order
+        if depth > MAX_NEST:
+            raise self._too_deep(tid)
+        depth += 1
         if tid >= len(order):
             raise self.btf.error(f"type id {tid} out of range (1..{len(order) - 1})")
         if tid == 0 or order[tid] == _ED:
@@ -154,18 +170,18 @@ class _CDumper:
             order[tid] = _ED
             return 0
         if k == _PTR:
-            r = self._order(W[p + 2], True, queue)
+            r = self._order(W[p + 2], True, queue, depth)
             order[tid] = _ED
             return r
         if k == _ARRAY:
-            return self._order(W[p + 3], False, queue)
+            return self._order(W[p + 3], False, queue, depth)
         if k == _STRUCT or k == _UNION:
             named = self.name(tid)
             if through_ptr and named:
                 return 0
             order[tid] = _ING
             for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):  # member types
-                if self._order(W[j], False, queue) < 0:
+                if self._order(W[j], False, queue, depth) < 0:
                     return -1
             if named:
                 queue.append(tid)
@@ -177,7 +193,7 @@ class _CDumper:
             order[tid] = _ED
             return 1
         if k == _TYPEDEF:
-            strong = self._order(W[p + 2], through_ptr, queue)
+            strong = self._order(W[p + 2], through_ptr, queue, depth)
             if strong < 0:
                 return strong
             if through_ptr and not strong:
@@ -186,14 +202,14 @@ class _CDumper:
             order[tid] = _ED
             return 1
         if k in _MODS:
-            return self._order(W[p + 2], through_ptr, queue)
+            return self._order(W[p + 2], through_ptr, queue, depth)
         if k == _FUNC_PROTO:
-            r = self._order(W[p + 2], through_ptr, queue)
+            r = self._order(W[p + 2], through_ptr, queue, depth)
             if r < 0:
                 return r
             strong = r > 0
             for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):  # parameter types
-                r = self._order(W[j], through_ptr, queue)
+                r = self._order(W[j], through_ptr, queue, depth)
                 if r < 0:
                     return r
                 strong = strong or r > 0
@@ -203,10 +219,13 @@ class _CDumper:
 
     # -- emitting (btf_dump_emit_type) ---------------------------------------
 
-    def _emit(self, tid: int, cont: int) -> None:
+    def _emit(self, tid: int, cont: int, depth: int) -> None:
         emit = self.emit
         if tid == 0 or emit[tid] == _ED:
             return
+        if depth > MAX_NEST:
+            raise self._too_deep(tid)
+        depth += 1
         k = self.K[tid]
         W = self.W
         p = self.P[tid]
@@ -234,15 +253,15 @@ class _CDumper:
                 w(self._enum_def(tid, 0) + ";\n\n")
             emit[tid] = _ED
         elif k == _PTR or k in _MODS:
-            self._emit(W[p + 2], cont)
+            self._emit(W[p + 2], cont, depth)
         elif k == _ARRAY:
-            self._emit(W[p + 3], cont)
+            self._emit(W[p + 3], cont, depth)
         elif k == _FWD:
             w(self._fwd_def(tid) + ";\n\n")
             emit[tid] = _ED
         elif k == _TYPEDEF:
             emit[tid] = _ING
-            self._emit(W[p + 2], tid)
+            self._emit(W[p + 2], tid, depth)
             if not self.fwd_emitted[tid] and self.name(tid) != "__builtin_va_list":
                 w(self._typedef_def(tid, 0) + ";\n\n")
             emit[tid] = _ED
@@ -252,7 +271,7 @@ class _CDumper:
             if cont == 0 or not named:
                 new_cont = tid if named else cont
                 for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):
-                    self._emit(W[j], new_cont)
+                    self._emit(W[j], new_cont, depth)
             elif not self.fwd_emitted[tid] and tid != cont:
                 w(self._struct_fwd(tid) + ";\n\n")
                 self.fwd_emitted[tid] = 1
@@ -262,9 +281,9 @@ class _CDumper:
             else:
                 emit[tid] = _NOT
         elif k == _FUNC_PROTO:
-            self._emit(W[p + 2], cont)
+            self._emit(W[p + 2], cont, depth)
             for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):
-                self._emit(W[j], cont)
+                self._emit(W[j], cont, depth)
 
     # -- names (btf_dump_resolve_name) ---------------------------------------
 
@@ -452,7 +471,8 @@ class _CDumper:
         """C declaration of ``fname`` with type ``tid`` (``int (*fname)[4]`` ...)."""
         W, P, K = self.W, self.P, self.K
         stack: list[int] = []
-        for _ in range(4096):
+        first = tid
+        for _ in range(MAX_NEST):
             stack.append(tid)
             if tid == 0:
                 break
@@ -463,9 +483,22 @@ class _CDumper:
                 tid = W[P[tid] + 3]
             else:
                 break
+        else:
+            raise self._too_deep(first)
         out: list[str] = []
-        self._chain(stack, fname, lvl, out)
+        self._nested(first)
+        try:
+            self._chain(stack, fname, lvl, out)
+        finally:
+            self.nest -= 1
         return "".join(out)
+
+    def _nested(self, tid: int) -> None:
+        """Count one more active declarator frame; refuse past MAX_NEST."""
+        self.nest += 1
+        if self.nest > MAX_DECL_NEST:
+            self.nest -= 1
+            raise self._too_deep(tid)
 
     def _emit_mods(self, stack: list[int], out: list[str]) -> None:
         K = self.K
@@ -532,7 +565,11 @@ class _CDumper:
                     out.append(" ")
                 if not multidim:
                     out.append("(")
-                self._chain(stack, fname, lvl, out)
+                self._nested(tid)
+                try:
+                    self._chain(stack, fname, lvl, out)
+                finally:
+                    self.nest -= 1
                 if not multidim:
                     out.append(")")
                 out.append(f"[{nelems}]")
@@ -541,7 +578,11 @@ class _CDumper:
                 self._drop_mods(stack)
                 if stack:
                     out.append(" (")
-                    self._chain(stack, fname, lvl, out)
+                    self._nested(tid)
+                    try:
+                        self._chain(stack, fname, lvl, out)
+                    finally:
+                        self.nest -= 1
                     out.append(")")
                 else:
                     self._name(out, fname, last_was_ptr)
