@@ -66,10 +66,12 @@ def run_one(fn, data: bytes, *, timed: bool = True):
         fn(data)
     except BpfDoctorError as e:
         error = e
-        # The CLI prints str(e) (and the hint): they must be computable.
-        str(e).encode("utf-8", "backslashreplace")
-        if e.hint is not None:
-            str(e.hint)
+        # The CLI prints str(e) and the hint, each on one line.
+        from bpfdoctor.cli import one_line
+
+        for text in (str(e), e.hint or ""):
+            if "\n" in one_line(text):
+                raise ContractViolation(f"a message of more than one line: {text!r}")
     spent = time.process_time() - start
     if timed and spent > budget(len(data)):
         raise ContractViolation(f"{spent:.2f} s of CPU for {len(data)} bytes "
