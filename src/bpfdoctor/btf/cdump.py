@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 _NOT, _ING, _ED = 0, 1, 2  # order/emit states: not yet, in progress, done
 _MAX_PAD_BITS = 8 << 20  # 1 MiB of padding
+# All the padding of one dump: members placed far apart (which the kernel
+# refuses: btf_struct_check_member) turned a 1 KB BTF into 85 MB of
+# "long: 64;" lines; 8 MiB of padding is ~13 MB of text, far above vmlinux's.
+_MAX_TOTAL_PAD_BITS = 8 << 23
 # Nesting bound of the recursive walks (ordering, emitting, declarators):
 # ten times the kernel's MAX_RESOLVE_DEPTH, and few enough frames (about two
 # per level) to stay far from Python's default recursion limit of 1000.
@@ -99,12 +103,20 @@ class _CDumper:
         # libbpf btf_dump__new: ``btf__pointer_size(btf) ? : sizeof(void *)``.
         self.ptr_sz = ptr_size(btf) if ptr_size(btf) in (4, 8) else 8
         self.nest = 0  # active decl/_chain frames (see MAX_NEST)
+        self.pad_bits = 0  # padding emitted so far (see _MAX_TOTAL_PAD_BITS)
+        # Declarators, members and enumerators rendered: an anonymous type is
+        # written out again at each use, so nesting multiplies the text
+        # (exponential in the depth); real BTF renders less than one item per
+        # type word (vmlinux: 0.4), so 2 per word (and 100,000) is a generous bound.
+        self.work = 0
+        self.work_max = 0  # set below, once the words are known
         self.sizes: dict[int, int] = {}
         # Shared with query.align_of, which fills it; read directly on the hot path.
         self.aligns: dict[int, int] = btf.__dict__.setdefault("_align_cache", {})
         self.strs = _Strings(btf)
         pk = Packed(btf)
         self.W, self.P, self.K = pk.words, pk.pos, pk.kinds
+        self.work_max = 2 * len(self.W) + 100_000
         refs = pk.check()
         if refs is None:
             self._check_slowly()
@@ -352,6 +364,7 @@ class _CDumper:
         is64 = self.K[tid] == _ENUM64
         suffix = ("LL" if kflag else "ULL") if is64 else ""
         values = self._enum_values(tid)
+        self._spend(len(values), tid)
         idents = self.ident_names
         for vname, value in values:
             dup = idents.get(vname, 0) + 1
@@ -391,6 +404,7 @@ class _CDumper:
     def _struct_def(self, tid: int, lvl: int) -> str:
         is_struct = self.K[tid] == _STRUCT
         members = self._members(tid)
+        self._spend(len(members), tid)
         size = self.W[self.P[tid] + 2]
         align = self.align(tid)
         packed = is_struct and self._is_packed(tid, members)
@@ -439,6 +453,10 @@ class _CDumper:
         if nxt - cur > _MAX_PAD_BITS:
             # libbpf would print millions of `long: 64;` lines; real types never need it.
             raise self.btf.error(f"a gap of {(nxt - cur) // 8} bytes inside a struct is too large to pad")
+        self.pad_bits += nxt - cur
+        if self.pad_bits > _MAX_TOTAL_PAD_BITS:
+            raise self.btf.error(f"the structs' padding exceeds {_MAX_TOTAL_PAD_BITS // 8 >> 20} MiB "
+                                 "(members far outside their struct?)")
         pads = (("long", self.ptr_sz * 8), ("int", 32), ("short", 16), ("char", 8))
         pfx = "\t" * lvl
         new_off = 0
@@ -467,8 +485,15 @@ class _CDumper:
 
     # -- declarators (btf_dump_emit_type_decl / _chain) -----------------------
 
+    def _spend(self, items: int, tid: int) -> None:
+        self.work += items
+        if self.work > self.work_max:
+            raise self.btf.error(f"type [{tid}]: the C declarations would exceed {self.work_max} items "
+                                 "(anonymous types nested and used many times?)")
+
     def decl(self, tid: int, fname: str, lvl: int) -> str:
         """C declaration of ``fname`` with type ``tid`` (``int (*fname)[4]`` ...)."""
+        self._spend(1, tid)
         W, P, K = self.W, self.P, self.K
         stack: list[int] = []
         first = tid
