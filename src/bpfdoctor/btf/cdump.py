@@ -282,6 +282,9 @@ class _CDumper:
             named = self.name(tid)
             if cont == 0 or not named:
                 new_cont = tid if named else cont
+                # An anonymous struct is walked again at each use (as libbpf
+                # does): count it against the same budget as the rendering.
+                self._spend(W[p + 1] & 0xFFFF, tid)
                 for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):
                     self._emit(W[j], new_cont, depth)
             elif not self.fwd_emitted[tid] and tid != cont:
