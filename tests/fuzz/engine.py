@@ -106,7 +106,10 @@ def run_builtin(c: Campaign, seeds: list[bytes], *, execs: int, seconds: float, 
         data = rng.choice(pool)
         for _ in range(rng.randint(1, 3)):
             mut = c.mutate_structured if rng.random() < 0.7 else byte_mutate
-            data = mut(data, rng, max_len, pool)
+            try:
+                data = mut(data, rng, max_len, pool)
+            except Exception:  # noqa: BLE001 - a mutator bug must not end the campaign
+                data = byte_mutate(data, rng, max_len, pool)
         c.one(data)
     return c.summary({"engine": "builtin"})
 

@@ -236,11 +236,24 @@ def btf_mutate(data: bytes, rng: random.Random, max_size: int, others: list[byte
             i = rng.randrange(s0, len(d))
             d[i] = rng.choice((0, 0xFF, 0xC3, 0x80, ord("a")))
         return bytes(d)
-    # duplicate a record (the type section grows, the string offset moves)
-    rec = d[pos:pos + n]
-    d[pos:pos] = rec
-    struct.pack_into(e + "I", d, 12, type_len + n)
-    struct.pack_into(e + "I", d, 16, str_off + n)
+    item = _BTF_ITEM.get(kind, 0)
+    info, = struct.unpack_from(e + "I", d, pos + 4)
+    if rng.random() < 0.5 and item and info & 0xFFFF and pos + n <= len(d):
+        # many more members / values / parameters like the last one: wide
+        # types, repeated uses of one (anonymous) type
+        k = rng.choice((8, 64, 300))
+        k = min(k, 0xFFFF - (info & 0xFFFF))
+        last = d[pos + n - item:pos + n]
+        d[pos + n:pos + n] = last * k
+        struct.pack_into(e + "I", d, pos + 4, info + k)
+        grow = item * k
+    else:
+        # duplicate a record (the type section grows, the string offset moves)
+        d[pos:pos] = d[pos:pos + n]
+        grow = n
+    struct.pack_into(e + "I", d, 12, (type_len + grow) & 0xFFFFFFFF)
+    if str_off >= type_off + type_len:
+        struct.pack_into(e + "I", d, 16, (str_off + grow) & 0xFFFFFFFF)
     return bytes(d[:max_size])
 
 
