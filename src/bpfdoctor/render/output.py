@@ -27,14 +27,18 @@ def printable(text: str, encoding: str | None = "utf-8") -> str:
         import re
 
         _SURROGATE = re.compile("[\ud800-\udfff]")
-    text = _SURROGATE.sub(lambda m: (f"\\x{ord(m.group()) - 0xDC00:02x}" if 0xDC80 <= ord(m.group()) <= 0xDCFF
-                                     else f"\\u{ord(m.group()):04x}"), text)
+    text = _SURROGATE.sub(_escape_surrogate, text)
     enc = encoding or "utf-8"
     try:
         text.encode(enc)
     except (UnicodeEncodeError, LookupError):
         text = text.encode(enc, "backslashreplace").decode(enc, "replace")
     return text
+
+
+def _escape_surrogate(m) -> str:
+    code = ord(m.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def _write(stream, text: str) -> None:
