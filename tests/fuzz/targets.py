@@ -116,9 +116,22 @@ def t_elf_info(data: bytes) -> None:
     invoke(cmd, obj=p, as_json=True)
 
 
+def _host_read_once() -> None:
+    """The host's limits do not depend on the input: read them once per process
+    (reading /proc and /sys was most of an elf.memlock execution)."""
+    import functools
+
+    from bpfdoctor.doctor import memlock_report as mr
+
+    if not hasattr(mr.read_host, "cache_info"):
+        mr.read_host = functools.lru_cache(maxsize=4)(mr.read_host)
+        mr.possible_cpus = functools.lru_cache(maxsize=4)(mr.possible_cpus)
+
+
 def t_memlock(data: bytes) -> None:
     p = _write(data)
     cmd = _cmd("bpfdoctor.cli.check", "memlock")
+    _host_read_once()
     root = _fake_root()
     invoke(cmd, obj=p, as_json=False, root=root)
     invoke(cmd, obj=p, as_json=True, root=root)
