@@ -5,6 +5,7 @@
     python -m tests.fuzz run --target btf --seconds 3600       # a whole family
     python -m tests.fuzz replay [TARGET ...]                   # the regression corpus
     python -m tests.fuzz save TARGET FILE...                   # add failing inputs to it
+    python -m tests.fuzz cover --target btf --corpus /tmp/bpfdoctor-fuzz/corpus/btf
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("libfuzzer_args", nargs="*", help="extra libFuzzer flags (after --)")
     rp = sub.add_parser("replay", help="replay the saved regression inputs")
     rp.add_argument("targets", nargs="*")
+    cv = sub.add_parser("cover", help="line coverage of a family's modules over a corpus (needs coverage.py)")
+    cv.add_argument("--target", required=True, help="a target or a family")
+    cv.add_argument("--corpus", type=Path, required=True, help="folder of inputs (a campaign's corpus/<target>)")
     sv = sub.add_parser("save", help="copy failing inputs into the regression corpus")
     sv.add_argument("target")
     sv.add_argument("files", nargs="+", type=Path)
@@ -62,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "replay":
         return _replay(args.targets)
+    if args.cmd == "cover":
+        return _cover(args.target, args.corpus)
     return _run(args)
 
 
@@ -93,6 +99,44 @@ def _run(args) -> int:
         return 0  # not reached
     out = run_builtin(c, pool, execs=args.execs, seconds=args.seconds, max_len=max_len, seed=args.seed)
     return 1 if out["failures"] else 0
+
+
+# The modules each family exercises (for ``cover``).
+FAMILY_MODULES = {
+    "elf": ["elf/reader", "elf/readelf", "elf/objdump", "elf/object", "elf/maps", "elf/lint", "elf/relocs",
+            "elf/progtypes", "btf/maps", "render/elfinfo", "doctor/map_memory", "doctor/memlock_report"],
+    "isa": ["elf/objdump", "elf/listing", "isa/insn", "isa/llvm", "isa/kernel", "isa/opcodes", "isa/helpers"],
+    "btf": ["btf/reader", "btf/packed", "btf/rawdump", "btf/jsondump", "btf/cdump", "btf/query", "btf/records",
+            "btf/ext", "btf/core_spec", "btf/core_resolve", "btf/core"],
+    "verifier": ["verifier/parser", "verifier/state", "verifier/explain", "verifier/lines", "verifier/numbers",
+                 "verifier/model"],
+    "jit": ["jit/logparse", "jit/disasm", "jit/x86style"],
+}
+
+
+def _cover(name: str, corpus: Path) -> int:
+    import coverage
+
+    from .contract import run_one
+    from .targets import TARGETS, resolve
+
+    family = TARGETS[name].family if name in TARGETS else name
+    src = Path(__file__).resolve().parents[2] / "src" / "bpfdoctor"
+    files = [str(src / f"{m}.py") for m in FAMILY_MODULES[family]]
+    cov = coverage.Coverage(include=files)
+    _, _, fn = resolve(name)
+    inputs = sorted(p for p in corpus.iterdir() if p.is_file())
+    cov.start()
+    for p in inputs:
+        try:
+            run_one(fn, p.read_bytes(), timed=False)
+        except Exception:  # noqa: BLE001 - coverage of what ran; failures are the campaign's business
+            pass
+    cov.stop()
+    print(f"{name}: {len(inputs)} inputs")
+    total = cov.report(file=sys.stdout, show_missing=False)
+    print(f"{name}: {total:.1f}% of the lines of {len(files)} modules")
+    return 0
 
 
 def _replay(names: list[str]) -> int:
