@@ -74,6 +74,8 @@ def seeds(kind: str) -> list[bytes]:
     if kind in ("elf", "btf"):
         objs = _files(BUILD, "*.o")
         got = objs if kind == "elf" else _btf_sections(objs) + vmlinux_slices()
+    elif kind == "btfsplit":
+        got = split_seeds()
     elif kind == "vlog":
         got = _files(TESTS / "verifier" / "logs", "*")
     elif kind == "jitlog":
@@ -103,4 +105,50 @@ def vmlinux_slices(count: int = 6, path: str = "/sys/kernel/btf/vmlinux") -> lis
                 out.append(slice_btf(btf, name, max_types=budget))
             except Exception:  # noqa: BLE001 - a missing type gives no slice
                 break
+    return out
+
+
+def split_base_bytes() -> bytes:
+    """The base BTF of the split targets: a slice of vmlinux, or a small one."""
+    got = vmlinux_slices(count=1)
+    if got:
+        return got[-1]
+    import sys
+
+    sys.path.insert(0, str(TESTS))
+    try:
+        from btf.btfgen import BtfBuilder  # type: ignore
+    finally:
+        sys.path.remove(str(TESTS))
+    b = BtfBuilder()
+    i = b.int_("int", 4, 32, 1)
+    lng = b.int_("long", 8, 64, 1)
+    p = b.ptr(i)
+    b.struct("base_s", 16, [("a", i, 0), ("p", p, 64)])
+    b.typedef("base_t", lng)
+    return b.encode()
+
+
+def split_seeds() -> list[bytes]:
+    """Split BTF referring to the base's types and strings."""
+    import sys
+
+    from bpfdoctor.btf.reader import parse_btf
+
+    sys.path.insert(0, str(TESTS))
+    try:
+        from btf.btfgen import BtfBuilder  # type: ignore
+    finally:
+        sys.path.remove(str(TESTS))
+    base = parse_btf(split_base_bytes())
+    out = []
+    for width in (1, 4, 16):
+        b = BtfBuilder(base_str_len=len(base.strings), first_id=base.type_count)
+        own = b.int_("own_int", 4, 32, 1)
+        members = [(f"m{k}", 1 + k % (base.type_count - 1), 64 * k) for k in range(width)]
+        s = b.struct("mod_s", 64 * width, members + [("o", own, 64 * width)])
+        p = b.ptr(s)
+        b.typedef("mod_t", p)
+        b.add(13, "", own, width, extra=sum([[0, 1 + k % (base.type_count - 1)] for k in range(width)], []))
+        out.append(b.encode())
     return out

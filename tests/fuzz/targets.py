@@ -178,6 +178,37 @@ def t_btf_c(data: bytes) -> None:
     _btf_dump(data, fmt="c")
 
 
+_BASE = None
+
+
+def split_base():
+    """The base of ``btf.split``: a slice of vmlinux (or a small hand-made
+    BTF), parsed once per process."""
+    global _BASE
+    if _BASE is None:
+        from bpfdoctor.btf.reader import parse_btf
+
+        from .seeds import split_base_bytes
+
+        _BASE = parse_btf(split_base_bytes(), path="base")
+    return _BASE
+
+
+def t_btf_split(data: bytes) -> None:
+    """Split BTF on a base (a module's BTF on vmlinux): raw, JSON and C views."""
+    from bpfdoctor.btf.cdump import dump_c
+    from bpfdoctor.btf.jsondump import dump_json
+    from bpfdoctor.btf.rawdump import dump_raw
+    from bpfdoctor.btf.reader import parse_btf
+    from bpfdoctor.render.output import write_json
+
+    btf = parse_btf(data, path="split", base=split_base())
+    with Capture():
+        dump_raw(btf)
+        write_json(dump_json(btf))
+        dump_c(btf)
+
+
 def t_btf_ext(data: bytes) -> None:
     """BTF.ext of an object, its line table, and every CO-RE relocation
     resolved against the object's own BTF (as ``load`` resolves against vmlinux)."""
@@ -258,6 +289,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
     Target("btf.raw", "btf", "btf", t_btf_raw, (("btf", "dump", "{}"),), "bpftool raw dump"),
     Target("btf.json", "btf", "btf", t_btf_json, (("btf", "dump", "--json", "{}"),), "bpftool -j dump"),
     Target("btf.c", "btf", "btf", t_btf_c, (("btf", "dump", "--format", "c", "{}"),), "vmlinux.h dump"),
+    Target("btf.split", "btf", "btfsplit", t_btf_split, (), "split BTF on a base: raw, JSON, C"),
     Target("btf.ext", "btf", "elf", t_btf_ext, (("elf", "info", "--json", "{}"), ("disasm", "-S", "{}")),
            "BTF.ext records and CO-RE resolution"),
     Target("verifier.explain", "verifier", "vlog", t_verifier_explain,
