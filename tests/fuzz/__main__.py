@@ -85,9 +85,10 @@ def _run(args) -> int:
             engine = "builtin"
     from .engine import Campaign, run_atheris, run_builtin
     from .seeds import seeds
-    from .targets import resolve
+    from .targets import resolve, warm
 
     kind, label, fn = resolve(args.target)
+    warm(args.target)
     max_len = args.max_len or {"elf": 64 * 1024, "btf": 64 * 1024}.get(kind, 32 * 1024)
     pool = [s for s in seeds(kind) if len(s) <= max_len]
     c = Campaign(label, kind, fn, args.workdir, stop_on_failure=args.stop_on_failure,

@@ -14,7 +14,7 @@ from bpfdoctor.cli import main
 
 from .contract import run_one
 from .seeds import REGRESSIONS
-from .targets import TARGETS, _fake_root
+from .targets import TARGETS, _fake_root, warm
 
 CASES = sorted((t, p) for t in TARGETS if (REGRESSIONS / t).is_dir() for p in (REGRESSIONS / t).iterdir())
 
@@ -26,6 +26,7 @@ def test_the_corpus_is_not_empty():
 
 @pytest.mark.parametrize("target,path", CASES, ids=[f"{t}/{p.name}" for t, p in CASES])
 def test_target_keeps_the_contract(target, path):
+    warm(target)
     run_one(TARGETS[target].fn, path.read_bytes(), timed=False)
 
 
