@@ -33,8 +33,8 @@ _NOT, _ING, _ED = 0, 1, 2  # order/emit states: not yet, in progress, done
 _MAX_PAD_BITS = 8 << 20  # 1 MiB of padding
 # All the padding of one dump: members placed far apart (which the kernel
 # refuses: btf_struct_check_member) turned a 1 KB BTF into 85 MB of
-# "long: 64;" lines; 8 MiB of padding is ~13 MB of text, far above vmlinux's.
-_MAX_TOTAL_PAD_BITS = 8 << 23
+# "long: 64;" lines.  1 MiB of padding is ~1.7 MB of text; vmlinux has 63 KB.
+_MAX_TOTAL_PAD_BITS = 8 << 20
 # Nesting bound of the recursive walks (ordering, emitting, declarators):
 # ten times the kernel's MAX_RESOLVE_DEPTH, and few enough frames (about two
 # per level) to stay far from Python's default recursion limit of 1000.
