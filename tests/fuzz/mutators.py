@@ -360,5 +360,4 @@ def text_mutate(data: bytes, rng: random.Random, max_size: int, others: list[byt
     return b"\n".join(lines)[:max_size]
 
 
-MUTATORS = {"elf": elf_mutate, "btf": btf_mutate, "btfsplit": btf_mutate, "vlog": text_mutate,
-            "jitlog": text_mutate}
+MUTATORS = {"elf": elf_mutate, "btf": btf_mutate, "vlog": text_mutate, "jitlog": text_mutate}

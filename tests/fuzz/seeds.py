@@ -73,9 +73,7 @@ def seeds(kind: str) -> list[bytes]:
 
     if kind in ("elf", "btf"):
         objs = _files(BUILD, "*.o")
-        got = objs if kind == "elf" else _btf_sections(objs) + vmlinux_slices()
-    elif kind == "btfsplit":
-        got = split_seeds()
+        got = objs if kind == "elf" else _btf_sections(objs) + vmlinux_slices() + split_seeds()
     elif kind == "vlog":
         got = _files(TESTS / "verifier" / "logs", "*")
     elif kind == "jitlog":

@@ -289,8 +289,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
     Target("btf.raw", "btf", "btf", t_btf_raw, (("btf", "dump", "{}"),), "bpftool raw dump"),
     Target("btf.json", "btf", "btf", t_btf_json, (("btf", "dump", "--json", "{}"),), "bpftool -j dump"),
     Target("btf.c", "btf", "btf", t_btf_c, (("btf", "dump", "--format", "c", "{}"),), "vmlinux.h dump"),
-    Target("btf.split", "btf", "btfsplit", t_btf_split, (), "split BTF on a base: raw, JSON, C"),
-    Target("btf.ext", "btf", "elf", t_btf_ext, (("elf", "info", "--json", "{}"), ("disasm", "-S", "{}")),
+    Target("btf.split", "btf", "btf", t_btf_split, (), "split BTF on a base: raw, JSON, C"),
+    Target("btf.ext", "core", "elf", t_btf_ext, (("elf", "info", "--json", "{}"), ("disasm", "-S", "{}")),
            "BTF.ext records and CO-RE resolution"),
     Target("verifier.explain", "verifier", "vlog", t_verifier_explain,
            (("explain", "{}"), ("explain", "--json", "--log", "{}")), "explain, text and JSON"),
@@ -310,7 +310,11 @@ for _t in TARGETS.values():
 
 
 def family_fn(family: str) -> Callable[[bytes], None]:
-    """All targets of a family on one input (the long campaign runs families)."""
+    """All targets of a family on one input (the long campaign runs families).
+
+    A family's targets all take the same kind of input."""
+    kinds = {TARGETS[n].kind for n in FAMILIES[family]}
+    assert len(kinds) == 1, (family, kinds)
     fns = [TARGETS[n].fn for n in FAMILIES[family]]
 
     def run(data: bytes) -> None:
