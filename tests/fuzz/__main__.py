@@ -124,7 +124,7 @@ def _cover(name: str, corpus: Path) -> int:
     family = TARGETS[name].family if name in TARGETS else name
     src = Path(__file__).resolve().parents[2] / "src" / "bpfdoctor"
     files = [str(src / f"{m}.py") for m in FAMILY_MODULES[family]]
-    cov = coverage.Coverage(include=files)
+    cov = coverage.Coverage(data_file=None, include=files)
     _, _, fn = resolve(name)
     inputs = sorted(p for p in corpus.iterdir() if p.is_file())
     cov.start()
