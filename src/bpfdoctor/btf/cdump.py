@@ -7,7 +7,11 @@ is enough) — ``btf_dump_order_type``; they are emitted with
 ``btf_dump_emit_type`` rules; declarators are built from type chains
 (``btf_dump_emit_type_chain``); clashing names get a ``___N`` suffix
 (``btf_dump_resolve_name``).  The recursion depth is that of C nesting, which
-BTF from a compiler keeps small; malformed cycles are cut by state flags.
+BTF from a compiler keeps small (the kernel refuses chains deeper than
+MAX_RESOLVE_DEPTH, 32: kernel/bpf/btf.c); malformed cycles are cut by state
+flags, and every recursive walk is bounded by ``MAX_NEST`` levels, past which
+the BTF is reported as malformed (a reference cycle through pointers or
+modifiers has no other end).  The process' recursion limit is never changed.
 
 Speed: a vmlinux has ~127,000 types, so the dumper never builds a ``BtfType``
 record.  It reads the packed words through ``_Types``: one words array for the
@@ -17,10 +21,7 @@ byte.
 
 from __future__ import annotations
 
-import contextlib
-
 import logging
-import sys
 
 from bpfdoctor.btf.packed import Packed
 from bpfdoctor.btf.query import align_of, ptr_size, resolve_size
@@ -30,6 +31,17 @@ log = logging.getLogger(__name__)
 
 _NOT, _ING, _ED = 0, 1, 2  # order/emit states: not yet, in progress, done
 _MAX_PAD_BITS = 8 << 20  # 1 MiB of padding
+# All the padding of one dump: members placed far apart (which the kernel
+# refuses: btf_struct_check_member) turned a 1 KB BTF into 85 MB of
+# "long: 64;" lines.  1 MiB of padding is ~1.7 MB of text; vmlinux has 63 KB.
+_MAX_TOTAL_PAD_BITS = 8 << 20
+# Nesting bound of the recursive walks (ordering, emitting, declarators):
+# ten times the kernel's MAX_RESOLVE_DEPTH, and few enough frames (about two
+# per level) to stay far from Python's default recursion limit of 1000.
+MAX_NEST = 320
+# Declarator frames (decl, and _chain inside arrays / function prototypes):
+# each level costs up to three Python frames (decl, _chain, _struct_def).
+MAX_DECL_NEST = 100
 # Kind numbers (include/uapi/linux/btf.h), as plain ints for the hot paths.
 _INT, _PTR, _ARRAY, _STRUCT, _UNION, _ENUM, _FWD, _TYPEDEF = 1, 2, 3, 4, 5, 6, 7, 8
 _VOLATILE, _CONST, _RESTRICT, _FUNC_PROTO, _FLOAT, _TYPE_TAG, _ENUM64 = 9, 10, 11, 13, 16, 18, 19
@@ -46,27 +58,11 @@ FOOTER = ("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#e
 
 def dump_c(btf: Btf, *, header: bool = True) -> str:
     """Every type of ``btf`` (and its base) as C, in an order that compiles."""
-    with _recursion_limit(10000):
-        d = _CDumper(btf)
-        for tid in range(1, btf.type_count):
-            d.dump_type(tid)
+    d = _CDumper(btf)
+    for tid in range(1, btf.type_count):
+        d.dump_type(tid)
     body = "".join(d.out)
     return HEADER + body + FOOTER if header else body
-
-
-@contextlib.contextmanager
-def _recursion_limit(at_least: int):
-    """Deep C nesting needs more than Python's default 1000 frames; raise the
-    limit for the dump only and put it back, so the caller's process keeps
-    its own setting."""
-    old = sys.getrecursionlimit()
-    if old < at_least:
-        sys.setrecursionlimit(at_least)
-    try:
-        yield
-    finally:
-        if sys.getrecursionlimit() == max(old, at_least):
-            sys.setrecursionlimit(old)
 
 
 class _Checked:
@@ -104,17 +100,31 @@ class _CDumper:
         self.type_names: dict[str, int] = {}
         self.ident_names: dict[str, int] = {}
         self.out: list[str] = []
-        self.ptr_sz = ptr_size(btf)
+        # libbpf btf_dump__new: ``btf__pointer_size(btf) ? : sizeof(void *)``.
+        self.ptr_sz = ptr_size(btf) if ptr_size(btf) in (4, 8) else 8
+        self.nest = 0  # active decl/_chain frames (see MAX_NEST)
+        self.pad_bits = 0  # padding emitted so far (see _MAX_TOTAL_PAD_BITS)
+        # Declarators, members and enumerators rendered: an anonymous type is
+        # written out again at each use, so nesting multiplies the text
+        # (exponential in the depth); real BTF renders less than one item per
+        # type word (vmlinux: 0.4), so 2 per word (and 100,000) is a generous bound.
+        self.work = 0
+        self.work_max = 0  # set below, once the words are known
         self.sizes: dict[int, int] = {}
         # Shared with query.align_of, which fills it; read directly on the hot path.
         self.aligns: dict[int, int] = btf.__dict__.setdefault("_align_cache", {})
         self.strs = _Strings(btf)
         pk = Packed(btf)
         self.W, self.P, self.K = pk.words, pk.pos, pk.kinds
+        self.work_max = 2 * len(self.W) + 100_000
         refs = pk.check()
         if refs is None:
             self._check_slowly()
         self.referenced = refs if refs is not None else set()
+
+    def _too_deep(self, tid: int):
+        return self.btf.error(f"type [{tid}]: references nest deeper than {MAX_NEST} levels "
+                              "(a reference cycle?)")
 
     def _check_slowly(self) -> None:
         """Raise the ParseError for the first bad type id or name, as record building finds it."""
@@ -145,14 +155,17 @@ class _CDumper:
 
     def dump_type(self, tid: int) -> None:
         queue: list[int] = []
-        self._order(tid, False, queue)
+        self._order(tid, False, queue, 0)
         for q in queue:
-            self._emit(q, 0)
+            self._emit(q, 0, 0)
 
     # -- ordering (btf_dump_order_type) --------------------------------------
 
-    def _order(self, tid: int, through_ptr: bool, queue: list[int]) -> int:
+    def _order(self, tid: int, through_ptr: bool, queue: list[int], depth: int) -> int:
         order = self.order
+        if depth > MAX_NEST:
+            raise self._too_deep(tid)
+        depth += 1
         if tid >= len(order):
             raise self.btf.error(f"type id {tid} out of range (1..{len(order) - 1})")
         if tid == 0 or order[tid] == _ED:
@@ -169,18 +182,18 @@ class _CDumper:
             order[tid] = _ED
             return 0
         if k == _PTR:
-            r = self._order(W[p + 2], True, queue)
+            r = self._order(W[p + 2], True, queue, depth)
             order[tid] = _ED
             return r
         if k == _ARRAY:
-            return self._order(W[p + 3], False, queue)
+            return self._order(W[p + 3], False, queue, depth)
         if k == _STRUCT or k == _UNION:
             named = self.name(tid)
             if through_ptr and named:
                 return 0
             order[tid] = _ING
             for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):  # member types
-                if self._order(W[j], False, queue) < 0:
+                if self._order(W[j], False, queue, depth) < 0:
                     return -1
             if named:
                 queue.append(tid)
@@ -192,7 +205,7 @@ class _CDumper:
             order[tid] = _ED
             return 1
         if k == _TYPEDEF:
-            strong = self._order(W[p + 2], through_ptr, queue)
+            strong = self._order(W[p + 2], through_ptr, queue, depth)
             if strong < 0:
                 return strong
             if through_ptr and not strong:
@@ -201,14 +214,14 @@ class _CDumper:
             order[tid] = _ED
             return 1
         if k in _MODS:
-            return self._order(W[p + 2], through_ptr, queue)
+            return self._order(W[p + 2], through_ptr, queue, depth)
         if k == _FUNC_PROTO:
-            r = self._order(W[p + 2], through_ptr, queue)
+            r = self._order(W[p + 2], through_ptr, queue, depth)
             if r < 0:
                 return r
             strong = r > 0
             for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):  # parameter types
-                r = self._order(W[j], through_ptr, queue)
+                r = self._order(W[j], through_ptr, queue, depth)
                 if r < 0:
                     return r
                 strong = strong or r > 0
@@ -218,10 +231,13 @@ class _CDumper:
 
     # -- emitting (btf_dump_emit_type) ---------------------------------------
 
-    def _emit(self, tid: int, cont: int) -> None:
+    def _emit(self, tid: int, cont: int, depth: int) -> None:
         emit = self.emit
         if tid == 0 or emit[tid] == _ED:
             return
+        if depth > MAX_NEST:
+            raise self._too_deep(tid)
+        depth += 1
         k = self.K[tid]
         W = self.W
         p = self.P[tid]
@@ -249,15 +265,15 @@ class _CDumper:
                 w(self._enum_def(tid, 0) + ";\n\n")
             emit[tid] = _ED
         elif k == _PTR or k in _MODS:
-            self._emit(W[p + 2], cont)
+            self._emit(W[p + 2], cont, depth)
         elif k == _ARRAY:
-            self._emit(W[p + 3], cont)
+            self._emit(W[p + 3], cont, depth)
         elif k == _FWD:
             w(self._fwd_def(tid) + ";\n\n")
             emit[tid] = _ED
         elif k == _TYPEDEF:
             emit[tid] = _ING
-            self._emit(W[p + 2], tid)
+            self._emit(W[p + 2], tid, depth)
             if not self.fwd_emitted[tid] and self.name(tid) != "__builtin_va_list":
                 w(self._typedef_def(tid, 0) + ";\n\n")
             emit[tid] = _ED
@@ -266,8 +282,11 @@ class _CDumper:
             named = self.name(tid)
             if cont == 0 or not named:
                 new_cont = tid if named else cont
+                # An anonymous struct is walked again at each use (as libbpf
+                # does): count it against the same budget as the rendering.
+                self._spend(W[p + 1] & 0xFFFF, tid)
                 for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):
-                    self._emit(W[j], new_cont)
+                    self._emit(W[j], new_cont, depth)
             elif not self.fwd_emitted[tid] and tid != cont:
                 w(self._struct_fwd(tid) + ";\n\n")
                 self.fwd_emitted[tid] = 1
@@ -277,9 +296,9 @@ class _CDumper:
             else:
                 emit[tid] = _NOT
         elif k == _FUNC_PROTO:
-            self._emit(W[p + 2], cont)
+            self._emit(W[p + 2], cont, depth)
             for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):
-                self._emit(W[j], cont)
+                self._emit(W[j], cont, depth)
 
     # -- names (btf_dump_resolve_name) ---------------------------------------
 
@@ -348,6 +367,7 @@ class _CDumper:
         is64 = self.K[tid] == _ENUM64
         suffix = ("LL" if kflag else "ULL") if is64 else ""
         values = self._enum_values(tid)
+        self._spend(len(values), tid)
         idents = self.ident_names
         for vname, value in values:
             dup = idents.get(vname, 0) + 1
@@ -387,6 +407,7 @@ class _CDumper:
     def _struct_def(self, tid: int, lvl: int) -> str:
         is_struct = self.K[tid] == _STRUCT
         members = self._members(tid)
+        self._spend(len(members), tid)
         size = self.W[self.P[tid] + 2]
         align = self.align(tid)
         packed = is_struct and self._is_packed(tid, members)
@@ -435,6 +456,10 @@ class _CDumper:
         if nxt - cur > _MAX_PAD_BITS:
             # libbpf would print millions of `long: 64;` lines; real types never need it.
             raise self.btf.error(f"a gap of {(nxt - cur) // 8} bytes inside a struct is too large to pad")
+        self.pad_bits += nxt - cur
+        if self.pad_bits > _MAX_TOTAL_PAD_BITS:
+            raise self.btf.error(f"the structs' padding exceeds {_MAX_TOTAL_PAD_BITS // 8 >> 20} MiB "
+                                 "(members far outside their struct?)")
         pads = (("long", self.ptr_sz * 8), ("int", 32), ("short", 16), ("char", 8))
         pfx = "\t" * lvl
         new_off = 0
@@ -463,11 +488,19 @@ class _CDumper:
 
     # -- declarators (btf_dump_emit_type_decl / _chain) -----------------------
 
+    def _spend(self, items: int, tid: int) -> None:
+        self.work += items
+        if self.work > self.work_max:
+            raise self.btf.error(f"type [{tid}]: the C declarations would exceed {self.work_max} items "
+                                 "(anonymous types nested and used many times?)")
+
     def decl(self, tid: int, fname: str, lvl: int) -> str:
         """C declaration of ``fname`` with type ``tid`` (``int (*fname)[4]`` ...)."""
+        self._spend(1, tid)
         W, P, K = self.W, self.P, self.K
         stack: list[int] = []
-        for _ in range(4096):
+        first = tid
+        for _ in range(MAX_NEST):
             stack.append(tid)
             if tid == 0:
                 break
@@ -478,9 +511,22 @@ class _CDumper:
                 tid = W[P[tid] + 3]
             else:
                 break
+        else:
+            raise self._too_deep(first)
         out: list[str] = []
-        self._chain(stack, fname, lvl, out)
+        self._nested(first)
+        try:
+            self._chain(stack, fname, lvl, out)
+        finally:
+            self.nest -= 1
         return "".join(out)
+
+    def _nested(self, tid: int) -> None:
+        """Count one more active declarator frame; refuse past MAX_NEST."""
+        self.nest += 1
+        if self.nest > MAX_DECL_NEST:
+            self.nest -= 1
+            raise self._too_deep(tid)
 
     def _emit_mods(self, stack: list[int], out: list[str]) -> None:
         K = self.K
@@ -547,7 +593,11 @@ class _CDumper:
                     out.append(" ")
                 if not multidim:
                     out.append("(")
-                self._chain(stack, fname, lvl, out)
+                self._nested(tid)
+                try:
+                    self._chain(stack, fname, lvl, out)
+                finally:
+                    self.nest -= 1
                 if not multidim:
                     out.append(")")
                 out.append(f"[{nelems}]")
@@ -556,7 +606,11 @@ class _CDumper:
                 self._drop_mods(stack)
                 if stack:
                     out.append(" (")
-                    self._chain(stack, fname, lvl, out)
+                    self._nested(tid)
+                    try:
+                        self._chain(stack, fname, lvl, out)
+                    finally:
+                        self.nest -= 1
                     out.append(")")
                 else:
                     self._name(out, fname, last_was_ptr)

@@ -50,9 +50,12 @@ def ptr_size(btf: Btf) -> int:
         return cached
     size = 8
     for name in ("long", "long int", "unsigned long", "long unsigned int", "unsigned long int"):
-        ids = btf.find_ids(name, Kind.INT)
-        if ids:
-            size = btf.header(ids[0])[3]
+        # Only a 4- or 8-byte long counts, as in determine_ptr_size: a
+        # malformed size (0 would divide by zero in the C dumper) is skipped.
+        sizes = [btf.header(i)[3] for i in btf.find_ids(name, Kind.INT)]
+        sizes = [s for s in sizes if s in (4, 8)]
+        if sizes:
+            size = sizes[0]
             break
     btf._ptr_size = size
     return size
@@ -81,8 +84,15 @@ def resolve_size(btf: Btf, type_id: int) -> int:
     raise _cycle(btf, type_id, "resolving the size")
 
 
-def align_of(btf: Btf, type_id: int) -> int:
+# Structs nested by value deeper than this are malformed (the kernel stops at
+# MAX_DEPTH); the bound keeps the recursion through members far from Python's limit.
+MAX_NEST = 256
+
+
+def align_of(btf: Btf, type_id: int, _nest: int = 0) -> int:
     """Natural alignment, 0 when unknown (libbpf btf.c ``btf__align_of``); memoized."""
+    if _nest > MAX_NEST:
+        raise btf.error(f"type [{type_id}]: structs nest deeper than {MAX_NEST} levels")
     cache = btf.__dict__.setdefault("_align_cache", {})
     got = cache.get(type_id)
     if got is not None:
@@ -100,7 +110,7 @@ def align_of(btf: Btf, type_id: int) -> int:
             words, w = btf.raw(tid)
             tid = words[w + 3]
         else:
-            cache[tid] = _align_leaf(btf, tid, kind, ref)
+            cache[tid] = _align_leaf(btf, tid, kind, ref, _nest)
             chain.pop()
             break
     else:
@@ -111,7 +121,7 @@ def align_of(btf: Btf, type_id: int) -> int:
     return value
 
 
-def _align_leaf(btf: Btf, tid: int, kind: int, size: int) -> int:
+def _align_leaf(btf: Btf, tid: int, kind: int, size: int, nest: int = 0) -> int:
     if kind in (Kind.INT, Kind.ENUM, Kind.ENUM64, Kind.FLOAT):
         return min(ptr_size(btf), size)
     if kind == Kind.PTR:
@@ -123,7 +133,7 @@ def _align_leaf(btf: Btf, tid: int, kind: int, size: int) -> int:
     info = words[w + 1]
     max_align = 1
     for j in range(w + 3, w + 3 + 3 * (info & 0xFFFF), 3):
-        align = align_of(btf, words[j + 1])
+        align = align_of(btf, words[j + 1], nest + 1)
         if align <= 0:
             return 0
         max_align = max(max_align, align)

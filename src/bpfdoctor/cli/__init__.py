@@ -38,6 +38,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 
+_CONTROL = None
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped: a message quoting a name from
+    the user's file (which may hold newlines or terminal escapes) stays one
+    line and cannot drive the terminal."""
+    global _CONTROL
+    if _CONTROL is None:
+        import re
+
+        _CONTROL = re.compile("[\x00-\x1f\x7f]")
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def _debug_requested(argv: list[str]) -> bool:
     return "--debug" in argv or bool(os.environ.get("BPFDOCTOR_DEBUG"))
 
@@ -112,9 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     except BpfDoctorError as e:
         if _debug_requested(args):
             raise
-        sys.stderr.write(f"bpfdoctor: {e}\n")
+        sys.stderr.write(f"bpfdoctor: {one_line(str(e))}\n")
         if e.hint:
-            sys.stderr.write(f"hint: {e.hint}\n")
+            sys.stderr.write(f"hint: {one_line(e.hint)}\n")
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -7,27 +7,27 @@ import sys
 
 import click
 
-from bpfdoctor.errors import InputError, check_text, read_bytes
+from bpfdoctor.errors import InputError, check_text, input_error
 
 
-def _read_source(path: str | None) -> tuple[bytes, str]:
-    """The log bytes and a name for messages: a file, stdin, or the live log."""
+def _parse(path: str | None):
+    """Dumps of a file, stdin, or the live log; files and stdin are streamed
+    (flat memory, however large the log)."""
+    from bpfdoctor.jit.logparse import parse_log, parse_stream
+
     if path is None:
         from bpfdoctor.host.kernel_log import read_kernel_log
 
         klog = read_kernel_log()
-        return klog.text, f"kernel log ({klog.source})"
+        return parse_log(klog.text, f"kernel log ({klog.source})")
     if path == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
+        return parse_stream(sys.stdin.buffer, "<stdin>")
     check_text(path, "a log file")
-    return read_bytes(path, "a log file"), path
-
-
-def _parse(path: str | None):
-    from bpfdoctor.jit.logparse import parse_log
-
-    data, name = _read_source(path)
-    return parse_log(data, name)
+    try:
+        with open(path, "rb") as f:
+            return parse_stream(f, path)
+    except OSError as e:
+        raise input_error(path, e, "a log file") from None
 
 
 @click.group("jit")

@@ -87,8 +87,10 @@ def probe_accounting() -> Accounting:
     charged (before 5.11, kernel/bpf/syscall.c: bpf_charge_memlock); success:
     the memory cgroup is (5.11+, commit "bpf: switch to memcg-based memory
     accounting").  A fork, so our own limit never changes."""
+    from bpfdoctor.kernel.fork import fork_probe
+
     try:
-        pid = os.fork()
+        pid = fork_probe()
     except OSError as e:
         return Accounting(None, f"could not fork: {e}")
     if pid == 0:

@@ -68,8 +68,11 @@ class _Label:
 
 def section_labels(elf: ElfFile, sec: Section) -> list[_Label]:
     """The symbols llvm-objdump considers for ``sec``, sorted as it sorts them."""
+    # A symbol below the section's address is skipped, as llvm-objdump's
+    # disassembleObject does (``Start < SectionAddr``): kept, it would sort
+    # before the dummy label and give a label a negative offset.
     labels = [_Label(s.value, s.name, s.type) for s in elf.symbols
-              if s.shndx == sec.index and s.type != STT_SECTION]
+              if s.shndx == sec.index and s.type != STT_SECTION and s.value >= sec.addr]
     labels.sort(key=lambda l: (l.addr, l.name.encode(), l.type))
     if not labels or labels[0].addr != sec.addr:
         labels.insert(0, _Label(sec.addr, sec.name, 2))  # dummy, like createDummySymbolInfo
@@ -250,6 +253,8 @@ def _dump_data(base: int, index: int, end: int, data: bytes, out: list[str]) -> 
     """``dumpELFData``: 8 bytes a line, hex then printable ASCII."""
     while index < end:
         row = data[index:min(index + 8, end)]
+        if not row:  # past the data: nothing more to show (and no endless loop)
+            break
         hexpart = "".join(f" {b:02x}" for b in row)
         ascii_ = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in row)
         out.append(f"{base + index:8x}:{hexpart}{' ' * (3 * (8 - len(row)))}         {ascii_}\n")

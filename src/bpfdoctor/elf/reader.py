@@ -236,12 +236,16 @@ class ElfFile:
             self._fail(f"relocation section size {relsec.size} is not a multiple of {ent}",
                        section=relsec.name, offset=relsec.offset)
         raw = list(struct.iter_unpack(self._e + ("QQq" if rela else "QQ"), self.section_data(relsec)))
-        nsyms = len(self.symbols)
-        if raw and nsyms:
+        # Symbol 0 (no symbol) is valid even without a symbol table; any other
+        # index must name an entry, whether the table is missing or short.
+        nsyms = max(len(self.symbols), 1)
+        if raw:
             top = max(r[1] >> 32 for r in raw)
             if top >= nsyms:
                 i = next(i for i, r in enumerate(raw) if r[1] >> 32 >= nsyms)
-                self._fail(f"relocation {i} refers to symbol {raw[i][1] >> 32}, past the {nsyms} symbols",
+                have = (f"past the {len(self.symbols)} symbols" if self._symtab is not None
+                        else "but there is no symbol table")
+                self._fail(f"relocation {i} refers to symbol {raw[i][1] >> 32}, {have}",
                            section=relsec.name, offset=relsec.offset + i * ent)
         if rela:
             return [Relocation(o, i & 0xFFFFFFFF, i >> 32, a) for o, i, a in raw]

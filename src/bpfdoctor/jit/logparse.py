@@ -21,7 +21,14 @@ takes the printk caller id (``[T123]`` or ``caller=T123``), which tells
 dumps from different tasks apart, and a timestamp for display.
 
 Speed matters (kernel logs are large): the markers are found with
-``bytes.find`` over the whole buffer and only marked lines are looked at.
+``bytes.find`` over each block and only marked lines are looked at, each
+once, so the work is linear in the input whatever it holds.  ``parse_stream``
+reads a file in blocks of ``CHUNK`` bytes, so memory stays flat however long
+the log is.  Hostile input is bounded too: every number has at most 20
+digits, ``from=`` (the task's comm, 15 bytes in the kernel) at most 64 bytes,
+a line longer than ``MAX_LINE`` (printk lines are under 1 KiB) is looked at
+only through its first and last ``KEEP`` bytes, and at most ``MAX_OPEN``
+dumps wait for rows at once.
 """
 
 from __future__ import annotations
@@ -39,10 +46,14 @@ CODE_MARK = b"JIT code: "
 
 # The header as printed by bpf_jit_dump() and by the older per-arch JITs
 # ("flen=%d proglen=%u pass=%d image=%p").  ``from=`` is current->comm, which
-# may contain spaces, so it extends to the last " pid=".
+# may contain spaces, so it extends to the last " pid=".  Every field is
+# bounded, so the header sits in the last _HEADER_MAX bytes of its line and
+# one search costs a bounded amount whatever the line holds.
 _HEADER_RE = re.compile(
-    rb"flen=(\d+) proglen=(\d+) pass=(\d+) image=(\S+)(?: from=(.*) pid=(-?\d+))?[ \t\r]*$"
+    rb"flen=(\d{1,20}) proglen=(\d{1,20}) pass=(\d{1,20}) image=(\S{1,64})"
+    rb"(?: from=(.{0,64}) pid=(-?\d{1,20}))?$"
 )
+_HEADER_MAX = 320
 # One print_hex_dump() row: "%.8x: " (offset) or "%p: " (address), then up to
 # 16 bytes as "%02x" separated by single spaces (groupsize 1, no ASCII).
 _CODE_RE = re.compile(rb"JIT code: ([0-9a-fA-F]{1,16}): ((?:[0-9a-fA-F]{2} ){0,31}[0-9a-fA-F]{2})[ \t\r]*$")
@@ -52,10 +63,14 @@ _CALLER_RE = re.compile(rb"\[\s*([TC]\d+)\]|caller=([TC]\d+)")
 # Timestamps, for display only: dmesg "[  12.345678]", /dev/kmsg "lvl,seq,usec,",
 # or the leading date of journalctl / syslog lines.
 _TS_BRACKET_RE = re.compile(rb"\[\s*(\d+\.\d+)\]")
-_TS_KMSG_RE = re.compile(rb"^\s*<?\d+>?,?\d*,(\d+),[^;]*;")
+_TS_KMSG_RE = re.compile(rb"^\s*<?\d{1,20}>?,?\d{0,20},(\d{1,20}),[^;]*;")
 _TS_DATE_RE = re.compile(rb"^\s*([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\S+)")
 
 _ROW_MAX = 32  # print_hex_dump() rows are 16 or 32 bytes
+CHUNK = 4 << 20  # parse_stream's block size
+MAX_LINE = 64 << 10  # longer lines are not printk lines (LOG_LINE_MAX is 1024 - 32)
+KEEP = 4 << 10  # of an overlong line: its head (prefix) and tail (fields) are kept
+MAX_OPEN = 64  # dumps waiting for rows at once (one per CPU printing concurrently)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,34 +205,112 @@ def parse_log(text: bytes | str, source: str | None = None) -> JitLog:
     messages.
     """
     data = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else bytes(text)
-    state = _Assembler()
-    line_no = 1
-    counted_to = 0
-    for pos, is_header in _markers(data):
-        start = data.rfind(b"\n", 0, pos) + 1
-        end = data.find(b"\n", pos)
-        if end < 0:
-            end = len(data)
-        line_no += data.count(b"\n", counted_to, start)
-        counted_to = start
-        if is_header:
-            state.header(data, start, end, line_no)
-        else:
-            state.row(data, start, pos, end, line_no)
-    total = data.count(b"\n", counted_to) + line_no if data else 0
-    if data.endswith(b"\n"):
-        total -= 1
-    return JitLog(source, state.finish(), total, state.orphans)
+    scanner = _Scanner()
+    scanner.feed(data)
+    return scanner.result(source)
 
 
-def _markers(data: bytes):
-    """(position, is_header) of every marker, in file order.
+def parse_stream(stream, source: str | None = None, chunk_size: int = CHUNK) -> JitLog:
+    """``parse_log`` over a binary stream read in blocks (flat memory).
+
+    Each block is cut after its last newline; the rest waits for the next
+    block.  A line longer than ``MAX_LINE`` keeps only its head and tail.
+    """
+    scanner = _Scanner()
+    carry = b""
+    while True:
+        block = stream.read(chunk_size)
+        if not block:
+            break
+        first = block.find(b"\n") + 1
+        if first == 0:
+            # No newline yet: one long line; it needs only its head and tail.
+            carry += block
+            if len(carry) > MAX_LINE:
+                carry = carry[:KEEP] + b"\0" * 8 + carry[-(KEEP + 8):]
+            continue
+        # The line the previous block left open, then this block's whole
+        # lines, read in place (no copy of the block).
+        scanner.feed(carry + block[:first] if carry else block[:first])
+        cut = block.rfind(b"\n") + 1
+        if cut > first:
+            scanner.feed(block, first, cut)
+        carry = block[cut:]
+    if carry:
+        scanner.feed(carry)
+    return scanner.result(source)
+
+
+class _Scanner:
+    """Lines with markers, each looked at once, across blocks of whole lines."""
+
+    def __init__(self) -> None:
+        self.state = _Assembler()
+        self.newlines = 0  # newlines in the blocks fed so far
+        self.size = 0
+        self.ends_with_newline = False
+
+    def feed(self, data: bytes, lo: int = 0, hi: int | None = None) -> None:
+        """Lines of ``data[lo:hi]`` (whole lines, but for the input's last)."""
+        hi = len(data) if hi is None else hi
+        state = self.state
+        line_no = self.newlines + 1
+        counted_to = lo
+        line_end = lo
+        find, rfind, count = data.find, data.rfind, data.count
+        marks = _markers(data, lo, hi)
+        i, n = 0, len(marks)
+        while i < n:
+            pos = marks[i][0]
+            start = rfind(b"\n", line_end, pos) + 1 or line_end
+            end = find(b"\n", pos, hi)
+            if end < 0:
+                end = hi
+            line_no += count(b"\n", counted_to, start)
+            counted_to = start
+            has_header = False
+            last_row = -1
+            while i < n and marks[i][0] < end:  # every marker of this line
+                if marks[i][1]:
+                    has_header = True
+                else:
+                    last_row = marks[i][0]
+                i += 1
+            line, row_at = _bounded_line(data, start, end, last_row)
+            if has_header:
+                state.header(line, line_no)
+            if row_at >= 0:
+                # Only the last marker can start a row: a row runs to the end of its line.
+                state.row(line, row_at, line_no)
+            line_end = end
+        self.newlines = line_no - 1 + count(b"\n", counted_to, hi)
+        if hi > lo:
+            self.size += hi - lo
+            self.ends_with_newline = data[hi - 1] == 10
+
+    def result(self, source: str | None) -> JitLog:
+        total = self.newlines + (0 if self.ends_with_newline or not self.size else 1)
+        return JitLog(source, self.state.finish(), total, self.state.orphans)
+
+
+def _bounded_line(data: bytes, start: int, end: int, row: int) -> tuple[bytes, int]:
+    """The line (head and tail only when overlong) and the row marker's offset in it."""
+    if end - start <= MAX_LINE:
+        return data[start:end], (row - start if row >= 0 else -1)
+    tail_at = end - KEEP
+    line = data[start:start + KEEP] + b"\0" * 8 + data[tail_at:end]
+    return line, (KEEP + 8 + row - tail_at if row >= tail_at else -1)
+
+
+def _markers(data: bytes, lo: int = 0, hi: int | None = None):
+    """(position, is_header) of every marker in ``data[lo:hi]``, in file order.
 
     Two plain ``find`` scans merged: far faster than a regex alternation,
     which cannot use a literal-prefix search.
     """
-    headers = _find_all(data, HEADER_MARK)
-    rows = _find_all(data, CODE_MARK)
+    hi = len(data) if hi is None else hi
+    headers = _find_all(data, HEADER_MARK, lo, hi)
+    rows = _find_all(data, CODE_MARK, lo, hi)
     if not headers:
         return [(p, False) for p in rows]
     merged = [(p, True) for p in headers] + [(p, False) for p in rows]
@@ -225,13 +318,14 @@ def _markers(data: bytes):
     return merged
 
 
-def _find_all(data: bytes, needle: bytes) -> list[int]:
+def _find_all(data: bytes, needle: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
     out = []
     find = data.find
-    pos = find(needle)
+    hi = len(data) if hi is None else hi
+    pos = find(needle, lo, hi)
     while pos >= 0:
         out.append(pos)
-        pos = find(needle, pos + 1)
+        pos = find(needle, pos + 1, hi)
     return out
 
 
@@ -251,9 +345,9 @@ class _Assembler:
         self.orphans = 0
         self.count = 0
 
-    def header(self, data: bytes, start: int, end: int, line_no: int) -> None:
-        line = data[start:end]
-        m = _HEADER_RE.search(line)
+    def header(self, line: bytes, line_no: int) -> None:
+        line = line.rstrip(b" \t\r")
+        m = _HEADER_RE.search(line, max(0, len(line) - _HEADER_MAX))
         if m is None:
             return
         prefix = line[: m.start()]
@@ -277,6 +371,8 @@ class _Assembler:
             self.done.append(dump)
         else:
             self.open.append(dump)
+            if len(self.open) > MAX_OPEN:
+                self.done.append(self.open.pop(0))
 
     def _close_superseded(self, caller: str | None) -> None:
         # One task prints its header and rows back to back, so a new header
@@ -292,14 +388,14 @@ class _Assembler:
                 keep.append(d)
         self.open = keep
 
-    def row(self, data: bytes, start: int, pos: int, end: int, line_no: int) -> None:
-        m = _CODE_RE.match(data, pos, end)
+    def row(self, line: bytes, pos: int, line_no: int) -> None:
+        m = _CODE_RE.match(line, pos)
         if m is None:
             return
         value_text = m.group(1)
         value = int(value_text, 16)
         chunk = bytes.fromhex(m.group(2).decode("ascii"))
-        caller = _caller(data[start:pos]) if self._callers_known() else None
+        caller = _caller(line[:pos]) if self._callers_known() else None
         target = self._pick(value, len(value_text), caller)
         if target is None:
             self.orphans += 1

@@ -168,9 +168,11 @@ def _forked(types: list[ProgType], helper_ids: list[int], kern_version: int):
     A process, not a thread: threads contend for the GIL between the
     syscalls and ran slower than one thread; two processes use two cores.
     """
+    from bpfdoctor.kernel.fork import fork_probe
+
     r, w = os.pipe()
     try:
-        pid = os.fork()
+        pid = fork_probe()
     except OSError:
         os.close(r), os.close(w)
         return None

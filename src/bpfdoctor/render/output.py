@@ -13,9 +13,46 @@ import sys
 from typing import Any
 
 
+_SURROGATE = None
+
+
+def printable(text: str, encoding: str | None = "utf-8") -> str:
+    """``text`` with what ``encoding`` cannot hold escaped.
+
+    Names read from BTF keep their bytes that are not UTF-8 as lone
+    surrogates (``surrogateescape``): those become ``\\xNN``, the byte they
+    stand for; any other character the stream cannot encode becomes a
+    backslash escape too.  Called only when a plain write failed.
+    """
+    global _SURROGATE
+    if _SURROGATE is None:
+        import re
+
+        _SURROGATE = re.compile("[\ud800-\udfff]")
+    text = _SURROGATE.sub(_escape_surrogate, text)
+    enc = encoding or "utf-8"
+    try:
+        text.encode(enc)
+    except (UnicodeEncodeError, LookupError):
+        text = text.encode(enc, "backslashreplace").decode(enc, "replace")
+    return text
+
+
+def _escape_surrogate(m) -> str:
+    code = ord(m.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def _write(stream, text: str) -> None:
+    try:
+        stream.write(text)  # TextIOWrapper encodes the whole string before writing any of it
+    except UnicodeEncodeError:
+        stream.write(printable(text, getattr(stream, "encoding", None)))
+
+
 def write_text(text: str) -> None:
     """Write ``text`` to stdout as is (one call, no per-line overhead)."""
-    sys.stdout.write(text)
+    _write(sys.stdout, text)
     sys.stdout.flush()
 
 
@@ -23,6 +60,20 @@ def write_notes(notes) -> None:
     """Side remarks to stderr, one ``note:`` line each (stdout stays the result)."""
     for note in notes:
         sys.stderr.write(f"note: {note}\n")
+
+
+class PrintableStream:
+    """A text stream that escapes what its encoding cannot hold (for rich)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        _write(self._stream, text)
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -49,6 +100,7 @@ def write_json(value: Any) -> None:
     """Stable JSON on stdout: indented, keys in record order, newline at the end."""
     import json
 
+    # ensure_ascii (the default) escapes every non-ASCII character, lone surrogates included.
     sys.stdout.write(json.dumps(to_jsonable(value), indent=2) + "\n")
     sys.stdout.flush()
 
@@ -71,7 +123,7 @@ def console(forced_color: bool | None = None, stderr: bool = False):
     if not color:
         from bpfdoctor.render.plain import PlainConsole
 
-        return PlainConsole(stream)
+        return PlainConsole(PrintableStream(stream))
     from rich.console import Console
 
     class _Console(Console):
@@ -81,7 +133,7 @@ def console(forced_color: bool | None = None, stderr: bool = False):
             self.quiet = True
             raise BrokenPipeError
 
-    return _Console(file=stream, no_color=not color, force_terminal=color, highlight=False,
+    return _Console(file=PrintableStream(stream), no_color=not color, force_terminal=color, highlight=False,
                    soft_wrap=True, emoji=False)
 
 

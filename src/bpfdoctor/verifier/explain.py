@@ -19,6 +19,7 @@ from bpfdoctor.verifier.diagnostic import Diagnostic
 from bpfdoctor.verifier.entry import CatalogEntry
 from bpfdoctor.verifier.errno import ErrnoInfo, explain_errno
 from bpfdoctor.verifier.model import Insn, ParsedLog, SourceLine, Verdict
+from bpfdoctor.verifier.numbers import num
 
 LineForInsn = Callable[[int], "tuple[str, int, str] | None"]
 
@@ -62,7 +63,7 @@ class Explanation:
 def _call_before(log: ParsedLog, line: str) -> bool:
     """The !read_ok register is an argument register and a helper call came before."""
     m = _ERR_REG.search(line)
-    if not m or not 1 <= int(m.group(1)) <= 5:
+    if not m or not 1 <= num(m.group(1)) <= 5:
         return False
     frame = log.failing_insn.frame if log.failing_insn else 0
     return any(i.opcode == 0x85 and not i.text.startswith("call pc") and i.frame == frame
@@ -72,7 +73,7 @@ def _call_before(log: ParsedLog, line: str) -> bool:
 def _overflows_frame(log: ParsedLog, line: str) -> bool:
     """The access starts inside the frame and runs past its top (off + size > 0)."""
     m = _OFF_SIZE.search(line)
-    return m is None or int(m.group(1)) < 0 and int(m.group(1)) + int(m.group(2)) > 0
+    return m is None or num(m.group(1)) < 0 and num(m.group(1)) + num(m.group(2)) > 0
 
 
 CONTEXT_CHECKS: dict[str, Callable[[ParsedLog, str], bool]] = {
@@ -114,9 +115,9 @@ def registers_read(insn: Insn) -> list[str]:
     if m:
         text = m.group(2)  # "rX = ...": the destination is written, not read
     seen = []
-    for num in _REG.findall(text):
-        name = f"R{int(num)}"
-        if name not in seen and int(num) <= 10:
+    for digits in _REG.findall(text):
+        name = f"R{num(digits)}"
+        if name not in seen and num(digits) <= 10:
             seen.append(name)
     return seen
 
@@ -136,7 +137,7 @@ def relevant_registers(log: ParsedLog) -> dict[str, str]:
     # an absent register is one the verifier considers not initialised.
     missing = "not initialised" if "R10" in log.registers else "unknown (no state in the log)"
     out: dict[str, str] = {}
-    for name in sorted(set(names), key=lambda n: int(n[1:])):
+    for name in sorted(set(names), key=lambda n: num(n[1:])):
         out[name] = log.registers.get(name, missing)
     return out
 
@@ -146,7 +147,7 @@ def failing_index(log: ParsedLog) -> int | None:
     if log.failing_insn is not None:
         return log.failing_insn.index
     m = _MENTIONED.search(log.error or "")
-    return int(m.group(1)) if m else None
+    return num(m.group(1)) if m else None
 
 
 def _source(log: ParsedLog, line_for_insn: LineForInsn | None) -> SourceLine | None:
@@ -154,7 +155,7 @@ def _source(log: ParsedLog, line_for_insn: LineForInsn | None) -> SourceLine | N
     if line_for_insn is not None and idx is not None:
         found = line_for_insn(idx)
         if found:
-            return SourceLine(found[0], int(found[1]), (found[2] or "").strip())
+            return SourceLine(found[0], num(found[1]), (found[2] or "").strip())
     return log.source
 
 
@@ -172,7 +173,7 @@ def _evidence(log: ParsedLog, source: SourceLine | None, regs: dict[str, str],
         ev["insn"] = str(log.failing_insn)
     mentioned = _MENTIONED.search(log.error or "")
     if mentioned:
-        ev["insn_index" if log.failing_insn is None else "mentioned_insn"] = int(mentioned.group(1))
+        ev["insn_index" if log.failing_insn is None else "mentioned_insn"] = num(mentioned.group(1))
     if log.subprogram:
         ev["subprogram"] = f"func#{log.subprogram}"
     if source is not None:
@@ -182,8 +183,8 @@ def _evidence(log: ParsedLog, source: SourceLine | None, regs: dict[str, str],
     if log.path:
         ev["path"] = [f"{b.src} -> {b.dst}" for b in log.path[-16:]]
     alloc = _ALLOC.search(log.error or "")
-    if alloc and int(alloc.group(1)) in log.call_insns:
-        ev["acquired_by"] = f"{alloc.group(1)}: {log.call_insns[int(alloc.group(1))]}"
+    if alloc and num(alloc.group(1)) in log.call_insns:
+        ev["acquired_by"] = f"{alloc.group(1)}: {log.call_insns[num(alloc.group(1))]}"
     if log.errno is not None:
         ev["errno"] = f"{info.name if info else 'E?'} ({log.errno})"
     if log.stats is not None:

@@ -27,7 +27,9 @@ PSEUDO_INSN = re.compile(r"(\d+): <([^>]+)>$")
 STATE = re.compile(r"(\d+): ((?:frame\d+: ?)?(?:R\d|fp-?\d|refs=).*)$")
 # Liveness table printed at level 2 since 6.16: "   5: .12....... (bf) r1 = r6"
 LIVE_ROW = re.compile(r"\d+: [.0-9]{10,12} ")
-SOURCE = re.compile(r"; (.*) @ (.+):(\d+)$")
+# The lookahead fails a line that does not end in ":N" at once; without it the
+# engine retried (.+):(\d+)$ after every " @ " (quadratic on many of them).
+SOURCE = re.compile(r"; (?=.*:\d+$)(.*) @ (.+):(\d+)$")
 FROM_TO = re.compile(r"from (\d+) to (\d+): ?(.*)$")
 FUNC = re.compile(r"func#(\d+) @(\d+)")
 # kernel/bpf/verifier.c: do_check_subprogs, "Validating %s() func#%d..."
@@ -36,7 +38,9 @@ CALLER_AT = re.compile(r"to caller at (\d+):")
 FRAME_PREFIX = re.compile(r"frame(\d+): ?")
 # Splits a state annotation into "key=value" tokens: values may hold spaces
 # inside parentheses ("var_off=(0x0; 0xff)") but never before a new key.
-STATE_SPLIT = re.compile(r" +(?=(?:frame\d+: ?)?(?:R\d+|fp-?\d+|refs|cb)\S*=)")
+# (?<! ): a run of spaces is tried once, from its first space, not from each
+# of its spaces (which made long runs quadratic).
+STATE_SPLIT = re.compile(r"(?<! ) +(?=(?:frame\d+: ?)?(?:R\d+|fp-?\d+|refs|cb)\S*=)")
 STATS = re.compile(
     r"processed (\d+) insns(?: \(limit (\d+)\))?"
     r"(?:,? max_states_per_insn (\d+))?(?: total_states (\d+))?"

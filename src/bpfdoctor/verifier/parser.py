@@ -25,6 +25,7 @@ from bpfdoctor.verifier import lines as L
 from bpfdoctor.verifier.model import Branch, Insn, ParsedLog, SourceLine, Stats, Verdict
 from bpfdoctor.verifier.state import apply_annotation, parse_state
 from bpfdoctor.verifier.trace import PathRecorder
+from bpfdoctor.verifier.numbers import num
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +248,7 @@ class LogParser:
             return
         if not s.startswith(_NOT_EXCERPT) and not self.walk.after_stats:
             self.excerpt.append(raw.rstrip())
-        if s[0].isdigit():
+        if s[0].isdecimal():
             if self._numbered(s):
                 self.known += 1
                 return
@@ -264,17 +265,17 @@ class LogParser:
             cut = rest.find(L.ANNOTATION_SEP)
             text, ann = (rest, None) if cut < 0 else (rest[:cut].rstrip(), rest[cut + 3:])
             target = L.GLUED_TARGET.match(text) if ann is None else None
-            idx = int(m.group(1))
+            idx = num(m.group(1))
             if target:
                 # 6.x prints the state at a jump's target (or a callee's entry)
                 # on the jump's own line: "15: (a6) if w1 < 0x65 goto pc+4 20: R0=2 ..."
                 text = target.group(1)
-            w.insn(idx, int(m.group(2), 16), text, ann)
+            w.insn(idx, num(m.group(2), 16), text, ann)
             if target:
                 if text.startswith("call"):
                     w.partial_state(target.group(3))
                 else:
-                    w.branch(idx, int(target.group(2)), target.group(3))
+                    w.branch(idx, num(target.group(2)), target.group(3))
             w.first_kind = w.first_kind or "insn"
             return True
         m = L.STATE.match(s)
@@ -286,7 +287,7 @@ class LogParser:
             return True
         m = L.PSEUDO_INSN.match(s)
         if m:
-            w.insn(int(m.group(1)), None, f"<{m.group(2)}>", None)
+            w.insn(num(m.group(1)), None, f"<{m.group(2)}>", None)
             return True
         return False
 
@@ -296,16 +297,16 @@ class LogParser:
         if c == ";":
             m = L.SOURCE.match(s)
             if m:
-                w.source_comment(m.group(1), m.group(2), int(m.group(3)))
+                w.source_comment(m.group(1), m.group(2), num(m.group(3)))
             return True
         if c == "f":
             m = L.FROM_TO.match(s)
             if m:
-                w.branch(int(m.group(1)), int(m.group(2)), m.group(3))
+                w.branch(num(m.group(1)), num(m.group(2)), m.group(3))
                 return True
             m = L.FUNC.match(s)
             if m:
-                w.funcs.append((int(m.group(1)), int(m.group(2))))
+                w.funcs.append((num(m.group(1)), num(m.group(2))))
                 w.first_kind = w.first_kind or "start"
                 return True
             m = L.FRAME_PREFIX.match(s)
@@ -320,7 +321,7 @@ class LogParser:
             return self._stats(s)
         if c == "v" and s.startswith("verification time"):
             m = L.VERIFICATION_TIME.match(s)
-            w.usec = int(m.group(1)) if m else None
+            w.usec = num(m.group(1)) if m else None
             return True
         if c == "s" and s.startswith("stack depth"):
             m = L.STACK_DEPTH.match(s)
@@ -345,7 +346,7 @@ class LogParser:
         m = L.STATS.match(s)
         if not m:
             return False
-        g = [int(x) if x is not None and x.isdigit() else None for x in m.groups()[:6]]
+        g = [num(x) if x is not None and x.isdecimal() else None for x in m.groups()[:6]]
         depth = _depths(m.group(7)) if m.group(7) else self.walk.depth
         self.walk.stats = Stats(g[0], g[1], g[2], g[3], g[4], g[5], self.walk.usec, depth)
         self.walk.after_stats = True
@@ -371,7 +372,7 @@ class LogParser:
         else:
             failed = L.LIBBPF_FAILED.search(rest)
             if failed:
-                self.program, self.errno, self.loader_failed = m.group(1), int(failed.group(1)), True
+                self.program, self.errno, self.loader_failed = m.group(1), num(failed.group(1)), True
             load_failed = L.LIBBPF_LOAD_FAILED.search(rest)
             if load_failed:
                 self.program, self.loader_failed = m.group(1), True
@@ -403,7 +404,7 @@ class LogParser:
             return False
         self.errno = _STRERROR.get(m.group(1).strip())
         self.loader_failed = True
-        self.omitted = int(m.group(3)) if m.group(3) else None
+        self.omitted = num(m.group(3)) if m.group(3) else None
         rest = m.group(2) or ""
         im = L.CILIUM_INSN.match(rest)
         if im:
@@ -449,7 +450,7 @@ class LogParser:
 
 
 def _depths(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in text.split("+") if x.isdigit())
+    return tuple(num(x) for x in text.split("+") if x.isdecimal())
 
 
 def _verdict(errors: list[str], stats: Stats | None, loader_failed: bool) -> Verdict:

@@ -11,6 +11,7 @@ names only.
 from __future__ import annotations
 
 from bpfdoctor.verifier import lines as L
+from bpfdoctor.verifier.numbers import num
 
 
 def _key(name: str) -> str:
@@ -26,7 +27,7 @@ def tokens(text: str) -> tuple[int | None, list[tuple[str, str]]]:
     if text.startswith("frame"):
         m = L.FRAME_PREFIX.match(text)
         if m:
-            frame = int(m.group(1))
+            frame = num(m.group(1))
             text = text[m.end():]
     out = []
     for tok in L.STATE_SPLIT.split(text):
@@ -37,7 +38,7 @@ def tokens(text: str) -> tuple[int | None, list[tuple[str, str]]]:
             # a second "frameN:" inside one line (several frames printed)
             m = L.FRAME_PREFIX.match(tok)
             if m:
-                frame = int(m.group(1))
+                frame = num(m.group(1))
                 name, eq, value = tok[m.end():].partition("=")
         if "_" in name:
             name = _key(name)

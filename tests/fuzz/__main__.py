@@ -1,0 +1,165 @@
+"""``python -m tests.fuzz``: list targets, run a campaign, replay saved inputs.
+
+    python -m tests.fuzz list
+    python -m tests.fuzz run --target btf.c --execs 100000
+    python -m tests.fuzz run --target btf --seconds 3600       # a whole family
+    python -m tests.fuzz replay [TARGET ...]                   # the regression corpus
+    python -m tests.fuzz save TARGET FILE...                   # add failing inputs to it
+    python -m tests.fuzz cover --target btf --corpus /tmp/bpfdoctor-fuzz/corpus/btf
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+DEFAULT_WORKDIR = Path(os.environ.get("BPFDOCTOR_FUZZ_DIR", "/tmp/bpfdoctor-fuzz"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="targets and families")
+    run = sub.add_parser("run", help="run a campaign on a target or a whole family")
+    run.add_argument("--target", required=True, help="a target (btf.c) or a family (btf)")
+    run.add_argument("--execs", type=int, default=0, help="stop after this many inputs (0: no limit)")
+    run.add_argument("--seconds", type=float, default=0, help="stop after this long (0: no limit)")
+    run.add_argument("--engine", choices=["auto", "atheris", "builtin"], default="auto")
+    run.add_argument("--max-len", type=int, default=0, help="largest input (default: by kind)")
+    run.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--memory-mb", type=int, default=3072, help="address-space limit")
+    run.add_argument("--stop-on-failure", action="store_true")
+    run.add_argument("--no-time-bound", action="store_true", help="do not enforce the per-input CPU budget")
+    run.add_argument("libfuzzer_args", nargs="*", help="extra libFuzzer flags (after --)")
+    rp = sub.add_parser("replay", help="replay the saved regression inputs")
+    rp.add_argument("targets", nargs="*")
+    cv = sub.add_parser("cover", help="line coverage of a family's modules over a corpus (needs coverage.py)")
+    cv.add_argument("--target", required=True, help="a target or a family")
+    cv.add_argument("--corpus", type=Path, required=True, help="folder of inputs (a campaign's corpus/<target>)")
+    sv = sub.add_parser("save", help="copy failing inputs into the regression corpus")
+    sv.add_argument("target")
+    sv.add_argument("files", nargs="+", type=Path)
+    args = ap.parse_args(argv)
+
+    if args.cmd == "list":
+        from .targets import FAMILIES, TARGETS
+
+        for fam, names in FAMILIES.items():
+            print(f"{fam}:")
+            for n in names:
+                print(f"  {n:<18} {TARGETS[n].doc}")
+        return 0
+    if args.cmd == "save":
+        from .seeds import REGRESSIONS
+
+        dest = REGRESSIONS / args.target
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in args.files:
+            data = f.read_bytes()
+            shutil.copyfile(f, dest / hashlib.sha1(data).hexdigest()[:16])
+        return 0
+    if args.cmd == "replay":
+        return _replay(args.targets)
+    if args.cmd == "cover":
+        return _cover(args.target, args.corpus)
+    return _run(args)
+
+
+def _run(args) -> int:
+    engine = args.engine
+    if engine in ("auto", "atheris"):
+        try:
+            from .engine import instrumented_imports
+
+            instrumented_imports()
+            engine = "atheris"
+        except ImportError:
+            if args.engine == "atheris":
+                raise
+            engine = "builtin"
+    from .engine import Campaign, run_atheris, run_builtin
+    from .seeds import seeds
+    from .targets import resolve, warm
+
+    kind, label, fn = resolve(args.target)
+    warm(args.target)
+    max_len = args.max_len or {"elf": 64 * 1024, "btf": 64 * 1024}.get(kind, 32 * 1024)
+    pool = [s for s in seeds(kind) if len(s) <= max_len]
+    c = Campaign(label, kind, fn, args.workdir, stop_on_failure=args.stop_on_failure,
+                 memory_mb=args.memory_mb, timed=not args.no_time_bound)
+    sys.stderr.write(f"== {label}: {engine}, {len(pool)} seeds, max_len {max_len}, workdir {args.workdir}\n")
+    if engine == "atheris":
+        run_atheris(c, pool, execs=args.execs, seconds=args.seconds, max_len=max_len, seed=args.seed,
+                    extra_args=args.libfuzzer_args)
+        return 0  # not reached
+    out = run_builtin(c, pool, execs=args.execs, seconds=args.seconds, max_len=max_len, seed=args.seed)
+    return 1 if out["failures"] else 0
+
+
+# The modules each family exercises (for ``cover``).
+FAMILY_MODULES = {
+    "elf": ["elf/reader", "elf/readelf", "elf/objdump", "elf/object", "elf/maps", "elf/lint", "elf/relocs",
+            "elf/progtypes", "btf/maps", "render/elfinfo", "doctor/map_memory", "doctor/memlock_report"],
+    "isa": ["elf/objdump", "elf/listing", "isa/insn", "isa/llvm", "isa/kernel", "isa/opcodes", "isa/helpers"],
+    "btf": ["btf/reader", "btf/packed", "btf/rawdump", "btf/jsondump", "btf/cdump", "btf/query", "btf/records"],
+    "core": ["btf/ext", "btf/core_spec", "btf/core_resolve", "btf/core", "elf/listing"],
+    "verifier": ["verifier/parser", "verifier/state", "verifier/explain", "verifier/lines", "verifier/numbers",
+                 "verifier/model"],
+    "jit": ["jit/logparse", "jit/disasm", "jit/x86style"],
+}
+
+
+def _cover(name: str, corpus: Path) -> int:
+    import coverage
+
+    from .contract import run_one
+    from .targets import TARGETS, resolve
+
+    family = TARGETS[name].family if name in TARGETS else name
+    src = Path(__file__).resolve().parents[2] / "src" / "bpfdoctor"
+    files = [str(src / f"{m}.py") for m in FAMILY_MODULES[family]]
+    cov = coverage.Coverage(data_file=None, include=files)
+    _, _, fn = resolve(name)
+    inputs = sorted(p for p in corpus.iterdir() if p.is_file())
+    cov.start()
+    for p in inputs:
+        try:
+            run_one(fn, p.read_bytes(), timed=False)
+        except Exception:  # noqa: BLE001 - coverage of what ran; failures are the campaign's business
+            pass
+    cov.stop()
+    print(f"{name}: {len(inputs)} inputs")
+    total = cov.report(file=sys.stdout, show_missing=False)
+    print(f"{name}: {total:.1f}% of the lines of {len(files)} modules")
+    return 0
+
+
+def _replay(names: list[str]) -> int:
+    from .contract import run_one
+    from .seeds import REGRESSIONS
+    from .targets import TARGETS
+
+    bad = 0
+    for name in names or sorted(TARGETS):
+        folder = REGRESSIONS / name
+        if not folder.is_dir():
+            continue
+        for f in sorted(folder.iterdir()):
+            try:
+                run_one(TARGETS[name].fn, f.read_bytes())
+                status = "ok"
+            except Exception as e:  # noqa: BLE001 - report and go on
+                status = f"FAIL {type(e).__name__}: {e}"
+                bad += 1
+            print(f"{name} {f.name} {status}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

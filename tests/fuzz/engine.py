@@ -1,0 +1,168 @@
+"""The campaign loop: atheris (coverage-guided libFuzzer) or a plain mutator.
+
+Every input goes through ``contract.run_one``.  A failing input is saved under
+``<workdir>/failures/<target>/`` named by the failure's signature (exception
+type and the innermost project frame), once per signature, and the campaign
+goes on (``stop_on_failure`` ends it at the first one, as CI wants).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .contract import ContractViolation, run_one
+from .mutators import MUTATORS, byte_mutate
+
+
+def signature(exc: BaseException) -> str:
+    """``Type@file:line`` of the innermost frame in bpfdoctor (or the harness)."""
+    where = "?"
+    for fr in traceback.extract_tb(exc.__traceback__):
+        if "bpfdoctor" in fr.filename:
+            where = f"{Path(fr.filename).name}:{fr.lineno}"
+    if isinstance(exc, ContractViolation):
+        return f"{type(exc).__name__}:{str(exc).split(':')[-1].strip()}"
+    return f"{type(exc).__name__}@{where}"
+
+
+class Campaign:
+    def __init__(self, label: str, kind: str, fn, workdir: Path, *, stop_on_failure: bool = False,
+                 memory_mb: int = 3072, timed: bool = True) -> None:
+        self.label, self.kind, self.fn = label, kind, fn
+        self.workdir = workdir
+        self.faildir = workdir / "failures" / label
+        self.faildir.mkdir(parents=True, exist_ok=True)
+        self.stop_on_failure = stop_on_failure
+        self.timed = timed
+        self.execs = 0
+        self.errors = 0  # inputs answered with the project's own error
+        self.failures: dict[str, str] = {}
+        self.started = self._written = time.time()
+        self.mutate_structured = MUTATORS[kind]
+        if memory_mb:
+            limit = memory_mb << 20
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            if hard == resource.RLIM_INFINITY or hard > limit:
+                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+    def one(self, data: bytes) -> None:
+        self.execs += 1
+        if time.time() - self._written > 1:
+            # libFuzzer ends the process with exit(): atexit handlers do not
+            # run, so the summary is kept up to date as the campaign goes.
+            self.summary(quiet=True)
+        try:
+            if run_one(self.fn, data, timed=self.timed) is not None:
+                self.errors += 1
+        except (Exception, RecursionError, MemoryError) as e:  # noqa: BLE001 - every foreign exception is a finding
+            self.record(data, e)
+
+    def record(self, data: bytes, exc: BaseException) -> None:
+        sig = signature(exc)
+        if sig not in self.failures:
+            name = hashlib.sha1(data).hexdigest()[:16]
+            (self.faildir / name).write_bytes(data)
+            self.failures[sig] = name
+            sys.stderr.write(f"\n== {self.label}: NEW FAILURE {sig} -> {self.faildir / name} "
+                             f"({len(data)} bytes)\n")
+            sys.stderr.write("".join(traceback.format_exception(exc)[-6:]))
+            sys.stderr.flush()
+        if self.stop_on_failure:
+            self.summary()
+            os._exit(1)
+
+    def summary(self, extra: dict | None = None, quiet: bool = False) -> dict:
+        out = {"target": self.label, "execs": self.execs, "project_errors": self.errors,
+               "seconds": round(time.time() - self.started, 1),
+               "failures": self.failures}
+        if extra:
+            out.update(extra)
+        (self.workdir / f"summary-{self.label}.json").write_text(json.dumps(out, indent=2) + "\n")
+        self._written = time.time()
+        if quiet:
+            return out
+        sys.stderr.write(f"\n== summary {json.dumps(out)}\n")
+        sys.stderr.flush()
+        return out
+
+
+def run_builtin(c: Campaign, seeds: list[bytes], *, execs: int, seconds: float, max_len: int,
+                seed: int = 0) -> dict:
+    """No coverage feedback: mutate seeds (structure-aware or bytes), keep nothing."""
+    rng = random.Random(seed)
+    pool = seeds or [b""]
+    for s in pool:
+        c.one(s)
+    deadline = time.time() + seconds if seconds else None
+    while (not execs or c.execs < execs) and (deadline is None or time.time() < deadline):
+        data = rng.choice(pool)
+        for _ in range(rng.randint(1, 3)):
+            mut = c.mutate_structured if rng.random() < 0.7 else byte_mutate
+            try:
+                data = mut(data, rng, max_len, pool)
+            except Exception:  # noqa: BLE001 - a mutator bug must not end the campaign
+                data = byte_mutate(data, rng, max_len, pool)
+        c.one(data)
+    return c.summary({"engine": "builtin"})
+
+
+def run_atheris(c: Campaign, seeds: list[bytes], *, execs: int, seconds: float, max_len: int,
+                seed: int = 0, extra_args: list[str] = ()) -> None:
+    """libFuzzer through atheris; never returns (libFuzzer exits the process)."""
+    import atheris
+
+    corpus = c.workdir / "corpus" / c.label
+    corpus.mkdir(parents=True, exist_ok=True)
+    for s in seeds:
+        (corpus / hashlib.sha1(s).hexdigest()[:16]).write_bytes(s[:max_len])
+    structured = c.mutate_structured
+    others = seeds
+
+    def custom_mutator(data: bytes, max_size: int, mseed: int) -> bytes:
+        rng = random.Random(mseed)
+        if rng.random() < 0.5:
+            return atheris.Mutate(data, max_size)
+        try:
+            out = structured(data, rng, max_size, others)
+        except Exception:  # noqa: BLE001 - a mutator bug must not end the campaign
+            return atheris.Mutate(data, max_size)
+        return out[:max_size]
+
+    c.summary({"engine": "atheris"}, quiet=True)
+    argv = [sys.argv[0], str(corpus), f"-max_len={max_len}", f"-seed={seed or 1}", "-timeout=120",
+            "-rss_limit_mb=0", "-print_final_stats=1", f"-artifact_prefix={c.faildir}/",
+            "-reload=0"]
+    if execs:
+        argv.append(f"-runs={execs}")
+    if seconds:
+        argv.append(f"-max_total_time={int(seconds)}")
+    argv += list(extra_args)
+    atheris.Setup(argv, c.one, custom_mutator=custom_mutator)
+    atheris.Fuzz()
+
+
+def instrumented_imports() -> None:
+    """Import every bpfdoctor module under atheris' coverage instrumentation."""
+    import atheris
+    import importlib
+    import pkgutil
+
+    with atheris.instrument_imports(include=["bpfdoctor"]):
+        import bpfdoctor
+
+        for m in pkgutil.walk_packages(bpfdoctor.__path__, "bpfdoctor."):
+            # kernel/ and host/ parse no user file: left uninstrumented (faster start).
+            if m.name in sys.modules or m.name.startswith(("bpfdoctor.kernel", "bpfdoctor.host")):
+                continue
+            try:
+                importlib.import_module(m.name)
+            except Exception:  # noqa: BLE001 - optional modules (capstone arches...) may not import
+                pass

@@ -1,0 +1,152 @@
+"""Seed inputs per kind, from the fixtures and real inputs.
+
+* elf: the fixture objects (tests/bpf/build/*.o, both byte orders, every ISA
+  version), up to ``MAX_SEED`` bytes each;
+* btf: their .BTF sections as raw BTF, plus small self-contained slices of
+  the running kernel's /sys/kernel/btf/vmlinux when it is readable;
+* vlog: the verifier logs in tests/verifier/logs;
+* jitlog: tests/fuzz/seeds/jitlog (a real bpf_jit_enable=2 dump) and the
+  log forms the JIT tests generate;
+
+and, for every kind, the saved regression inputs of its targets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent
+BUILD = TESTS / "bpf" / "build"
+REGRESSIONS = HERE / "regressions"
+MAX_SEED = 64 * 1024
+
+
+def _files(folder: Path, pattern: str) -> list[bytes]:
+    if not folder.is_dir():
+        return []
+    return [p.read_bytes() for p in sorted(folder.glob(pattern)) if p.is_file() and p.stat().st_size <= MAX_SEED]
+
+
+def _btf_sections(objs: list[bytes]) -> list[bytes]:
+    from bpfdoctor.elf.reader import ElfFile
+
+    out = []
+    for data in objs:
+        try:
+            elf = ElfFile(data)
+        except Exception:  # noqa: BLE001 - a seed that is not an object just gives no BTF
+            continue
+        btf = elf.section_data(".BTF")
+        if btf:
+            out.append(btf)
+    return out
+
+
+def _jit_forms() -> list[bytes]:
+    import random
+    import sys
+
+    sys.path.insert(0, str(TESTS))
+    try:
+        from jit.jit_logforms import FORMS, DumpSpec, make_log  # type: ignore
+    except Exception:  # noqa: BLE001 - the generator is optional
+        return []
+    finally:
+        sys.path.remove(str(TESTS))
+    data = bytes(range(7, 250, 3))
+    specs = [DumpSpec(data, 10, pid=1), DumpSpec(data[::-1], 11, pid=2, address=0xFFFFFFFFA0000000,
+                                                 image_ptr="ffffffffa0000000")]
+    return [make_log(specs, form, rng=random.Random(0), noise=0.2).encode() for form in FORMS.values()]
+
+
+def regression_inputs(targets: list[str]) -> list[bytes]:
+    out = []
+    for t in targets:
+        out += _files(REGRESSIONS / t, "*")
+    return out
+
+
+def seeds(kind: str) -> list[bytes]:
+    from .targets import TARGETS
+
+    if kind in ("elf", "btf"):
+        objs = _files(BUILD, "*.o")
+        got = objs if kind == "elf" else _btf_sections(objs) + vmlinux_slices() + split_seeds()
+    elif kind == "vlog":
+        got = _files(TESTS / "verifier" / "logs", "*")
+    elif kind == "jitlog":
+        got = _files(HERE / "seeds" / "jitlog", "*") + _jit_forms()
+    else:
+        raise KeyError(kind)
+    got += regression_inputs([t.name for t in TARGETS.values() if t.kind == kind])
+    unique = {hashlib.sha1(s).digest(): s for s in got}
+    return list(unique.values())
+
+
+def vmlinux_slices(count: int = 6, path: str = "/sys/kernel/btf/vmlinux") -> list[bytes]:
+    """Small raw BTF blobs cut from vmlinux: a few named types and everything they reference."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return []
+    from bpfdoctor.btf.reader import parse_btf
+
+    from .btfslice import slice_btf
+
+    btf = parse_btf(data, path=path)
+    out = []
+    for name in ("task_struct", "sk_buff", "xdp_md", "bpf_map", "file", "iphdr", "bpf_prog", "cgroup")[:count]:
+        for budget in (30, 300):
+            try:
+                out.append(slice_btf(btf, name, max_types=budget))
+            except Exception:  # noqa: BLE001 - a missing type gives no slice
+                break
+    return out
+
+
+def split_base_bytes() -> bytes:
+    """The base BTF of the split targets: a slice of vmlinux, or a small one."""
+    got = vmlinux_slices(count=1)
+    if got:
+        return got[-1]
+    import sys
+
+    sys.path.insert(0, str(TESTS))
+    try:
+        from btf.btfgen import BtfBuilder  # type: ignore
+    finally:
+        sys.path.remove(str(TESTS))
+    b = BtfBuilder()
+    i = b.int_("int", 4, 32, 1)
+    lng = b.int_("long", 8, 64, 1)
+    p = b.ptr(i)
+    b.struct("base_s", 16, [("a", i, 0), ("p", p, 64)])
+    b.typedef("base_t", lng)
+    return b.encode()
+
+
+def split_seeds() -> list[bytes]:
+    """Split BTF referring to the base's types and strings."""
+    import sys
+
+    from bpfdoctor.btf.reader import parse_btf
+
+    sys.path.insert(0, str(TESTS))
+    try:
+        from btf.btfgen import BtfBuilder  # type: ignore
+    finally:
+        sys.path.remove(str(TESTS))
+    base = parse_btf(split_base_bytes())
+    out = []
+    for width in (1, 4, 16):
+        b = BtfBuilder(base_str_len=len(base.strings), first_id=base.type_count)
+        own = b.int_("own_int", 4, 32, 1)
+        members = [(f"m{k}", 1 + k % (base.type_count - 1), 64 * k) for k in range(width)]
+        s = b.struct("mod_s", 64 * width, members + [("o", own, 64 * width)])
+        p = b.ptr(s)
+        b.typedef("mod_t", p)
+        b.add(13, "", own, width, extra=sum([[0, 1 + k % (base.type_count - 1)] for k in range(width)], []))
+        out.append(b.encode())
+    return out

@@ -1,0 +1,42 @@
+"""A short fuzz campaign per family on every test run.
+
+Each family runs for ``BPFDOCTOR_FUZZ_CI_SECONDS`` (default 8) in its own
+process (atheris needs one; the plain mutator runs when atheris is missing),
+every input going through every target of the family, from the fixture
+seeds and the regression corpus, and must not find a failure.  The long campaign is ``python -m tests.fuzz run --target FAMILY``
+(see docs/readme/fuzzing.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .targets import FAMILIES
+
+SECONDS = float(os.environ.get("BPFDOCTOR_FUZZ_CI_SECONDS", "8"))
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("target", sorted(FAMILIES))
+def test_short_campaign_finds_nothing(target, tmp_path, build_dir):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env_path()]))
+    proc = subprocess.run([sys.executable, "-m", "tests.fuzz", "run", "--target", target,
+                           "--seconds", str(SECONDS), "--workdir", str(tmp_path), "--stop-on-failure",
+                           "--max-len", "8192"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=SECONDS * 20 + 120)
+    summary = tmp_path / f"summary-{target}.json"
+    assert summary.exists(), proc.stderr[-3000:]
+    result = json.loads(summary.read_text())
+    assert not result["failures"], proc.stderr[-3000:]
+    assert result["execs"] > 0 or "Done " in proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def env_path() -> str:
+    return os.environ.get("PYTHONPATH", "")
