@@ -70,7 +70,7 @@ def format_value(btf, type_id: int, data: bytes, *, plain: bool, byteorder: str 
 # over 64 bytes, structs of empty structs nested) would make the tree grow
 # with the BTF's claims instead of the data.
 MAX_DEPTH = 64
-STEPS_BASE = 4096
+STEPS_BASE = 1024
 STEPS_PER_BYTE = 16
 
 
