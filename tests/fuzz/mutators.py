@@ -360,4 +360,51 @@ def text_mutate(data: bytes, rng: random.Random, max_size: int, others: list[byt
     return b"\n".join(lines)[:max_size]
 
 
-MUTATORS = {"elf": elf_mutate, "btf": btf_mutate, "vlog": text_mutate, "jitlog": text_mutate}
+# -- kernel images ---------------------------------------------------------------------
+
+def _unwrap(data: bytes):
+    """(inner, rewrap) for a compressed stream or a bzImage, else None: the
+    mutation goes inside, so the decoders pass and the reader behind them runs."""
+    import bz2
+    import gzip
+    import lzma
+
+    try:
+        if data[:2] == b"\x1f\x8b":
+            return gzip.decompress(data)[:1 << 20], gzip.compress
+        if data[:6] == b"\xfd7zXZ\x00":
+            return lzma.decompress(data)[:1 << 20], lambda b: lzma.compress(b, format=lzma.FORMAT_XZ)
+        if data[:3] == b"BZh":
+            return bz2.decompress(data)[:1 << 20], bz2.compress
+        if len(data) > 0x250 and data[0x202:0x206] == b"HdrS":
+            off, size = struct.unpack_from("<II", data, 0x248)
+            start = (data[0x1F1] + 1) * 512 + off
+            head = bytearray(data[:start])
+
+            def rewrap(inner: bytes) -> bytes:
+                struct.pack_into("<I", head, 0x24C, len(inner))
+                return bytes(head) + inner + b"\0" * 16
+            return data[start:start + size], rewrap
+    except (OSError, EOFError, lzma.LZMAError, ValueError, struct.error):
+        return None
+    return None
+
+
+def image_mutate(data: bytes, rng: random.Random, max_size: int, others: list[bytes] = ()) -> bytes:
+    got = _unwrap(data) if rng.random() < 0.7 else None
+    if got is not None:
+        inner, rewrap = got
+        return rewrap(image_mutate(inner, rng, 1 << 20, others))[:max(max_size, 1 << 16)]
+    if data[:3] in (b"\x9f\xeb\x01", b"\xeb\x9f\x01"):
+        return btf_mutate(data, rng, max_size, others)
+    if data[:4] == b"\x7fELF":
+        return elf_mutate(data, rng, max_size, others)
+    i = data.find(b"\x9f\xeb\x01")
+    if i > 0 and rng.random() < 0.6:  # the BTF inside a kernel payload
+        end = i + 24 + int.from_bytes(data[i + 16:i + 20], "little") + int.from_bytes(data[i + 20:i + 24], "little")
+        return data[:i] + btf_mutate(data[i:end], rng, max_size, others) + data[end:]
+    return byte_mutate(data, rng, max_size, others)
+
+
+MUTATORS = {"elf": elf_mutate, "btf": btf_mutate, "vlog": text_mutate, "jitlog": text_mutate,
+            "image": image_mutate}

@@ -5,6 +5,8 @@
 * btf: their .BTF sections as raw BTF, plus small self-contained slices of
   the running kernel's /sys/kernel/btf/vmlinux when it is readable;
 * vlog: the verifier logs in tests/verifier/logs;
+* image: a fixture's BTF raw, compressed, in a vmlinux, a bzImage, a .deb
+  and a BTFHub tar (as compat.image reads kernels);
 * jitlog: tests/fuzz/seeds/jitlog (a real bpf_jit_enable=2 dump) and the
   log forms the JIT tests generate;
 
@@ -78,6 +80,8 @@ def seeds(kind: str) -> list[bytes]:
         got = _files(TESTS / "verifier" / "logs", "*")
     elif kind == "jitlog":
         got = _files(HERE / "seeds" / "jitlog", "*") + _jit_forms()
+    elif kind == "image":
+        got = image_seeds(_btf_sections(_files(BUILD, "core.o")), _files(BUILD, "core.o"))
     else:
         raise KeyError(kind)
     got += regression_inputs([t.name for t in TARGETS.values() if t.kind == kind])
@@ -149,4 +153,68 @@ def split_seeds() -> list[bytes]:
         b.typedef("mod_t", p)
         b.add(13, "", own, width, extra=sum([[0, 1 + k % (base.type_count - 1)] for k in range(width)], []))
         out.append(b.encode())
+    return out
+
+
+def kernel_payload(btf: bytes, release: str = "6.9.12-fuzz") -> bytes:
+    """A decompressed 'kernel': banner, padding, the BTF, padding."""
+    return (b"\0" * 256 + b"Linux version " + release.encode() + b" (builder@host) #1 SMP\n\0"
+            + b"\x90" * 64 + btf + b"\xcc" * 64)
+
+
+def bzimage(payload: bytes, release: str = "6.9.12-fuzz") -> bytes:
+    """An x86 bzImage around ``payload`` (boot protocol 2.15: setup_sects,
+    HdrS, kernel_version, payload_offset/length)."""
+    import struct
+
+    head = bytearray(4 * 512)
+    head[0x1F1] = 3
+    head[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", head, 0x206, 0x20F)
+    ver = release.encode() + b" (x@y) #1\0"
+    head[0x300:0x300 + len(ver)] = ver
+    struct.pack_into("<H", head, 0x20E, 0x300 - 0x200)
+    struct.pack_into("<II", head, 0x248, 0x80, len(payload))
+    return bytes(head) + b"\0" * 0x80 + payload + b"\0" * 16
+
+
+def _tar(files: dict[str, bytes], mode: str = "w") -> bytes:
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode=mode) as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def deb(files: dict[str, bytes]) -> bytes:
+    """A Debian package: an ar archive with data.tar.xz holding ``files``."""
+    members = [("debian-binary", b"2.0\n"), ("control.tar.xz", b""), ("data.tar.xz", _tar(files, "w:xz"))]
+    out = b"!<arch>\n"
+    for name, body in members:
+        out += f"{name + '/':<16}{0:<12}{0:<6}{0:<6}{'100644':<8}{len(body):<10}`\n".encode() + body
+        out += b"\n" if len(body) & 1 else b""
+    return out
+
+
+def image_seeds(btfs: list[bytes], objs: list[bytes]) -> list[bytes]:
+    """The forms compat.image reads, built around a fixture's BTF."""
+    import bz2
+    import gzip
+    import lzma
+
+    out = list(objs)  # a vmlinux-like ELF with .BTF
+    for btf in btfs[:1]:
+        payload = kernel_payload(btf)
+        out += [btf, gzip.compress(btf), lzma.compress(btf, format=lzma.FORMAT_XZ),
+                gzip.compress(payload), bz2.compress(payload),
+                bzimage(gzip.compress(payload)), bzimage(lzma.compress(payload, format=lzma.FORMAT_XZ)),
+                bzimage(lzma.compress(payload, format=lzma.FORMAT_ALONE)),
+                _tar({"5.4.0-91-generic.btf": btf}), lzma.compress(_tar({"5.4.0-91-generic.btf": btf})),
+                deb({"./boot/vmlinuz-6.9.12-fuzz": bzimage(gzip.compress(payload)),
+                     "./boot/config-6.9.12-fuzz": b"CONFIG_BPF_SYSCALL=y\n# CONFIG_KPROBES is not set\n"})]
     return out

@@ -28,7 +28,7 @@ from .contract import Capture
 class Target:
     name: str
     family: str
-    kind: str  # input kind: "elf", "btf", "vlog", "jitlog" (picks seeds and mutators)
+    kind: str  # input kind: "elf", "btf", "vlog", "jitlog", "image" (picks seeds and mutators)
     fn: Callable[[bytes], None]
     cli: tuple[tuple[str, ...], ...]  # argv per replay, "{}" is the input path
     doc: str
@@ -303,6 +303,10 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
             ("jit", "disasm", "--partial", "--arch", "x86_64", "--syntax", "intel", "--json", "{}")),
            "JIT dump disassembly"),
 ]}
+
+from .targets_more import MORE  # noqa: E402 - it builds on the helpers above
+
+TARGETS.update((t.name, t) for t in MORE)
 
 FAMILIES: dict[str, list[str]] = {}
 for _t in TARGETS.values():

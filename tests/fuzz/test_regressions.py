@@ -13,7 +13,7 @@ import pytest
 from bpfdoctor.cli import main
 
 from .contract import run_one
-from .seeds import REGRESSIONS
+from .seeds import BUILD, REGRESSIONS
 from .targets import TARGETS, _fake_root, warm
 
 CASES = sorted((t, p) for t in TARGETS if (REGRESSIONS / t).is_dir() for p in (REGRESSIONS / t).iterdir())
@@ -35,7 +35,8 @@ def test_cli_prints_no_traceback(target, path, tmp_path, capsysbinary):
     src = tmp_path / "input"
     src.write_bytes(path.read_bytes())
     for argv in TARGETS[target].cli:
-        args = [str(src) if a == "{}" else _fake_root() if a == "@root" else a for a in argv]
+        args = [str(src) if a == "{}" else _fake_root() if a == "@root" else
+                str(BUILD / "core.o") if a == "core@" else a for a in argv]
         with pytest.raises(SystemExit) as exit_info:
             main(args)
         _, err = capsysbinary.readouterr()  # btf dump --format c writes names' own bytes, like bpftool

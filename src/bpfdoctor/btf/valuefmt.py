@@ -55,21 +55,46 @@ def format_value(btf, type_id: int, data: bytes, *, plain: bool, byteorder: str 
     """The tree for ``data`` read as BTF type ``type_id``.  Never raises for
     odd data: a kind bpftool cannot dump ends the value with the marker
     bpftool prints (``(unsupported-kind)``), as bpftool stops there too."""
-    f = _Formatter(btf, plain, byteorder)
+    f = _Formatter(btf, plain, byteorder, steps=STEPS_BASE + STEPS_PER_BYTE * len(data))
     try:
         return f.do_type(type_id, 0, data, 0)
     except _Stop as s:
         return s.partial
 
 
+# Bounds on one value's tree.  The kernel resolves types at most
+# MAX_RESOLVE_DEPTH (32) deep (kernel/bpf/btf.c), so a deeper nesting is a
+# cycle or a malformed BTF: it ends the value, as an error ends bpftool's.
+# A real value has at most one element per bit (bitfields) and a few empty
+# members; a type much larger than the bytes (an array of 262,144 elements
+# over 64 bytes, structs of empty structs nested) would make the tree grow
+# with the BTF's claims instead of the data.
+MAX_DEPTH = 64
+STEPS_BASE = 1024
+STEPS_PER_BYTE = 16
+
+
 class _Formatter:
-    def __init__(self, btf, plain: bool, byteorder: str) -> None:
+    def __init__(self, btf, plain: bool, byteorder: str, steps: int = 1 << 62) -> None:
         self.btf, self.plain, self.order = btf, plain, byteorder
+        self.steps, self.depth = steps, 0
 
     def _int(self, data: bytes, off: int, size: int, signed: bool = False) -> int:
         return int.from_bytes(data[off:off + size].ljust(size, b"\0"), self.order, signed=signed)
 
     def do_type(self, type_id: int, bit_offset: int, data: bytes, off: int):
+        self.steps -= 1
+        if self.steps < 0:
+            raise _Stop(Raw("(value-too-large)"))
+        if self.depth >= MAX_DEPTH:
+            raise _Stop(Raw("(nested-too-deep)"))
+        self.depth += 1
+        try:
+            return self._do_type(type_id, bit_offset, data, off)
+        finally:
+            self.depth -= 1
+
+    def _do_type(self, type_id: int, bit_offset: int, data: bytes, off: int):
         t = self.btf.type(type_id) if type_id else None
         kind = t.kind if t is not None else Kind.UNKN
         if kind == Kind.INT:
@@ -101,6 +126,8 @@ class _Formatter:
     def resolve(self, type_id: int) -> int:
         """libbpf ``btf__resolve_type``: through typedefs, modifiers and vars."""
         for _ in range(64):
+            if type_id == 0:  # a typedef or modifier of void: libbpf stops there too
+                return 0
             t = self.btf.type(type_id)
             if t.kind not in _MOD_KINDS:
                 return type_id

@@ -18,7 +18,7 @@ from bpfdoctor.btf.reader import Btf, parse_btf
 from bpfdoctor.compat.image import extract
 from bpfdoctor.errors import InputError
 
-_RELEASE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
+_RELEASE = re.compile(r"^(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?")
 
 
 @dataclass(slots=True)

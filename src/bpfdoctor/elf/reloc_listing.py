@@ -164,6 +164,8 @@ def add_relocations(elf: ElfFile, listing: str) -> str:
         if m is None or sec is None:
             continue
         at = int(m.group(1)) * 8 - sec.addr
+        if at < 0:  # a section address above the listed one: no bytes of it here
+            continue
         relo = relos.get(at // 8)
         if relo is not None:
             out.append(f"\t\t{at:016x}:  CO-RE {core_description(btf, relo)}\n")

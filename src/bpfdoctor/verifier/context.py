@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bpfdoctor.verifier.numbers import num
+
 
 @dataclass(frozen=True, slots=True)
 class MapFacts:
@@ -98,5 +100,5 @@ def map_from_state(value: str) -> MapFacts | None:
     m = _MAP_IN_STATE.search(value or "")
     if not m:
         return None
-    return MapFacts(m.group(1), key_size=int(m.group(2)) if m.group(2) else None,
-                    value_size=int(m.group(3)) if m.group(3) else None)
+    return MapFacts(m.group(1), key_size=num(m.group(2)) if m.group(2) else None,
+                    value_size=num(m.group(3)) if m.group(3) else None)

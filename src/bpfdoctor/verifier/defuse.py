@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bpfdoctor.verifier.numbers import num
 from bpfdoctor.verifier.trace import Step
 
 _MOV = re.compile(r"([rw])(\d{1,9}) = (?:\(s\d+\))?([rw])(\d{1,9})$")
@@ -71,27 +72,27 @@ def decode(text: str) -> Insn:
         return Insn("call", callee=m.group(1))
     m = _COND.match(t)
     if m:
-        return Insn("cond", dst=int(m.group(2)), src=int(m.group(5)) if m.group(5) else None,
+        return Insn("cond", dst=num(m.group(2)), src=num(m.group(5)) if m.group(5) else None,
                     wide=m.group(1) == "r", aluop=m.group(3), imm=m.group(6) or "")
     m = _STORE.match(t)
     if m:
-        return Insn("store", dst=int(m.group(2)), src=int(m.group(5)) if m.group(5) else None,
-                    off=int(m.group(3)), size=int(m.group(1)) // 8, imm=m.group(6) or "")
+        return Insn("store", dst=num(m.group(2)), src=num(m.group(5)) if m.group(5) else None,
+                    off=num(m.group(3)), size=num(m.group(1)) // 8, imm=m.group(6) or "")
     m = _LOAD.match(t)
     if m:
-        return Insn("load", dst=int(m.group(2)), src=int(m.group(5)), off=int(m.group(6)),
-                    size=int(m.group(4)) // 8, wide=m.group(1) == "r")
+        return Insn("load", dst=num(m.group(2)), src=num(m.group(5)), off=num(m.group(6)),
+                    size=num(m.group(4)) // 8, wide=m.group(1) == "r")
     m = _MOV.match(t)
     if m:
-        return Insn("mov", dst=int(m.group(2)), src=int(m.group(4)), wide=m.group(1) == "r"
+        return Insn("mov", dst=num(m.group(2)), src=num(m.group(4)), wide=m.group(1) == "r"
                     and m.group(3) == "r")
     m = _ALU.match(t)
     if m:
-        return Insn("alu", dst=int(m.group(2)), src=int(m.group(5)) if m.group(5) else None,
+        return Insn("alu", dst=num(m.group(2)), src=num(m.group(5)) if m.group(5) else None,
                     wide=m.group(1) == "r", aluop=m.group(3), imm=m.group(6) or "")
     m = _ASSIGN.match(t)
     if m:
-        return Insn("assign", dst=int(m.group(2)), wide=m.group(1) == "r", imm=m.group(3))
+        return Insn("assign", dst=num(m.group(2)), wide=m.group(1) == "r", imm=m.group(3))
     return Insn("other")
 
 

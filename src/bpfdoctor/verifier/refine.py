@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from bpfdoctor.verifier.context import RETURN_CODES
 from bpfdoctor.verifier.diagnostic import Span
+from bpfdoctor.verifier.numbers import num
 from bpfdoctor.verifier.rootcause import Analysis, Path
 
 _RETURN = re.compile(r"\breturn\b\s*\(?\s*(-?\s*(?:0x[0-9a-fA-F]{1,16}|\d{1,20}|[A-Za-z_]\w*))\s*\)?\s*;")
@@ -66,11 +67,11 @@ def _r0_value(p: Path) -> int | None:
     if m.group(1) is not None:
         if m.group(1) != m.group(2):
             return None
-        v = int(m.group(1))
+        v = num(m.group(1))
     elif m.group(3) is not None:
-        v = int(m.group(3), 16)
+        v = num(m.group(3), 16)
     else:
-        v = int(m.group(4))
+        v = num(m.group(4))
     return v - (1 << 32) if (1 << 31) <= v < (1 << 32) else v
 
 

@@ -24,6 +24,7 @@ from bpfdoctor.verifier import defuse
 from bpfdoctor.verifier.context import ProgramContext, bail_out, map_from_state, return_codes
 from bpfdoctor.verifier.diagnostic import ErrorClass, Span
 from bpfdoctor.verifier.model import ParsedLog
+from bpfdoctor.verifier.numbers import num
 from bpfdoctor.verifier.trace import Step
 
 Locate = Callable[[int], "tuple | None"]
@@ -112,7 +113,7 @@ class Path:
 
     def error_reg(self) -> int | None:
         m = _ERR_REG.search(self.error)
-        return int(m.group(1)) if m else None
+        return num(m.group(1)) if m else None
 
 
 # -- helpers on names -----------------------------------------------------------------
@@ -278,7 +279,7 @@ def _released_before(p: Path, events: list[defuse.Event]):
 
 def leaked_reference(p: Path, a: Analysis) -> None:
     m = _ALLOC.search(p.error + " " + " ".join(p.log.error_detail))
-    acq_idx = int(m.group(1)) if m else None
+    acq_idx = num(m.group(1)) if m else None
     if acq_idx is not None:
         acq = p.step_at(acq_idx)
         a.secondary.append(p.span("acquired", f"reference acquired here by "
@@ -314,7 +315,7 @@ def leaked_reference(p: Path, a: Analysis) -> None:
 def _callee_start(step: Step) -> int | None:
     """The first instruction of a BPF-to-BPF callee (``call pc+N``)."""
     m = re.match(r"call pc([+-]\d{1,9})$", step.text.strip())
-    return step.index + int(m.group(1)) + 1 if m else None
+    return step.index + num(m.group(1)) + 1 if m else None
 
 
 def _release_for(acquire: str) -> str:

@@ -13,6 +13,7 @@ import re
 from bpfdoctor.verifier import defuse
 from bpfdoctor.verifier.context import map_from_state
 from bpfdoctor.verifier.diagnostic import ErrorClass
+from bpfdoctor.verifier.numbers import num
 from bpfdoctor.verifier.rootcause import Analysis, Path, _first_def, assigned_name
 from bpfdoctor.verifier.trace import Step
 
@@ -126,7 +127,7 @@ def packet_access(p: Path, a: Analysis) -> None:
             if any(v.startswith("pkt_end") for v in vals) and any(v.startswith("pkt(") for v in vals):
                 checked = max((_pkt_off(v) for v in vals if v.startswith("pkt(")), default=0)
                 acc = _ACCESS_OFF.search(p.error)
-                if acc and checked <= int(acc.group(1)):
+                if acc and checked <= num(acc.group(1)):
                     # the check covers a header before the one read: a new check is missing
                     a.primary = p.span("primary", "this read is past the last bounds check",
                                        p.fstep.index, p.fstep)
@@ -179,7 +180,7 @@ _PKT_OFF = re.compile(r"off=(\d{1,9})")
 
 def _pkt_off(value: str) -> int:
     m = _PKT_OFF.search(value)
-    return int(m.group(1)) if m else 0
+    return num(m.group(1)) if m else 0
 
 
 def uninit_stack(p: Path, a: Analysis) -> None:
@@ -188,7 +189,7 @@ def uninit_stack(p: Path, a: Analysis) -> None:
     m = _STACK_READ.search(p.error)
     if not m:
         return
-    off, var, size = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    off, var, size = num(m.group(1)), num(m.group(2)), num(m.group(3))
     lo, hi = off + var, off + var + size
     # the first store into the object on the path: initialise it before this line
     first = None
