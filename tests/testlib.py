@@ -104,3 +104,29 @@ def bpftool_loadall(obj, pin_dir: str, *, debug: bool = False):
                 os.unlink(f"/sys/fs/bpf/{n}")
             except FileNotFoundError:
                 pass
+
+
+def as_nobody(work):
+    """Fork; the child drops to uid/gid 65534 (nobody) and returns
+    ``work()``'s value as JSON through a pipe; the parent returns it decoded.
+    No exec: the pyenv interpreter may not be readable for nobody, so the
+    caller imports what ``work`` needs before calling this."""
+    import json
+    import os
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(w, json.dumps(work()).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r) as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)

@@ -13,6 +13,7 @@ import textwrap
 import uuid
 
 import pytest
+from testlib import as_nobody
 
 pytestmark = pytest.mark.kernel
 
@@ -75,36 +76,24 @@ def test_perfmon_missing_for_tracing_program(bpf_kernel):
 
 
 def _as_nobody_create_map() -> dict:
-    """Fork; the child becomes nobody (the pyenv interpreter may not be
-    executable for it, so no exec) and reports its map create + diagnosis."""
+    """The map create of a child that became nobody, and its diagnosis."""
     import bpfdoctor.doctor.live  # noqa: F401 - nobody may not read the interpreter's library
     import bpfdoctor.host.facts  # noqa: F401
+    import gzip  # noqa: F401 - host.kernel_info imports it lazily for /proc/config.gz
     from bpfdoctor.doctor.eperm import diagnose_eperm
     from bpfdoctor.errors import SyscallError
     from bpfdoctor.kernel import maps
 
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
+    def work() -> dict:
+        err = 0
         try:
-            os.close(r)
-            os.setgroups([])
-            os.setgid(65534)
-            os.setuid(65534)
-            err = 0
-            try:
-                maps.create_map(2, 4, 4, 1).close()
-            except SyscallError as e:
-                err = e.errno
-            found = diagnose_eperm(err or 1)
-            os.write(w, json.dumps({"errno": err, "ids": [f.id for f in found]}).encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    with os.fdopen(r) as f:
-        data = f.read()
-    os.waitpid(pid, 0)
-    return json.loads(data)
+            maps.create_map(2, 4, 4, 1).close()
+        except SyscallError as e:
+            err = e.errno
+        found = diagnose_eperm(err or 1)
+        return {"errno": err, "ids": [f.id for f in found]}
+
+    return as_nobody(work)
 
 
 def test_unprivileged_user(bpf_kernel):

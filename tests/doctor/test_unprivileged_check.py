@@ -3,38 +3,25 @@ facts it cannot read marked unknown, accounting inferred (and said so)."""
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
+from testlib import as_nobody
 
 pytestmark = pytest.mark.kernel
 
 
 def _check_as_nobody() -> list[dict]:
-    """Fork; the child becomes nobody and runs the whole check in-process
-    (the pyenv interpreter may not be executable for nobody)."""
+    """The whole check, run in-process by a child that became nobody."""
     import bpfdoctor.doctor.report as report
     import bpfdoctor.kernel.probes  # noqa: F401 - imported before losing read access
+    import gzip  # noqa: F401 - host.kernel_info imports it lazily for /proc/config.gz
 
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            os.setgroups([])
-            os.setgid(65534)
-            os.setuid(65534)
-            rep = report.run_check("/")
-            data = [{"id": f.id, "severity": f.severity.value, "summary": f.summary} for f in rep.findings]
-            os.write(w, json.dumps(data).encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    with os.fdopen(r) as f:
-        data = f.read()
-    os.waitpid(pid, 0)
-    return json.loads(data)
+    def work() -> list[dict]:
+        rep = report.run_check("/")
+        return [{"id": f.id, "severity": f.severity.value, "summary": f.summary} for f in rep.findings]
+
+    return as_nobody(work)
 
 
 def test_unprivileged_check_names_one_cause(bpf_kernel):
