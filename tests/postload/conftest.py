@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import struct
 
 import pytest
+from testlib import require_tool
 
 OBJ = "postload_maps"
 
@@ -22,10 +22,7 @@ def root_kernel(bpf_kernel):
 
 @pytest.fixture(scope="session")
 def bpftool_path(root_kernel):
-    path = shutil.which("bpftool")
-    if path is None:
-        pytest.skip("bpftool is not installed")
-    return path
+    return require_tool("bpftool")
 
 
 def _record(btf, tid: int, **fields) -> bytes:
