@@ -5,7 +5,6 @@ from __future__ import annotations
 import struct
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

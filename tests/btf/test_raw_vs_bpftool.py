@@ -6,18 +6,17 @@ import json
 import subprocess
 
 import pytest
-from click.testing import CliRunner
+from testlib import run_cli
 
-from bpfdoctor.cli.btf import btf as btf_cmd
 from .helpers import VMLINUX, need_bpftool
 
 pytestmark = pytest.mark.tools
 
 
 def _ours(args: list[str]) -> bytes:
-    r = CliRunner().invoke(btf_cmd, ["dump", *args], catch_exceptions=False)
-    assert r.exit_code == 0, r.output
-    return r.stdout_bytes
+    r = run_cli("btf", "dump", *args)
+    assert r.exit_code == 0, r.stderr
+    return r.stdout.encode()
 
 
 def _bpftool(*args: str) -> bytes:

@@ -34,7 +34,7 @@ def test_a_directory_is_one_line(argv, tmp_path):
 def test_bpftool_spellings_get_a_suggestion():
     r = run_cli("prog", "show")
     assert r.exit_code == 2
-    assert r.stderr.splitlines() == ["bpfdoctor: prog: No such command 'show'.",
+    assert r.stderr.splitlines() == ["bpfdoctor: prog: no such command 'show'",
                                      "hint: bpftool's 'show' is 'bpfdoctor prog list' here"]
     r = run_cli("btf", "dump", "file", "/sys/kernel/btf/vmlinux")
     assert r.exit_code == 2 and "hint: bpftool's 'file' keyword is not needed: " \
@@ -52,6 +52,62 @@ def test_unknown_type_lists_types_and_suggests():
     assert r.exit_code == 2 and "did you mean xdp?" in r.stderr and "sched_cls" in r.stderr
     h = run_cli("load", "--help")
     assert "sched_cls" in h.stdout and "socket_filter" in h.stdout
+
+
+@pytest.mark.parametrize("argv,line,hint", [
+    ((), "bpfdoctor: missing command", "hint: see 'bpfdoctor --help'"),
+    (("elf",), "bpfdoctor: elf: missing command", "hint: see 'bpfdoctor elf --help'"),
+    (("elf", "sections"), "bpfdoctor: elf sections: missing argument OBJ",
+     "hint: see 'bpfdoctor elf sections --help'"),
+    (("elf", "sections", "a.o", "b.o"), "bpfdoctor: elf sections: unexpected extra argument 'b.o'", None),
+    (("load", "x.o", "--bogus"), "bpfdoctor: load: no such option '--bogus'", "hint: did you mean '--log'?"),
+    (("load", "x.o", "--log-level", "9"), "bpfdoctor: load: --log-level: 9 is not in 0..7", None),
+    (("load", "x.o", "--log-level", "two"), "bpfdoctor: load: --log-level: 'two' is not an integer", None),
+    (("disasm", "x.o", "--syntax", "kernal"),
+     "bpfdoctor: disasm: --syntax: 'kernal' is not one of llvm, kernel; did you mean kernel?", None),
+    (("prog", "stats", "--interval", "0"), "bpfdoctor: prog stats: --interval: 0 is below 0.05", None),
+    (("--bogus", "check"), "bpfdoctor: no such option '--bogus'", None),
+    (("elf", "sections", "--json=yes", "x.o"), "bpfdoctor: elf sections: argument --json: ignored explicit "
+     "argument 'yes'", None),
+])
+def test_usage_errors_are_one_line(argv, line, hint):
+    r = run_cli(*argv)
+    assert r.exit_code == 2
+    err = r.stderr.splitlines()
+    assert err[0] == line and len(err) <= 2, r.stderr
+    if hint:
+        assert err[1] == hint
+
+
+def test_help_at_every_level():
+    top = run_cli("--help")
+    assert top.exit_code == 0 and "commands:" in top.stdout and "explain" in top.stdout
+    grp = run_cli("prog", "dump", "--help")
+    assert grp.exit_code == 0 and "jited" in grp.stdout and "xlated" in grp.stdout
+    leaf = run_cli("map", "dump", "--help")
+    assert leaf.exit_code == 0 and "--limit" in leaf.stdout and "[default: 10000]" in leaf.stdout
+    # defaults of negatable flags, as the flag to give
+    assert "[default: --source]" in " ".join(run_cli("prog", "dump", "xlated", "--help").stdout.split())
+
+
+def test_options_parse_as_declared(monkeypatch):
+    """Repeatable options become tuples, negatable flags pair up, a variadic
+    argument takes every word: what the command function receives."""
+    from bpfdoctor.cli import State, load_command
+
+    seen = {}
+    cmd = load_command("compat")
+    monkeypatch.setattr(cmd, "fn", lambda state, **kw: seen.update(kw) or 0)
+    cmd.fn.__cli_state__ = True
+    r = run_cli("compat", "x.o", "--btf", "a", "--btf", "b", "--config", "c1", "--config", "c2", "--details")
+    assert r.exit_code == 0, r.stderr
+    assert seen["btf_files"] == ("a", "b") and seen["configs"] == ("c1", "c2") and seen["details"] is True
+    assert seen["releases"] == () and seen["as_json"] is False and seen["obj"] == "x.o"
+    prog = load_command("prog").commands["list"]
+    monkeypatch.setattr(prog, "fn", lambda **kw: seen.update(kw) or 0)
+    assert run_cli("prog", "list", "id", "7", "--no-pids").exit_code == 0
+    assert seen["prog_words"] == ("id", "7") and seen["pids"] is False and seen["pinned"] is True
+    assert isinstance(State(), State)
 
 
 def test_global_options_after_the_subcommand():
@@ -72,14 +128,37 @@ def test_debug_after_the_subcommand_shows_the_traceback(tmp_path):
     assert p.returncode != 0 and "Traceback" in p.stderr
 
 
+def _complete(mode: str, words: str, cword: int | None = None) -> list[str]:
+    env = _env(_BPFDOCTOR_COMPLETE=mode, COMP_WORDS=words)
+    if cword is not None:
+        env["COMP_CWORD"] = str(cword)
+    p = subprocess.run([sys.executable, "-m", "bpfdoctor"], capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    return p.stdout.splitlines()
+
+
 def test_shell_completion():
-    p = subprocess.run([sys.executable, "-m", "bpfdoctor"], capture_output=True, text=True, timeout=60,
-                       env=_env(_BPFDOCTOR_COMPLETE="bash_source"))
-    assert p.returncode == 0 and "_bpfdoctor_completion" in p.stdout
-    p = subprocess.run([sys.executable, "-m", "bpfdoctor"], capture_output=True, text=True, timeout=60,
-                       env=_env(_BPFDOCTOR_COMPLETE="bash_complete", COMP_WORDS="bpfdoctor load --pro",
-                                COMP_CWORD="2"))
-    assert "--program" in p.stdout.split()[0] or "plain,--program" in p.stdout
+    for shell in ("bash", "zsh", "fish"):
+        p = subprocess.run([sys.executable, "-m", "bpfdoctor"], capture_output=True, text=True, timeout=60,
+                           env=_env(_BPFDOCTOR_COMPLETE=f"{shell}_source"))
+        assert p.returncode == 0 and "_BPFDOCTOR_COMPLETE=" in p.stdout and "bpfdoctor" in p.stdout
+    assert _complete("bash_complete", "bpfdoctor load --pro", 2) == ["--program"]
+    assert _complete("bash_complete", "bpfdoctor ch", 1) == ["check"]
+    assert _complete("bash_complete", "bpfdoctor prog d", 2) == ["dump"]
+    assert _complete("bash_complete", "bpfdoctor prog dump ", 3) == ["jited", "xlated"]
+    assert _complete("bash_complete", "bpfdoctor disasm x.o --syntax ", 4) == ["llvm", "kernel"]
+    assert _complete("bash_complete", "bpfdoctor elf sections ", 3) == []  # a file: the shell's own
+    assert "--no-color" in _complete("bash_complete", "bpfdoctor check --no-c", 2)
+    assert _complete("fish_complete", "bpfdoctor jit disasm x --syntax i") == ["intel"]
+    assert _complete("fish_complete", "bpfdoctor nosuch ") == []
+    # bash, for real: the sourced function fills COMPREPLY
+    script = subprocess.run([sys.executable, "-m", "bpfdoctor"], capture_output=True, text=True, timeout=60,
+                            env=_env(_BPFDOCTOR_COMPLETE="bash_source")).stdout
+    bpfdoctor = f"{sys.executable} -m bpfdoctor"
+    test = (script.replace('"$1"', bpfdoctor) +
+            'COMP_WORDS=(bpfdoctor map d); COMP_CWORD=2; _bpfdoctor_completion bpfdoctor; echo "${COMPREPLY[@]}"')
+    out = subprocess.run(["bash", "-c", test], capture_output=True, text=True, timeout=60, env=_env())
+    assert out.stdout.split() == ["dump"], out.stderr
 
 
 @pytest.mark.parametrize("argv", [("memlock",), ("elf", "info", str(BUILD / "legacy_mixed.o")),

@@ -2,7 +2,7 @@
 
 The times are measured by bench/run.py; these tests pin down the imports
 that the measurements showed to be expensive, so that they cannot creep
-back in unnoticed, and that the fast paths print what click would.
+back in unnoticed.
 """
 
 from __future__ import annotations
@@ -12,36 +12,43 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
-
 from tests.testlib import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
-                         capture_output=True, text=True, check=True).stdout
-    return set(out.split())
+    """Modules imported by ``code``, beyond those the interpreter itself starts with."""
+    def run(src: str) -> set[str]:
+        out = subprocess.run([sys.executable, "-c", src + "\nimport sys\nprint('\\n'.join(sys.modules))"],
+                             capture_output=True, text=True, check=True).stdout
+        return set(out.split())
+
+    return run(code) - run("pass")
 
 
-def test_version_fast_path_matches_click():
-    from bpfdoctor.cli import cli
+def test_version():
+    from bpfdoctor import __version__
 
-    clicked = CliRunner().invoke(cli, ["--version"])
-    assert clicked.exit_code == 0
-    fast = run_cli("--version")
-    assert fast.exit_code == 0
-    assert fast.stdout == clicked.output
-    # with another option the click path answers, and says the same
-    assert run_cli("--no-color", "--version").stdout == clicked.output
+    for argv in (["--version"], ["--no-color", "--version"]):
+        r = run_cli(*argv)
+        assert r.exit_code == 0 and r.stdout == f"bpfdoctor, version {__version__}\n"
 
 
-def test_version_imports_no_click():
-    mods = _modules_after("import sys\nsys.argv=['bpfdoctor','--version']\nfrom bpfdoctor.cli import main\n"
-                          "try:\n    main()\nexcept SystemExit:\n    pass")
-    assert "click" not in mods
-    assert "bpfdoctor.cli.app" not in mods
+def test_version_and_help_import_no_parser():
+    for flag in ("--version", "--help"):
+        mods = _modules_after(f"import sys\nsys.argv=['bpfdoctor','{flag}']\nfrom bpfdoctor.cli import main\n"
+                              "try:\n    main()\nexcept SystemExit:\n    pass")
+        assert not {"click", "argparse", "re", "enum", "inspect"} & mods, flag
+
+
+def test_a_command_imports_only_its_module():
+    mods = _modules_after("import sys\nsys.argv=['bpfdoctor','elf','sections','%s']\n"
+                          "from bpfdoctor.cli import main\n"
+                          "try:\n    main()\nexcept SystemExit:\n    pass" % (ROOT / "tests/bpf/build/multi_prog.o"))
+    assert "argparse" in mods and "bpfdoctor.cli.elf" in mods
+    # (inspect comes with dataclasses, used throughout the library)
+    assert not {"click", "typing", "rich", "capstone", "bpfdoctor.cli.load", "bpfdoctor.cli.check"} & mods
 
 
 def test_cli_module_import_is_cheap():

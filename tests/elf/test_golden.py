@@ -10,10 +10,7 @@ import os
 import subprocess
 
 import pytest
-from click.testing import CliRunner
-
-from bpfdoctor.cli import cli
-from testlib import BUILD, fixture_objects, require_tool
+from testlib import BUILD, fixture_objects, require_tool, run_cli
 
 pytestmark = pytest.mark.tools
 
@@ -34,11 +31,11 @@ def ours(args: list[str], path: str, cwd) -> str:
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        res = CliRunner().invoke(cli, [*args, path], catch_exceptions=False)
+        res = run_cli(*args, path)
     finally:
         os.chdir(old)
-    assert res.exit_code == 0, res.output
-    return res.output
+    assert res.exit_code == 0, res.stderr
+    return res.stdout
 
 
 def theirs(cmd: list[str], path: str, cwd) -> str:

@@ -1,7 +1,7 @@
 """Fuzz targets: one per parser entry point and per CLI renderer.
 
 A target takes the bytes of one input file and runs what the CLI runs on such
-a file: the click command itself (its callback, through ``ctx.invoke``, with
+a file: the CLI command itself (its function, through ``Command.call``, with
 stdout a strict UTF-8 stream), so the renderers are the ones users see.
 ``cli`` gives the argv the regression test replays through ``cli.main``.
 
@@ -18,8 +18,6 @@ import os
 import tempfile
 from dataclasses import dataclass
 from typing import Callable
-
-import click
 
 from .contract import Capture
 
@@ -68,16 +66,16 @@ def _fake_root() -> str:
     return root
 
 
-def invoke(cmd: click.Command, **params):
-    """Run a click command's callback as ``cli.main`` would, output captured."""
+def invoke(cmd, **params):
+    """Run a command as ``cli.main`` would after parsing, output captured."""
     from bpfdoctor.cli import State
 
-    with Capture() as cap, click.Context(cmd, obj=State(debug=False, color=False)) as ctx:
-        rv = ctx.invoke(cmd, **params)
+    with Capture() as cap:
+        rv = cmd.call(State(debug=False, color=False), **params)
     return rv, cap
 
 
-def _cmd(module: str, *path: str) -> click.Command:
+def _cmd(module: str, *path: str):
     import importlib
 
     cmd = getattr(importlib.import_module(module), path[0])

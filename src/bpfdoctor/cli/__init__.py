@@ -1,14 +1,13 @@
-"""The command line: a thin click layer.
+"""The command line: declarations in ``cli/args.py``, parsed with argparse.
 
 Each command group lives in its own module and is imported only when it is
 invoked, so ``bpfdoctor disasm`` does not pay for ``rich`` or ``capstone``.
-This module is the one place that turns ``BpfDoctorError`` into a one-line
-message and an exit code; ``--debug`` shows the traceback.
+This module is the one place that turns ``BpfDoctorError`` and usage errors
+into a one-line message and an exit code; ``--debug`` shows the traceback.
 
-Start-up is measured (bench/run.py): click and its imports (inspect, typing,
-uuid, datetime) cost about three times the interpreter's own start, so this
-module does not import click; ``bpfdoctor --version`` is answered before it
-is, and the click group itself lives in ``cli/app.py``.
+Start-up is measured (bench/run.py): the interpreter's own start is the
+unit; click cost about three times that, so the layer is argparse, and
+``bpfdoctor --version`` and ``--help`` import neither.
 """
 
 from __future__ import annotations
@@ -57,13 +56,20 @@ def _debug_requested(argv: list[str]) -> bool:
     return "--debug" in argv or bool(os.environ.get("BPFDOCTOR_DEBUG"))
 
 
-def __getattr__(name: str):
-    # ``from bpfdoctor.cli import cli`` (tests, library users) still works
-    if name in ("cli", "LazyGroup", "State"):
-        from bpfdoctor.cli import app
+class State:
+    """Options given before (or after) the command, reachable by every command."""
 
-        return getattr(app, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __init__(self, debug: bool = False, color: bool | None = None) -> None:
+        self.debug = debug
+        self.color = color
+
+
+def load_command(name: str):
+    """The ``Command`` or ``Group`` object of a top-level command (imports its module)."""
+    import importlib
+
+    module, attr, _ = COMMANDS[name]
+    return getattr(importlib.import_module(module), attr)
 
 
 # Exit status when the reader of our output goes away (``| head``): what a
@@ -81,9 +87,13 @@ def _broken_pipe() -> None:
     sys.exit(EXIT_BROKEN_PIPE)
 
 
-# Options of the top-level group.  They are accepted after the subcommand too
-# (``bpfdoctor check --no-color``): moved in front before click parses.
+# Options of the top level.  They are accepted after the subcommand too
+# (``bpfdoctor check --no-color``): moved in front before parsing.
 _GLOBAL_FLAGS = ("--debug", "--color", "--no-color")
+_GLOBAL_HELP = [("--version", "Show the version and exit."),
+                ("--debug", "Show tracebacks and debug logging."),
+                ("--color / --no-color", "Force colour on or off (default: on a terminal, unless NO_COLOR)."),
+                ("-h, --help", "Show this message and exit.")]
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
@@ -98,30 +108,71 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return flags + [a for a in head if a not in _GLOBAL_FLAGS] + tail
 
 
+def top_help() -> str:
+    from bpfdoctor.cli.args import format_usage
+
+    return format_usage("bpfdoctor", "bpfdoctor: troubleshoot eBPF on Linux.",
+                        [(n, h) for n, (_, _, h) in COMMANDS.items()], _GLOBAL_HELP)
+
+
+def dispatch(args: list[str]):
+    """Parse the global options, run the command; return its exit code.
+    Raises ``CliUsageError`` for bad usage."""
+    from bpfdoctor.cli.args import CliUsageError, suggest_command
+
+    state = State(debug=bool(os.environ.get("BPFDOCTOR_DEBUG")))
+    while args and args[0].startswith("-"):
+        flag = args.pop(0)
+        if flag == "--debug":
+            state.debug = True
+        elif flag in ("--color", "--no-color"):
+            state.color = flag == "--color"
+        elif flag == "--version":
+            sys.stdout.write(f"bpfdoctor, version {__version__}\n")
+            return 0
+        elif flag in ("-h", "--help"):
+            sys.stdout.write(top_help())
+            return 0
+        else:
+            raise CliUsageError(f"no such option '{flag}'", hint="see 'bpfdoctor --help'")
+    if not args:
+        sys.stdout.write(top_help())
+        raise CliUsageError("missing command", hint="see 'bpfdoctor --help'")
+    if state.debug:
+        import logging  # ~3 ms; only --debug needs it here
+
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    name = args[0]
+    if name not in COMMANDS:
+        raise CliUsageError(f"no such command '{name}'", hint=suggest_command("bpfdoctor", name, list(COMMANDS)))
+    return load_command(name).invoke(f"bpfdoctor {name}", args[1:], state)
+
+
+def usage_error(e) -> None:
+    """One line (and a hint) for a usage error."""
+    where = e.path.removeprefix("bpfdoctor").strip()
+    sys.stderr.write(f"bpfdoctor: {where + ': ' if where else ''}{one_line(e.message)}\n")
+    if e.hint:
+        sys.stderr.write(f"hint: {one_line(e.hint)}\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = hoist_global_options(sys.argv[1:] if argv is None else list(argv))
-    if args == ["--version"]:
-        # click.version_option's text, without importing click
-        sys.stdout.write(f"bpfdoctor, version {__version__}\n")
-        sys.stdout.flush()
-        sys.exit(0)
-    import click
+    if argv is None and os.environ.get("_BPFDOCTOR_COMPLETE"):
+        from bpfdoctor.cli.complete import complete
 
-    from bpfdoctor.cli import app
+        sys.exit(complete(os.environ["_BPFDOCTOR_COMPLETE"]))
+    from bpfdoctor.cli.args import CliUsageError
     from bpfdoctor.errors import BpfDoctorError
 
-    if argv is None and os.environ.get("_BPFDOCTOR_COMPLETE"):
-        app.complete()
     try:
-        rv = app.run(args)
-    except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
-    except click.ClickException as e:
-        app.usage_error(e, args)
+        rv = dispatch(list(args))
+    except CliUsageError as e:
+        if "file" in args and e.message.startswith("unexpected extra argument"):
+            fixed = [a for i, a in enumerate(args) if not (a == "file" and i + 1 < len(args))]
+            e.hint = f"bpftool's 'file' keyword is not needed: bpfdoctor {' '.join(fixed)}"
+        usage_error(e)
         sys.exit(2)
-    except click.exceptions.Abort:
-        sys.stderr.write("bpfdoctor: aborted\n")
-        sys.exit(130)
     except BrokenPipeError:
         _broken_pipe()
     except BpfDoctorError as e:

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-import click
+from bpfdoctor.cli import args as cli
 
 
-@click.command("attach")
-@click.argument("obj", type=click.Path(dir_okay=False))
-@click.option("--program", "programs", multiple=True, metavar="NAME", help="Only this program (repeatable).")
-@click.option("--iface", default=None, metavar="IF", help="Interface for xdp and tc programs.")
-@click.option("--cgroup", default=None, metavar="PATH", help="cgroup v2 directory for cgroup programs.")
-@click.option("--dry-run", is_flag=True, help="Only check the targets on this host; load and attach nothing.")
-@click.option("--xdp-mode", type=click.Choice(["auto", "native", "generic"]), default="auto", show_default=True,
-              help="auto: native, falling back to generic when the driver refuses.")
-@click.option("--tc-mode", type=click.Choice(["auto", "tcx", "netlink"]), default="auto", show_default=True,
-              help="tc programs: tcx links, or a clsact bpf filter over netlink (auto: tcx, else netlink).")
-@click.option("--mount-tracefs", is_flag=True,
-              help="Mount tracefs in a private mount namespace of this process if it is not mounted.")
-@click.option("--sock-map", default=None, metavar="MAP",
-              help="sk_skb/sk_msg programs: the object's sockmap or sockhash to attach to (default: the first).")
-@click.option("--netns", default=None, metavar="PATH",
-              help="sk_lookup/flow_dissector programs: network namespace file (default: this process's).")
-@click.option("--perf-event", default=None, metavar="EVENT",
-              help="perf_event programs: a generic event as perf names it (default: cpu-clock).")
-@click.option("--perf-cpu", default=0, show_default=True, type=click.IntRange(min=0),
-              help="perf_event programs: the CPU to sample.")
-@click.option("--root", default="/", hidden=True, help="Read host facts under this root (tests).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@cli.command("attach")
+@cli.argument("obj", type=cli.Path(dir_okay=False))
+@cli.option("--program", "programs", multiple=True, metavar="NAME", help="Only this program (repeatable).")
+@cli.option("--iface", default=None, metavar="IF", help="Interface for xdp and tc programs.")
+@cli.option("--cgroup", default=None, metavar="PATH", help="cgroup v2 directory for cgroup programs.")
+@cli.option("--dry-run", is_flag=True, help="Only check the targets on this host; load and attach nothing.")
+@cli.option("--xdp-mode", type=cli.Choice(["auto", "native", "generic"]), default="auto", show_default=True,
+            help="auto: native, falling back to generic when the driver refuses.")
+@cli.option("--tc-mode", type=cli.Choice(["auto", "tcx", "netlink"]), default="auto", show_default=True,
+            help="tc programs: tcx links, or a clsact bpf filter over netlink (auto: tcx, else netlink).")
+@cli.option("--mount-tracefs", is_flag=True,
+            help="Mount tracefs in a private mount namespace of this process if it is not mounted.")
+@cli.option("--sock-map", default=None, metavar="MAP",
+            help="sk_skb/sk_msg programs: the object's sockmap or sockhash to attach to (default: the first).")
+@cli.option("--netns", default=None, metavar="PATH",
+            help="sk_lookup/flow_dissector programs: network namespace file (default: this process's).")
+@cli.option("--perf-event", default=None, metavar="EVENT",
+            help="perf_event programs: a generic event as perf names it (default: cpu-clock).")
+@cli.option("--perf-cpu", default=0, show_default=True, type=cli.IntRange(min=0),
+            help="perf_event programs: the CPU to sample.")
+@cli.option("--root", default="/", hidden=True, help="Read host facts under this root (tests).")
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def attach(obj, programs, iface, cgroup, dry_run, xdp_mode, tc_mode, mount_tracefs, sock_map, netns, perf_event,
            perf_cpu, root, as_json) -> int:
     """Resolve each program's attach target from its section name (as libbpf

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-import click
+from bpfdoctor.cli import args as cli
 
 from bpfdoctor.errors import InputError, ParseError, UsageError, map_input
 
@@ -40,18 +40,18 @@ def load_file(path: str, base=None):
     return parse_btf(data, path=path, base=base), ext
 
 
-@click.group()
+@cli.group()
 def btf() -> None:
     """Read BTF from an object or a raw BTF file."""
 
 
 @btf.command("dump")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["raw", "c"]), default="raw", show_default=True,
-              help="raw: bpftool's raw listing; c: a compilable header (vmlinux.h).")
-@click.option("--base", "base_path", type=click.Path(dir_okay=False), default=None,
-              help="Base BTF for split BTF (e.g. /sys/kernel/btf/vmlinux for a module).")
-@click.option("--json", "as_json", is_flag=True, help="Types as JSON (bpftool -j schema).")
+@cli.argument("file", type=cli.Path(dir_okay=False))
+@cli.option("--format", "fmt", type=cli.Choice(["raw", "c"]), default="raw", show_default=True,
+            help="raw: bpftool's raw listing; c: a compilable header (vmlinux.h).")
+@cli.option("--base", "base_path", type=cli.Path(dir_okay=False), default=None,
+            help="Base BTF for split BTF (e.g. /sys/kernel/btf/vmlinux for a module).")
+@cli.option("--json", "as_json", is_flag=True, help="Types as JSON (bpftool -j schema).")
 def dump(file: str, fmt: str, base_path: str | None, as_json: bool) -> int:
     """Dump the types of FILE: bpftool's raw format, or C."""
     base = load_file(base_path)[0] if base_path else None

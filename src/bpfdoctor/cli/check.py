@@ -1,25 +1,20 @@
-"""``bpfdoctor check`` and ``bpfdoctor memlock``: thin click layer."""
+"""``bpfdoctor check`` and ``bpfdoctor memlock``: thin CLI layer."""
 
 from __future__ import annotations
 
 import os
 import time
 
-import click
+from bpfdoctor.cli import args as cli
 
 from bpfdoctor.errors import InputError
 
 
-def _state_color(ctx: click.Context):
-    obj = ctx.find_root().obj
-    return getattr(obj, "color", None)
-
-
-def _print(ctx: click.Context, lines) -> None:
+def _print(state, lines) -> None:
     from bpfdoctor.render.output import console
     from bpfdoctor.render.findings import print_rich
 
-    print_rich(console(_state_color(ctx)), lines)
+    print_rich(console(state.color), lines)
 
 
 def check_root(root: str) -> None:
@@ -61,19 +56,19 @@ def write_prometheus(path: str, text: str) -> None:
         raise InputError(path, f"cannot write: {e.strerror}") from None
 
 
-@click.command("check")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (schema in the README).")
-@click.option("--prometheus", "prom_file", metavar="FILE",
-              help="Also write the findings in Prometheus text format (node_exporter textfile collector).")
-@click.option("--fix", is_flag=True, help="Apply the safe fixes the report lists, and report each change.")
-@click.option("--root", default="/", show_default=True, metavar="DIR",
-              help="Read /proc and /sys under DIR (kernel probes run only for /).")
-@click.option("--no-probe", is_flag=True, help="Do not load test programs or create test maps.")
-@click.option("--no-cache", is_flag=True,
-              help="Probe features again instead of reusing this boot's answer (and refresh it).")
-@click.option("-v", "--verbose", is_flag=True, help="Show fixes and references for every finding.")
-@click.pass_context
-def check(ctx, as_json, prom_file, fix, root, no_probe, no_cache, verbose):
+@cli.command("check")
+@cli.option("--json", "as_json", is_flag=True, help="Print the report as JSON (schema in the README).")
+@cli.option("--prometheus", "prom_file", metavar="FILE",
+            help="Also write the findings in Prometheus text format (node_exporter textfile collector).")
+@cli.option("--fix", is_flag=True, help="Apply the safe fixes the report lists, and report each change.")
+@cli.option("--root", default="/", show_default=True, metavar="DIR",
+            help="Read /proc and /sys under DIR (kernel probes run only for /).")
+@cli.option("--no-probe", is_flag=True, help="Do not load test programs or create test maps.")
+@cli.option("--no-cache", is_flag=True,
+            help="Probe features again instead of reusing this boot's answer (and refresh it).")
+@cli.option("-v", "--verbose", is_flag=True, help="Show fixes and references for every finding.")
+@cli.pass_state
+def check(state, as_json, prom_file, fix, root, no_probe, no_cache, verbose):
     """Is this host ready for eBPF, and why not.  Exit 0 ok, 1 warnings, 2 failures."""
     from bpfdoctor.doctor.report import AREAS, run_check
 
@@ -103,17 +98,17 @@ def check(ctx, as_json, prom_file, fix, root, no_probe, no_cache, verbose):
 
     extra = [f"fix {'applied' if a.applied else 'FAILED'}: {a.action}" + (f" ({a.error})" if a.error else "")
              for a in report.actions]
-    _print(ctx, render_text(report.findings, areas=AREAS, subject=f"eBPF on {report.release}",
+    _print(state, render_text(report.findings, areas=AREAS, subject=f"eBPF on {report.release}",
                             verbose=verbose, extra=extra))
     return report.exit_code
 
 
-@click.command("memlock")
-@click.argument("obj", required=False, type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--root", default="/", show_default=True, metavar="DIR", help="Read /proc and /sys under DIR.")
-@click.pass_context
-def memlock(ctx, obj, as_json, root):
+@cli.command("memlock")
+@cli.argument("obj", required=False, type=cli.Path(dir_okay=False))
+@cli.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@cli.option("--root", default="/", show_default=True, metavar="DIR", help="Read /proc and /sys under DIR.")
+@cli.pass_state
+def memlock(state, obj, as_json, root):
     """Locked memory: limits, accounting mode, and what OBJ's maps need."""
     from bpfdoctor.doctor.checks_memory import fmt_bytes
     from bpfdoctor.doctor.memlock_report import memlock_report
@@ -136,6 +131,6 @@ def memlock(ctx, obj, as_json, root):
             extra.append(f"{m.name[:20]:<20} {m.type.label[:18]:<18} {m.cost:>12} {m.charged:>12}  "
                          f"{m.formula}{'  (' + m.note + ')' if m.note else ''}")
         extra.append(f"{'total':<20} {'':<18} {'':>12} {report.total:>12}  ({fmt_bytes(report.total)})")
-    _print(ctx, render_text(report.findings, areas=("memlock",), subject=f"memlock on {report.release}",
+    _print(state, render_text(report.findings, areas=("memlock",), subject=f"memlock on {report.release}",
                             extra=extra))
     return report.exit_code

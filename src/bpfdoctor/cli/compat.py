@@ -8,30 +8,30 @@ not, 2 on bad input.
 
 from __future__ import annotations
 
-import click
+from bpfdoctor.cli import args as cli
 
 
-@click.command("compat")
-@click.argument("obj", type=click.Path(dir_okay=False))
-@click.option("--btf", "btf_files", multiple=True, metavar="FILE",
-              help="Target kernel: its BTF (/sys/kernel/btf/vmlinux copied from it), a vmlinux, "
+@cli.command("compat")
+@cli.argument("obj", type=cli.Path(dir_okay=False))
+@cli.option("--btf", "btf_files", multiple=True, metavar="FILE",
+            help="Target kernel: its BTF (/sys/kernel/btf/vmlinux copied from it), a vmlinux, "
                    "a vmlinuz/bzImage, or a linux-image .deb (repeatable; default: the running kernel).")
-@click.option("--config", "configs", multiple=True, metavar="FILE",
-              help="Kernel config (a .config or config.gz): one per --btf, in the same order.")
-@click.option("--system-map", "maps", multiple=True, metavar="FILE",
-              help="System.map (or a kallsyms copy), one per --btf in the same order: names "
+@cli.option("--config", "configs", multiple=True, metavar="FILE",
+            help="Kernel config (a .config or config.gz): one per --btf, in the same order.")
+@cli.option("--system-map", "maps", multiple=True, metavar="FILE",
+            help="System.map (or a kallsyms copy), one per --btf in the same order: names "
                    "kprobe targets that exist only as .isra/.constprop clones.")
-@click.option("--release", "releases", multiple=True, metavar="REL",
-              help="Release of each target (one per --btf, in order; '-' keeps what the file says).")
-@click.option("--emit-min-btf", "min_btf", default=None, metavar="OUT",
-              help="Write the part of the (single) target's BTF that the object's CO-RE "
+@cli.option("--release", "releases", multiple=True, metavar="REL",
+            help="Release of each target (one per --btf, in order; '-' keeps what the file says).")
+@cli.option("--emit-min-btf", "min_btf", default=None, metavar="OUT",
+            help="Write the part of the (single) target's BTF that the object's CO-RE "
                    "relocations need, like bpftool gen min_core_btf.")
-@click.option("--type", "prog_type", default=None, metavar="TYPE",
-              help="Program type for sections libbpf does not know (as load --type, e.g. xdp).")
-@click.option("--details", is_flag=True, help="List every requirement that is not plainly ok, per cell.")
-@click.option("--json", "as_json", is_flag=True, help="Every requirement of every cell as JSON.")
-@click.pass_context
-def compat(ctx: click.Context, obj: str, btf_files: tuple[str, ...], configs: tuple[str, ...],
+@cli.option("--type", "prog_type", default=None, metavar="TYPE",
+            help="Program type for sections libbpf does not know (as load --type, e.g. xdp).")
+@cli.option("--details", is_flag=True, help="List every requirement that is not plainly ok, per cell.")
+@cli.option("--json", "as_json", is_flag=True, help="Every requirement of every cell as JSON.")
+@cli.pass_state
+def compat(state, obj: str, btf_files: tuple[str, ...], configs: tuple[str, ...],
            maps: tuple[str, ...], releases: tuple[str, ...], min_btf: str | None, prog_type: str | None,
            details: bool,
            as_json: bool) -> int:
@@ -45,7 +45,7 @@ def compat(ctx: click.Context, obj: str, btf_files: tuple[str, ...], configs: tu
     bobj = open_object(obj)
     n = max(len(btf_files), 1)
     for opt, vals in (("--config", configs), ("--system-map", maps), ("--release", releases)):
-        # click does not keep the order of different options, so these pair
+        # the order of different options is not kept, so these pair
         # with the targets by count: one per target, in --btf order, or none.
         if vals and len(vals) != n:
             raise UsageError(f"{opt} given {len(vals)} time(s) for {n} target(s): give one per --btf, "
@@ -83,7 +83,7 @@ def compat(ctx: click.Context, obj: str, btf_files: tuple[str, ...], configs: tu
         from bpfdoctor.render.compat import compat_lines
         from bpfdoctor.render.output import console, text_type
 
-        con = console(getattr(ctx.obj, "color", None))
+        con = console(state.color)
         Text = text_type(con)
         for line, style in compat_lines(report, details):
             con.print(Text(line, style=style or ""))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import click
+from bpfdoctor.cli import args as cli
 
 from bpfdoctor.render.output import write_json, write_text
 
@@ -13,14 +13,14 @@ def _open(path: str):
     return ElfFile.open(path)
 
 
-@click.group()
+@cli.group()
 def elf() -> None:
     """Inspect a BPF object file (no kernel needed)."""
 
 
 @elf.command()
-@click.argument("obj", type=click.Path(dir_okay=True))
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@cli.argument("obj", type=cli.Path(dir_okay=True))
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def sections(obj: str, as_json: bool) -> None:
     """Section headers, as llvm-objdump -h prints them."""
     from bpfdoctor.elf import objdump
@@ -34,8 +34,8 @@ def sections(obj: str, as_json: bool) -> None:
 
 
 @elf.command()
-@click.argument("obj", type=click.Path(dir_okay=True))
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@cli.argument("obj", type=cli.Path(dir_okay=True))
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def symbols(obj: str, as_json: bool) -> None:
     """The symbol table, as llvm-readelf -s prints it."""
     from bpfdoctor.elf import readelf
@@ -51,8 +51,8 @@ def symbols(obj: str, as_json: bool) -> None:
 
 
 @elf.command()
-@click.argument("obj", type=click.Path(dir_okay=True))
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with what each relocation means.")
+@cli.argument("obj", type=cli.Path(dir_okay=True))
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output, with what each relocation means.")
 def relocs(obj: str, as_json: bool) -> None:
     """Every relocation with its BPF type name, as llvm-readelf -r prints them."""
     from bpfdoctor.elf import readelf
@@ -79,9 +79,9 @@ def relocs(obj: str, as_json: bool) -> None:
 
 
 @elf.command()
-@click.argument("obj", type=click.Path(dir_okay=True))
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema in the README).")
-@click.pass_obj
+@cli.argument("obj", type=cli.Path(dir_okay=True))
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output (schema in the README).")
+@cli.pass_state
 def info(state, obj: str, as_json: bool) -> int:
     """Programs, maps, license, BTF and what libbpf 1.0+ would refuse."""
     from bpfdoctor.elf import open_object
@@ -111,16 +111,16 @@ def _emit(state, lines) -> None:
         write_text(render_plain(lines))
 
 
-@click.command()
-@click.argument("obj", type=click.Path(dir_okay=True))
-@click.option("--section", "-j", "sections", multiple=True, help="Only this section (repeatable), like llvm-objdump -j.")
-@click.option("--no-show-raw-insn", is_flag=True, help="Leave out the instruction bytes.")
-@click.option("--syntax", type=click.Choice(["llvm", "kernel"]), default="llvm", show_default=True,
-              help="llvm: llvm-objdump -d; kernel: the verifier / bpftool xlated syntax.")
-@click.option("--source", "-S", "with_source", is_flag=True,
-              help="Interleave the C source lines recorded in .BTF.ext line_info.")
-@click.option("--reloc", "-r", "with_relocs", is_flag=True,
-              help="Show each relocation (map, function, data symbol) under its instruction, like llvm-objdump -dr.")
+@cli.command()
+@cli.argument("obj", type=cli.Path(dir_okay=True))
+@cli.option("--section", "-j", "sections", multiple=True, help="Only this section (repeatable), like llvm-objdump -j.")
+@cli.option("--no-show-raw-insn", is_flag=True, help="Leave out the instruction bytes.")
+@cli.option("--syntax", type=cli.Choice(["llvm", "kernel"]), default="llvm", show_default=True,
+            help="llvm: llvm-objdump -d; kernel: the verifier / bpftool xlated syntax.")
+@cli.option("--source", "-S", "with_source", is_flag=True,
+            help="Interleave the C source lines recorded in .BTF.ext line_info.")
+@cli.option("--reloc", "-r", "with_relocs", is_flag=True,
+            help="Show each relocation (map, function, data symbol) under its instruction, like llvm-objdump -dr.")
 def disasm(obj: str, sections: tuple[str, ...], no_show_raw_insn: bool, syntax: str, with_source: bool,
            with_relocs: bool) -> None:
     """Disassemble a BPF object (output identical to llvm-objdump-19 -d)."""

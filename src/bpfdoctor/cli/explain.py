@@ -10,26 +10,26 @@ from __future__ import annotations
 import io
 import sys
 
-import click
+from bpfdoctor.cli import args as cli
 
 from bpfdoctor.errors import InputError, UsageError, check_text
 
 
-@click.command("explain")
-@click.argument("logfile", required=False, default="-", metavar="[LOGFILE|-]")
-@click.option("--object", "obj", type=click.Path(dir_okay=False), default=None,
-              help="The BPF object the log is from: maps instructions to source lines via BTF line_info.")
-@click.option("--program", default=None, help="Program (function) name: picks its log in bpftool "
-              "output with several, and its line_info in --object.")
-@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
-@click.option("--log", "show_log", is_flag=True, help="Also show the log lines before the error.")
-@click.option("--one-line", "one_line", is_flag=True,
-              help="One line per rejection (file:line:col: error[family] (class): message), for CI logs.")
-@click.option("--type", "prog_type", default=None, metavar="TYPE",
-              help="Program type (xdp, sched_cls, kprobe...) for return codes in the fix; "
+@cli.command("explain")
+@cli.argument("logfile", required=False, default="-", metavar="[LOGFILE|-]")
+@cli.option("--object", "obj", type=cli.Path(dir_okay=False), default=None,
+            help="The BPF object the log is from: maps instructions to source lines via BTF line_info.")
+@cli.option("--program", default=None, help="Program (function) name: picks its log in bpftool "
+            "output with several, and its line_info in --object.")
+@cli.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@cli.option("--log", "show_log", is_flag=True, help="Also show the log lines before the error.")
+@cli.option("--one-line", "one_line", is_flag=True,
+            help="One line per rejection (file:line:col: error[family] (class): message), for CI logs.")
+@cli.option("--type", "prog_type", default=None, metavar="TYPE",
+            help="Program type (xdp, sched_cls, kprobe...) for return codes in the fix; "
                    "taken from --object's section when given.")
-@click.pass_context
-def explain(ctx: click.Context, logfile: str, obj: str | None, program: str | None,
+@cli.pass_state
+def explain(state, logfile: str, obj: str | None, program: str | None,
             as_json: bool, show_log: bool, one_line: bool, prog_type: str | None) -> int:
     """Explain a verifier log: failing instruction, source line, cause, fix.
 
@@ -63,12 +63,14 @@ def explain(ctx: click.Context, logfile: str, obj: str | None, program: str | No
                                 if x and x != "-"))
     context = dataclasses.replace(context, sources=SourceCache(roots))
     result = explain_log(parsed, line_for_insn, context)
-    color = getattr(ctx.obj, "color", None)
+    color = state.color
     if one_line:
         from bpfdoctor.render.diagnostic import one_line as line_of
 
-        click.echo(line_of(result.diagnostic) if result.diagnostic is not None
-                   else f"{result.finding.id}: {result.finding.summary}")
+        from bpfdoctor.render.output import write_text
+
+        write_text((line_of(result.diagnostic) if result.diagnostic is not None
+                    else f"{result.finding.id}: {result.finding.summary}") + "\n")
     elif as_json:
         from bpfdoctor.render.output import write_json
 

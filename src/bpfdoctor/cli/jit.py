@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-import click
+from bpfdoctor.cli import args as cli
 
 from bpfdoctor.errors import InputError, check_text, input_error
 
@@ -30,7 +30,7 @@ def _parse(path: str | None):
         raise input_error(path, e, "a log file") from None
 
 
-@click.group("jit")
+@cli.group("jit")
 def jit() -> None:
     """JIT dumps the kernel prints with net.core.bpf_jit_enable=2.
 
@@ -40,8 +40,8 @@ def jit() -> None:
 
 
 @jit.command("list")
-@click.argument("file", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@cli.argument("file", required=False)
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_cmd(file: str | None, as_json: bool) -> int:
     """List the JIT dumps in a kernel log."""
     from bpfdoctor.render.output import write_json, write_text
@@ -76,18 +76,18 @@ def _list_text(jitlog) -> str:
 
 
 @jit.command("disasm")
-@click.argument("file", required=False)
-@click.option("--index", type=int, default=None, help="Dump number as listed by 'jit list' (negative: from the end).")
-@click.option("--pid", type=int, default=None, help="Only dumps from this pid.")
-@click.option("--comm", default=None, help="Only dumps from this command name (from=).")
-@click.option("-o", "opcodes", is_flag=True, help="Also print each instruction's bytes (bpf_jit_disasm -o).")
-@click.option("-O", "out", type=click.Path(dir_okay=False), default=None,
-              help="Write the raw image to this file instead of disassembling.")
-@click.option("--arch", default=None, help="Architecture of the code (default: this host's).")
-@click.option("--syntax", type=click.Choice(["att", "intel"]), default="att", show_default=True,
-              help="x86 assembler syntax.")
-@click.option("--partial", is_flag=True, help="Use a truncated dump's bytes instead of failing.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@cli.argument("file", required=False)
+@cli.option("--index", type=int, default=None, help="Dump number as listed by 'jit list' (negative: from the end).")
+@cli.option("--pid", type=int, default=None, help="Only dumps from this pid.")
+@cli.option("--comm", default=None, help="Only dumps from this command name (from=).")
+@cli.option("-o", "opcodes", is_flag=True, help="Also print each instruction's bytes (bpf_jit_disasm -o).")
+@cli.option("-O", "out", type=cli.Path(dir_okay=False), default=None,
+            help="Write the raw image to this file instead of disassembling.")
+@cli.option("--arch", default=None, help="Architecture of the code (default: this host's).")
+@cli.option("--syntax", type=cli.Choice(["att", "intel"]), default="att", show_default=True,
+            help="x86 assembler syntax.")
+@cli.option("--partial", is_flag=True, help="Use a truncated dump's bytes instead of failing.")
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def disasm_cmd(file, index, pid, comm, opcodes, out, arch, syntax, partial, as_json) -> int:
     """Disassemble one JIT dump (the last by default), like bpf_jit_disasm."""
     from bpfdoctor.jit import disasm
@@ -98,8 +98,8 @@ def disasm_cmd(file, index, pid, comm, opcodes, out, arch, syntax, partial, as_j
     if not partial:
         require_complete(dump, jitlog.source)
     if dump.all_int3:
-        click.echo(f"bpfdoctor: warning: dump {dump.index} is all int3 (0xcc): the kernel dumped the "
-                   "unfilled image, not the code (x86-64 bpf_prog_pack bug fixed in 2023)", err=True)
+        sys.stderr.write(f"bpfdoctor: warning: dump {dump.index} is all int3 (0xcc): the kernel dumped the "
+                         "unfilled image, not the code (x86-64 bpf_prog_pack bug fixed in 2023)\n")
     spec = _arch(arch)
     if out is not None:
         return _write_image(dump, out, as_json, jitlog.source)

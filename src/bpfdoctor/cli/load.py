@@ -8,7 +8,7 @@ exit unless ``--pin DIR`` asks to keep it.
 
 from __future__ import annotations
 
-import click
+from bpfdoctor.cli import args as cli
 
 
 
@@ -19,22 +19,22 @@ def _type_help() -> str:
             + ", ".join(prog_type_names()) + ".")
 
 
-@click.command("load")
-@click.argument("obj", type=click.Path(dir_okay=False))
-@click.option("--program", "programs", multiple=True, metavar="NAME",
-              help="Load only this program (repeatable); default: all.")
-@click.option("--type", "prog_type", default=None, metavar="TYPE", help=_type_help())
-@click.option("--log-level", type=click.IntRange(0, 7), default=0, show_default=True,
-              help="Verifier log level (1: decisions, 2: every state); 0 logs only on rejection.")
-@click.option("--pin", "pin_dir", default=None, metavar="DIR",
-              help="Keep programs and maps loaded: pin them under DIR (must be on bpffs).")
-@click.option("--btf", "core_btf", default=None, metavar="FILE", type=click.Path(dir_okay=False),
-              help="Target BTF for CO-RE relocations instead of the kernel's (libbpf btf_custom_path), "
+@cli.command("load")
+@cli.argument("obj", type=cli.Path(dir_okay=False))
+@cli.option("--program", "programs", multiple=True, metavar="NAME",
+            help="Load only this program (repeatable); default: all.")
+@cli.option("--type", "prog_type", default=None, metavar="TYPE", help=_type_help)
+@cli.option("--log-level", type=cli.IntRange(0, 7), default=0, show_default=True,
+            help="Verifier log level (1: decisions, 2: every state); 0 logs only on rejection.")
+@cli.option("--pin", "pin_dir", default=None, metavar="DIR",
+            help="Keep programs and maps loaded: pin them under DIR (must be on bpffs).")
+@cli.option("--btf", "core_btf", default=None, metavar="FILE", type=cli.Path(dir_okay=False),
+            help="Target BTF for CO-RE relocations instead of the kernel's (libbpf btf_custom_path), "
                    "e.g. from compat --emit-min-btf.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--log", "show_log", is_flag=True, help="Show the whole verifier log.")
-@click.pass_context
-def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str | None, log_level: int,
+@cli.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@cli.option("--log", "show_log", is_flag=True, help="Show the whole verifier log.")
+@cli.pass_state
+def load(state, obj: str, programs: tuple[str, ...], prog_type: str | None, log_level: int,
          pin_dir: str | None, core_btf: str | None, as_json: bool, show_log: bool) -> int:
     """Load OBJ's programs into the kernel, the way libbpf would, and report
     per program: id, tag, sizes and verifier statistics, or why the verifier
@@ -60,7 +60,7 @@ def load(ctx: click.Context, obj: str, programs: tuple[str, ...], prog_type: str
 
         write_json(report)
     else:
-        render_text(report, getattr(ctx.obj, "color", None), show_log or log_level > 0)
+        render_text(report, state.color, show_log or log_level > 0)
     ok = report["map_error"] is None and all(p["status"] == "loaded" for p in report["programs"])
     return 0 if ok else 1
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import click
+from bpfdoctor.cli import args as cli
 
 
-@click.group("map")
+@cli.group("map")
 def map_group() -> None:
     """Loaded maps: list, dump contents pretty-printed from BTF.
 
@@ -14,10 +14,10 @@ def map_group() -> None:
 
 
 @map_group.command("list")
-@click.argument("map_words", nargs=-1, metavar="[MAP]")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (bpftool -j map show fields).")
-@click.option("--pinned/--no-pinned", default=True, help="Walk bpf mounts for pinned paths (bpftool -f).")
-@click.option("--pids/--no-pids", default=True, help="Scan /proc for processes holding each map.")
+@cli.argument("map_words", nargs=-1, metavar="[MAP]")
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output (bpftool -j map show fields).")
+@cli.option("--pinned/--no-pinned", default=True, help="Walk bpf mounts for pinned paths (bpftool -f).")
+@cli.option("--pids/--no-pids", default=True, help="Scan /proc for processes holding each map.")
 def list_cmd(map_words, as_json: bool, pinned: bool, pids: bool) -> int:
     """Every map (or those MAP names), like 'bpftool -f map show'."""
     from bpfdoctor.kernel.map_dump import list_maps, parse_selector
@@ -34,10 +34,10 @@ def list_cmd(map_words, as_json: bool, pinned: bool, pids: bool) -> int:
 
 
 @map_group.command("dump")
-@click.argument("map_words", nargs=-1, required=True, metavar="MAP")
-@click.option("--json", "as_json", is_flag=True, help="bpftool -j map dump layout (hex bytes + 'formatted').")
-@click.option("--limit", type=click.IntRange(0), default=10000, show_default=True,
-              help="Read at most this many entries per map (0: no limit).")
+@cli.argument("map_words", nargs=-1, required=True, metavar="MAP")
+@cli.option("--json", "as_json", is_flag=True, help="bpftool -j map dump layout (hex bytes + 'formatted').")
+@cli.option("--limit", type=cli.IntRange(0), default=10000, show_default=True,
+            help="Read at most this many entries per map (0: no limit).")
 def dump_cmd(map_words, as_json: bool, limit: int) -> int:
     """Keys and values of a map, pretty-printed from its BTF like 'bpftool map dump'."""
     from bpfdoctor.kernel.map_dump import dump_selected, parse_selector

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-import click
+from bpfdoctor.cli import args as cli
 
 PROG_HELP = "PROG is 'id N', 'name NAME', 'tag TAG' or 'pinned PATH' (as bpftool takes them)."
 
 
-@click.group("prog")
+@cli.group("prog")
 def prog() -> None:
     """Loaded programs: list, dump xlated, dump jited.
 
@@ -29,10 +29,10 @@ def _notes(notes) -> None:
 
 
 @prog.command("list")
-@click.argument("prog_words", nargs=-1, metavar="[PROG]")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (bpftool -j prog show fields).")
-@click.option("--pinned/--no-pinned", default=True, help="Walk bpf mounts for pinned paths (bpftool -f).")
-@click.option("--pids/--no-pids", default=True, help="Scan /proc for processes holding each program.")
+@cli.argument("prog_words", nargs=-1, metavar="[PROG]")
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output (bpftool -j prog show fields).")
+@cli.option("--pinned/--no-pinned", default=True, help="Walk bpf mounts for pinned paths (bpftool -f).")
+@cli.option("--pids/--no-pids", default=True, help="Scan /proc for processes holding each program.")
 def list_cmd(prog_words, as_json: bool, pinned: bool, pids: bool) -> int:
     """Every loaded program (or those PROG names), like 'bpftool -f prog show'."""
     from bpfdoctor.kernel.prog_list import list_programs
@@ -54,12 +54,12 @@ def dump() -> None:
 
 
 @dump.command("xlated")
-@click.argument("prog_words", nargs=2, metavar="PROG")
-@click.option("--json", "as_json", is_flag=True, help="bpftool -j prog dump xlated layout.")
-@click.option("--source/--no-source", default=True, show_default=True,
-              help="'; source' lines from the program's BTF line info.")
-@click.option("--linum", is_flag=True, help="Add [file:… line_num:… line_col:…] (bpftool 'linum').")
-@click.option("--opcodes", is_flag=True, help="Raw instruction bytes (bpftool 'opcodes').")
+@cli.argument("prog_words", nargs=2, metavar="PROG")
+@cli.option("--json", "as_json", is_flag=True, help="bpftool -j prog dump xlated layout.")
+@cli.option("--source/--no-source", default=True, show_default=True,
+            help="'; source' lines from the program's BTF line info.")
+@cli.option("--linum", is_flag=True, help="Add [file:… line_num:… line_col:…] (bpftool 'linum').")
+@cli.option("--opcodes", is_flag=True, help="Raw instruction bytes (bpftool 'opcodes').")
 def xlated_cmd(prog_words, as_json: bool, source: bool, linum: bool, opcodes: bool) -> int:
     """The translated (post-verifier) instructions, as 'bpftool prog dump xlated'."""
     from bpfdoctor.isa import xlated as X
@@ -95,15 +95,15 @@ def _header_json(d) -> dict:
 
 
 @dump.command("jited")
-@click.argument("prog_words", nargs=2, metavar="PROG")
-@click.option("-o", "--opcodes", is_flag=True, help="Raw bytes under each instruction.")
-@click.option("--source/--no-source", default=True, show_default=True,
-              help="'; source' lines from jited_line_info.")
-@click.option("--linum", is_flag=True, help="Add [file:… line_num:… line_col:…].")
-@click.option("--arch", default=None, help="Architecture of the image (default: this host's).")
-@click.option("--syntax", type=click.Choice(["att", "intel"]), default="att", show_default=True)
-@click.option("--as-kernel-log", is_flag=True, help="Print as the kernel's bpf_jit_enable=2 dump.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@cli.argument("prog_words", nargs=2, metavar="PROG")
+@cli.option("-o", "--opcodes", is_flag=True, help="Raw bytes under each instruction.")
+@cli.option("--source/--no-source", default=True, show_default=True,
+            help="'; source' lines from jited_line_info.")
+@cli.option("--linum", is_flag=True, help="Add [file:… line_num:… line_col:…].")
+@cli.option("--arch", default=None, help="Architecture of the image (default: this host's).")
+@cli.option("--syntax", type=cli.Choice(["att", "intel"]), default="att", show_default=True)
+@cli.option("--as-kernel-log", is_flag=True, help="Print as the kernel's bpf_jit_enable=2 dump.")
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def jited_cmd(prog_words, opcodes: bool, source: bool, linum: bool, arch: str | None, syntax: str,
               as_kernel_log: bool, as_json: bool) -> int:
     """The native code the JIT produced, one block per function."""
@@ -141,17 +141,17 @@ def _funcs(d, source: bool):
 
 
 @prog.command("run")
-@click.argument("target", nargs=-1, required=True, metavar="OBJ|PROG")
-@click.option("--program", default=None, metavar="NAME", help="Program of OBJ to run (needed when OBJ has several).")
-@click.option("--data-in", "data_in", type=click.Path(dir_okay=False), default=None,
-              help="File with the packet (or data) to run on; '-' for stdin.")
-@click.option("--data-hex", default=None, metavar="HEX", help="The data as hex digits (spaces allowed).")
-@click.option("--ctx-in", "ctx_in", type=click.Path(dir_okay=False), default=None,
-              help="File with the context (struct __sk_buff, xdp_md, raw tracepoint args).")
-@click.option("--data-out", "data_out", type=click.Path(dir_okay=False), default=None,
-              help="Write the data as the program left it to this file.")
-@click.option("--repeat", type=click.IntRange(1), default=1, show_default=True, help="Runs to average over.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@cli.argument("target", nargs=-1, required=True, metavar="OBJ|PROG")
+@cli.option("--program", default=None, metavar="NAME", help="Program of OBJ to run (needed when OBJ has several).")
+@cli.option("--data-in", "data_in", type=cli.Path(dir_okay=False), default=None,
+            help="File with the packet (or data) to run on; '-' for stdin.")
+@cli.option("--data-hex", default=None, metavar="HEX", help="The data as hex digits (spaces allowed).")
+@cli.option("--ctx-in", "ctx_in", type=cli.Path(dir_okay=False), default=None,
+            help="File with the context (struct __sk_buff, xdp_md, raw tracepoint args).")
+@cli.option("--data-out", "data_out", type=cli.Path(dir_okay=False), default=None,
+            help="Write the data as the program left it to this file.")
+@cli.option("--repeat", type=cli.IntRange(1), default=1, show_default=True, help="Runs to average over.")
+@cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def run_cmd(target, program, data_in, data_hex, ctx_in, data_out, repeat: int, as_json: bool) -> int:
     """BPF_PROG_TEST_RUN: run a loaded program (PROG: id N, name NAME, tag TAG,
     pinned PATH) or one program of OBJ (loaded for the run, then unloaded) on
@@ -192,10 +192,10 @@ def _read_input(path: str, option: str) -> bytes:
 
 
 @prog.command("stats")
-@click.option("--interval", type=click.FloatRange(0.05), default=1.0, show_default=True,
-              help="Seconds between samples.")
-@click.option("--count", type=click.IntRange(1), default=None, help="Samples to take (default: until Ctrl-C).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per sample, one per line.")
+@cli.option("--interval", type=cli.FloatRange(0.05), default=1.0, show_default=True,
+            help="Seconds between samples.")
+@cli.option("--count", type=cli.IntRange(1), default=None, help="Samples to take (default: until Ctrl-C).")
+@cli.option("--json", "as_json", is_flag=True, help="One JSON object per sample, one per line.")
 def stats_cmd(interval: float, count: int | None, as_json: bool) -> int:
     """Runs, rate and average run time of every program, like a small top.
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 
-import click
+from bpfdoctor.cli import args as cli
 
 
-@click.command("trace")
-@click.option("--prog", "prog_id", type=int, default=None, metavar="ID",
-              help="Look at this program only (its printk calls, run count and BPF streams).")
-@click.option("--timeout", type=click.FloatRange(0), default=None, help="Stop after S seconds (default: Ctrl-C).")
-@click.option("--count", type=click.IntRange(1), default=None, help="Stop after N lines.")
-@click.option("--mount-tracefs", is_flag=True,
-              help="If tracefs is not mounted, mount it in a private mount namespace of this process.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line; the diagnosis as JSON.")
+@cli.command("trace")
+@cli.option("--prog", "prog_id", type=int, default=None, metavar="ID",
+            help="Look at this program only (its printk calls, run count and BPF streams).")
+@cli.option("--timeout", type=cli.FloatRange(0), default=None, help="Stop after S seconds (default: Ctrl-C).")
+@cli.option("--count", type=cli.IntRange(1), default=None, help="Stop after N lines.")
+@cli.option("--mount-tracefs", is_flag=True,
+            help="If tracefs is not mounted, mount it in a private mount namespace of this process.")
+@cli.option("--json", "as_json", is_flag=True, help="One JSON object per line; the diagnosis as JSON.")
 def trace(prog_id, timeout, count, mount_tracefs, as_json) -> int:
     """Print bpf_printk output from trace_pipe (and, with --prog, the program's
     BPF stdout/stderr streams on 6.17+).  When nothing arrives, say why:

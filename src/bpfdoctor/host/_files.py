@@ -7,7 +7,7 @@ ipaddress, a measurable share of a small command's start-up).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 
 _SURROGATE = None
@@ -76,7 +75,7 @@ class PrintableStream:
         return getattr(self._stream, name)
 
 
-def to_jsonable(value: Any) -> Any:
+def to_jsonable(value: object) -> object:
     """Records to plain JSON values: dataclasses via ``to_dict``/asdict, enums by value."""
     import dataclasses
     import enum
@@ -96,7 +95,7 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def write_json(value: Any) -> None:
+def write_json(value: object) -> None:
     """Stable JSON on stdout: indented, keys in record order, newline at the end."""
     import json
 

@@ -18,7 +18,7 @@ step without storing a copy per step.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections import namedtuple
 
 from bpfdoctor.verifier.model import SourceLine
 from bpfdoctor.verifier.state import tokens
@@ -27,24 +27,19 @@ from bpfdoctor.verifier.state import tokens
 MAX_STEPS = 50_000
 
 
-class Step(NamedTuple):
+class Step(namedtuple("Step", "kind index frame opcode text state full src source",
+                       defaults=(-1, "", "", False, -1, None))):
     """One event on the path (a tuple: one is made per instruction of the log).
 
     ``kind``: ``insn`` (an instruction, ``state`` its annotation),
     ``state`` (a state line: ``full`` for a complete state after a
     resumption, else only the registers that changed), ``branch`` (the walk
-    resumed at ``index`` from the jump at ``src``).
+    resumed at ``index`` from the jump at ``src``).  ``index``, ``frame``,
+    ``opcode``, ``src`` are ints, ``text`` and ``state`` strings, ``source``
+    a ``SourceLine`` or None.
     """
 
-    kind: str
-    index: int
-    frame: int
-    opcode: int = -1
-    text: str = ""
-    state: str = ""
-    full: bool = False
-    src: int = -1
-    source: SourceLine | None = None
+    __slots__ = ()
 
     def values(self) -> tuple[int, list[tuple[str, str]]]:
         """(frame the state names, [(register or slot, value)])."""

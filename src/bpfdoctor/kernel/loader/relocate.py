@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 
 from bpfdoctor.errors import InputError
 from bpfdoctor.kernel.loader.consts import (JMP_CALL, LD_IMM64, POISON_CALL_KFUNC_BASE, PSEUDO_BTF_ID,
