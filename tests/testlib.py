@@ -56,8 +56,9 @@ def require_tool(name: str) -> str:
 
 
 class CliResult:
-    def __init__(self, code: int, out: str, err: str) -> None:
+    def __init__(self, code: int, out: str, err: str, out_bytes: bytes | None = None) -> None:
         self.exit_code, self.stdout, self.stderr = code, out, err
+        self.stdout_bytes = out.encode() if out_bytes is None else out_bytes
 
     @property
     def output(self) -> str:
@@ -72,14 +73,20 @@ def run_cli(*args: str) -> CliResult:
 
     from bpfdoctor.cli import main
 
-    out, err = io.StringIO(), io.StringIO()
+    # stdout as the real one is: a UTF-8 text layer over bytes (some
+    # commands write bytes to sys.stdout.buffer)
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+    err = io.StringIO()
     code = 0
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             main(list(args))
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return CliResult(code, out.getvalue(), err.getvalue())
+    out.flush()
+    data = raw.getvalue()
+    return CliResult(code, data.decode("utf-8", "surrogateescape"), err.getvalue(), data)
 
 
 def bpftool_loadall(obj, pin_dir: str, *, debug: bool = False):

@@ -1,6 +1,6 @@
 """``python -m bpfdoctor`` and the ``bpfdoctor`` script (``run``).
 
-A Ctrl-C while the CLI is still importing (click, the command modules, before
+A Ctrl-C while the CLI is still importing (the command modules, before
 ``cli.main`` has its handler in place) ends the run with exit code 130 and no
 traceback, as one during a command does.
 """

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.tools
 def _ours(args: list[str]) -> bytes:
     r = run_cli("btf", "dump", *args)
     assert r.exit_code == 0, r.stderr
-    return r.stdout.encode()
+    return r.stdout_bytes
 
 
 def _bpftool(*args: str) -> bytes:
