@@ -21,13 +21,13 @@ byte.
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 
 from bpfdoctor.btf.packed import Packed
 from bpfdoctor.btf.query import align_of, ptr_size, resolve_size
 from bpfdoctor.btf.reader import Btf
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _NOT, _ING, _ED = 0, 1, 2  # order/emit states: not yet, in progress, done
 _MAX_PAD_BITS = 8 << 20  # 1 MiB of padding

@@ -12,7 +12,7 @@ offset; oddities libbpf tolerates are collected in ``Btf.problems``.
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 import struct
 import sys
 from array import array
@@ -20,7 +20,7 @@ from array import array
 from bpfdoctor.btf.kinds import EXTRA_WORDS, Kind
 from bpfdoctor.errors import ParseError
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 BTF_MAGIC = 0xEB9F
 HEADER = struct.Struct("<HBBIIIII")

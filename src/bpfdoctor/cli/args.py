@@ -230,8 +230,7 @@ class Command:
     def parser(self, path: str):
         import argparse
 
-        ap = _Parser(prog=path, description=self.help, allow_abbrev=False,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+        ap = _Parser(prog=path, description=self.help, allow_abbrev=False, formatter_class=_formatter)
         ap.path = path
         for p in self.params:
             p.add_to(ap)
@@ -301,6 +300,18 @@ def group(name: str | None = None):
 
 
 # -- parsing and messages ---------------------------------------------------------
+
+def _formatter(prog: str):
+    """argparse's help layout, told the width: left to itself, argparse makes
+    a formatter for every ``add_argument`` and imports shutil (with bz2,
+    lzma, fnmatch) to ask the terminal's width each time."""
+    import argparse
+
+    try:
+        width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stdout.fileno()).columns
+    except (ValueError, OSError, AttributeError):
+        width = 80
+    return argparse.RawDescriptionHelpFormatter(prog, width=max(width - 2, 20))
 
 # bpftool's words for what bpfdoctor calls otherwise: (their word, ours).
 BPFTOOL_VERBS = {"show": "list", "ls": "list"}

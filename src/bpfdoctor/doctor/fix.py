@@ -9,7 +9,7 @@ config, never changed.
 from __future__ import annotations
 
 import ctypes
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 from dataclasses import asdict, dataclass
 
@@ -17,7 +17,7 @@ from bpfdoctor.doctor.checks_fs import BPFFS
 from bpfdoctor.host.limits import raise_memlock
 from bpfdoctor.host.sysctl import sysctl_path
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,14 +5,14 @@ here is closed again before the function returns."""
 from __future__ import annotations
 
 import errno as E
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 import resource
 from dataclasses import dataclass
 
 from bpfdoctor.errors import SyscallError
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

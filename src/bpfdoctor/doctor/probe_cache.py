@@ -17,12 +17,12 @@ for another key is ignored, never an error.
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 
 from bpfdoctor.host import cache as host_cache
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 BOOT_ID = host_cache.BOOT_ID
 FORMAT = 1

@@ -19,13 +19,13 @@ readers at files.
 from __future__ import annotations
 
 import errno
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 from dataclasses import dataclass
 
 from bpfdoctor.errors import HostError
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 SYSLOG_ACTION_READ_ALL = 3
 SYSLOG_ACTION_SIZE_BUFFER = 10

@@ -3,14 +3,14 @@ and from ``getrlimit`` (this process), and :func:`raise_memlock`."""
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 import resource
 from dataclasses import dataclass
 
 from bpfdoctor.host._files import read_text
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

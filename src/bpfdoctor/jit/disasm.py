@@ -8,14 +8,14 @@ architectures keep capstone's spelling, laid out as objdump does
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 from dataclasses import dataclass
 from typing import Iterator
 
 from bpfdoctor.errors import UsageError
 from bpfdoctor.jit import x86style
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,13 +33,13 @@ dumps wait for rows at once.
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 import re
 from dataclasses import dataclass, field
 
 from bpfdoctor.errors import ParseError
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 HEADER_MARK = b" proglen="
 CODE_MARK = b"JIT code: "

@@ -8,11 +8,11 @@ collected.  Nothing is left in the kernel by accident.
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 
 from bpfdoctor.kernel import syscall
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class OwnedFd:

@@ -15,7 +15,7 @@ a million-entry map does not flood a terminal; the dump says it stopped.
 from __future__ import annotations
 
 import errno as E
-import logging
+from bpfdoctor.lazylog import get_logger
 from dataclasses import dataclass
 
 from bpfdoctor.errors import NotFoundError, SyscallError, UsageError
@@ -28,7 +28,7 @@ from bpfdoctor.kernel.prog_list import fdinfo_field
 from bpfdoctor.kernel.prog_refs import ProcRef, fd_holders, pinned_ids
 from bpfdoctor.kernel.prog_select import open_pinned_kind
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 BPF_F_RDONLY = 1 << 3
 KINDS = ("id", "name", "pinned")
 PERCPU = frozenset({MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import errno as E
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 import re
 from collections.abc import Iterable
@@ -32,7 +32,7 @@ from bpfdoctor.kernel.probe_specs import (
     HELPER_SKIP, MAP_PROBE_SPECS, create_probe_map, prog_load_opts,
 )
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 UNAVAILABLE_MARKS = (b"invalid func ", b"unknown func ", b"program of this type cannot use helper ")
 LOG_SIZE = 512  # the refusal comes right after the first instruction; small buffers copy less

@@ -9,7 +9,7 @@ set, not vmlinux) is split BTF and is parsed on top of vmlinux.
 from __future__ import annotations
 
 import errno as E
-import logging
+from bpfdoctor.lazylog import get_logger
 
 from bpfdoctor.btf import Btf, Kind, parse_btf
 from bpfdoctor.errors import BpfDoctorError, SyscallError
@@ -17,7 +17,7 @@ from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects
 from bpfdoctor.kernel.objects import ObjKind
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 VMLINUX_BTF = "/sys/kernel/btf/vmlinux"
 
 

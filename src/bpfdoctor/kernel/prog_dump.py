@@ -8,7 +8,7 @@ sysctls that decide what the kernel withholds; the formatting is pure
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 from dataclasses import dataclass
 
 from bpfdoctor.btf import Btf
@@ -23,7 +23,7 @@ from bpfdoctor.kernel.prog_btf import kernel_helper_names, program_btf
 from bpfdoctor.kernel.prog_kallsyms import KernelSymbols, read_kernel_symbols
 from bpfdoctor.kernel.prog_list import ProgramEntry, describe
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 _XLATED = frozenset({"xlated_prog_insns", "jited_ksyms", "jited_func_lens", "func_info", "line_info",
                      "jited_line_info", "map_ids"})
 _JITED = frozenset({"jited_prog_insns", "xlated_prog_insns", "jited_ksyms", "jited_func_lens",

@@ -11,11 +11,11 @@ for each address (C speed): same answers, a fraction of the time.
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 import re
 from dataclasses import dataclass, field
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 KALLSYMS = "/proc/kallsyms"
 _CALL_BASE = re.compile(rb"^([0-9a-f]+) \S __bpf_call_base$", re.M)
 

@@ -18,7 +18,7 @@ Sources, as bpftool uses them (tools/bpf/bpftool/prog.c ``show_prog``,
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 import time
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ from bpfdoctor.kernel import objects, prog_select
 from bpfdoctor.kernel.objects import KernelObject, ObjKind
 from bpfdoctor.kernel.prog_refs import ProcRef, pinned_programs, program_holders
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

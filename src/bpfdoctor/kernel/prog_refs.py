@@ -17,7 +17,7 @@ skipped, as the iterator would not skip them: the count is reported.
 from __future__ import annotations
 
 import errno as E
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 import stat
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects
 from bpfdoctor.kernel.prog_select import fd_kind
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 _PROG_LINK = "anon_inode:bpf-prog"
 
 

@@ -13,14 +13,13 @@ several threads at once.
 from __future__ import annotations
 
 import ctypes
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
-import platform
 
 from bpfdoctor.errors import SyscallError
 from bpfdoctor.kernel.enums import BpfCmd
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # __NR_bpf per architecture (arch/*/include/uapi/asm/unistd*.h; the generic
 # table include/uapi/asm-generic/unistd.h gives 280 for arm64/riscv/loongarch).
@@ -34,7 +33,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _syscall = _libc.syscall
 _syscall.restype = ctypes.c_long
 _syscall.argtypes = (ctypes.c_long, ctypes.c_int, ctypes.c_void_p, ctypes.c_uint)
-NR_BPF: int | None = _NR_BPF.get(platform.machine())
+NR_BPF: int | None = _NR_BPF.get(os.uname().machine)  # platform.machine(), without importing platform
 
 
 def invoke(cmd: int, attr_addr: int, size: int) -> tuple[int, int]:

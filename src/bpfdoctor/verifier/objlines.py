@@ -14,13 +14,13 @@ record's (kernel/bpf/log.c: find_linfo does the same search).
 from __future__ import annotations
 
 import bisect
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 
 from bpfdoctor.errors import NotFoundError, ParseError
 from bpfdoctor.verifier.explain import LineForInsn
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 def line_lookup(path: str | os.PathLike, program: str | None) -> LineForInsn:
     """A ``line_for_insn`` callback for ``program`` (a function name) in the object.

@@ -14,7 +14,7 @@ are counted, never fatal.
 from __future__ import annotations
 
 import io
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 import re
 from collections import deque
@@ -27,7 +27,7 @@ from bpfdoctor.verifier.state import apply_annotation, parse_state
 from bpfdoctor.verifier.trace import PathRecorder
 from bpfdoctor.verifier.numbers import num
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _MAX_DETAIL = 20          # error lines kept after the first
 _MAX_PATH = 4096          # branch events kept; older ones are dropped

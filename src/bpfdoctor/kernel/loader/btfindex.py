@@ -18,7 +18,7 @@ only the work to get there differs.
 from __future__ import annotations
 
 import hashlib
-import logging
+from bpfdoctor.lazylog import get_logger
 import struct
 import sys
 from array import array
@@ -27,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from bpfdoctor.btf.reader import Btf
 from bpfdoctor.host import cache as host_cache
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 MAGIC = b"BPFDIDX2"
 # magic, digest of the BTF, digest of the payload, type count, type-section words;

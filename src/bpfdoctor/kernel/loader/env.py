@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import errno
 
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 import struct
 from functools import cached_property
@@ -18,7 +18,7 @@ from functools import cached_property
 from bpfdoctor.errors import HostError, SyscallError
 from bpfdoctor.kernel.loader.btfprep import BtfFeatures
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 VMLINUX = "/sys/kernel/btf/vmlinux"
 

@@ -11,7 +11,7 @@ types, internal maps filled with the section bytes and ``.rodata``/
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 import mmap
 import struct
 from dataclasses import replace
@@ -22,7 +22,7 @@ from bpfdoctor.kernel.enums import MapType
 from bpfdoctor.kernel.loader.mapplan import MapPlan
 from bpfdoctor.kernel.maps import Map, create_map
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def runtime_shape(plan: MapPlan) -> MapPlan:

@@ -10,7 +10,7 @@ propagates.
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -26,7 +26,7 @@ from bpfdoctor.kernel.loader.loadone import load_one
 from bpfdoctor.kernel.loader.relocate import Targets, check_object, relocate_function
 from bpfdoctor.kernel.loader.results import MapResult, ProgramResult
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class LoadedObject:

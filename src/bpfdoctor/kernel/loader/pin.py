@@ -10,13 +10,13 @@ made so far: nothing stays pinned that the command did not report.
 from __future__ import annotations
 
 import ctypes
-import logging
+from bpfdoctor.lazylog import get_logger
 import os
 
 from bpfdoctor.errors import SyscallError, UsageError
 from bpfdoctor.kernel import objects
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 BPF_FS_MAGIC = 0xCAFE4A11
 _libc = ctypes.CDLL(None, use_errno=True)

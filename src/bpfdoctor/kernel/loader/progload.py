@@ -10,7 +10,7 @@ the stats bit.
 from __future__ import annotations
 
 import bisect
-import logging
+from bpfdoctor.lazylog import get_logger
 
 from bpfdoctor.errors import SyscallError, VerifierError
 from bpfdoctor.kernel.enums import AttachType, ProgType
@@ -19,7 +19,7 @@ from bpfdoctor.kernel.loader.consts import BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS
 from bpfdoctor.kernel.loader.results import VerifierStats
 from bpfdoctor.kernel.progs import Program, load_program
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 LOG_STATS = 4
 

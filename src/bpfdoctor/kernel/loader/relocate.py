@@ -13,7 +13,7 @@ func_info/line_info re-based to the appended layout
 
 from __future__ import annotations
 
-import logging
+from bpfdoctor.lazylog import get_logger
 from dataclasses import dataclass, field
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 
@@ -26,7 +26,7 @@ from bpfdoctor.kernel.loader.insnbuf import INSN_SIZE, InsnBuf
 if TYPE_CHECKING:  # coreapply (and btf.core with it) is imported only for objects with CO-RE relocations
     from bpfdoctor.kernel.loader.coreapply import CoreOutcome
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class RelocError(Exception):
