@@ -7,6 +7,7 @@ back in unnoticed.
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -85,3 +86,26 @@ def test_kernel_enums_are_built_on_first_use():
                           "import bpfdoctor.kernel.enums as e\nprint('built:' + ','.join(sorted(n for n in e.__all__ "
                           "if n in vars(e))))")
     assert "built:ProgType" in mods
+
+
+def _is_dataclass_decorator(node) -> bool:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr == "dataclass"
+    return isinstance(node, ast.Name) and node.id == "dataclass"
+
+
+def test_every_dataclass_has_a_docstring():
+    """A dataclass without a docstring gets one made at import time from
+    inspect.signature(cls), which every command that imports it pays for.
+    Read with ast so that the test does not import the whole package."""
+    src = ROOT / "src" / "bpfdoctor"
+    missing = []
+    for path in sorted(src.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.ClassDef) and any(map(_is_dataclass_decorator, node.decorator_list))
+                    and not ast.get_docstring(node, clean=False)):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.name}")
+    assert not missing, "dataclasses without a docstring:\n" + "\n".join(missing)

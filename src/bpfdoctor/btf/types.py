@@ -48,6 +48,8 @@ class VarSecinfo:
 
 @dataclass(frozen=True, slots=True)
 class ArrayInfo:
+    """The extra struct of BTF_KIND_ARRAY: element type, index type, element count."""
+
     type: int
     index_type: int
     nelems: int

@@ -38,6 +38,9 @@ class Raw(str):
 
 @dataclass(frozen=True, slots=True)
 class Obj:
+    """An object of the tree: (name, value) pairs in order (not a dict: BTF allows
+    two members named "")."""
+
     items: tuple[tuple[str, object], ...]
 
 

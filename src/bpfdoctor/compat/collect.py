@@ -27,6 +27,11 @@ class Site:
 
 @dataclass(slots=True)
 class ProgramNeeds:
+    """What one program needs: its type and attach point from the section, and
+    every helper call, kfunc call and CO-RE relocation in its code and in the
+    subprograms it calls, each with its site; ``isa`` is the instruction-set
+    level its code needs (v1 to v4)."""
+
     name: str
     section: str
     prog_type: str | None
@@ -45,6 +50,9 @@ class ProgramNeeds:
 
 @dataclass(slots=True)
 class ObjectNeeds:
+    """What a whole object needs: its programs, and the maps, BTF kinds, externs
+    (ksyms, kconfig values, kfunc prototypes) and global data they share."""
+
     path: str
     programs: list[ProgramNeeds]
     maps: list[tuple[str, int | None]]          # (map name, map type number)

@@ -83,6 +83,9 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class TargetInfo:
+    """A target as the report shows it: name, release, the file it was read from,
+    whether its config and symbols are known, and how many BTF types it has."""
+
     name: str
     release: str | None
     source: str | None
@@ -97,6 +100,9 @@ class TargetInfo:
 
 @dataclass(slots=True)
 class CompatReport:
+    """The whole matrix: the object's programs (name, section, type), the targets,
+    and one Cell per (program, target name)."""
+
     object: str
     programs: list[tuple[str, str, str | None]]       # (name, section, type)
     targets: list[TargetInfo]

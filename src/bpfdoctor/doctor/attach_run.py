@@ -23,6 +23,10 @@ from bpfdoctor.kernel.attach_spec import AttachSpec, attach_spec
 
 @dataclass(frozen=True, slots=True)
 class AttachResult:
+    """The kernel's answer to one attach.  ``how`` is the call that attached (or
+    failed), ``meaning`` what the errno means for this attach kind; ``note``
+    says why the attach was not tried, or what else happened (a fallback mode)."""
+
     status: str                 # attached, failed, not-loaded, skipped
     how: str | None = None
     errno: int | None = None
@@ -37,6 +41,9 @@ class AttachResult:
 
 @dataclass(frozen=True, slots=True)
 class ProgramAttach:
+    """One program of ``attach``: where it attaches, what the host checks found,
+    and the attach itself."""
+
     spec: AttachSpec
     findings: tuple[Finding, ...]
     result: AttachResult | None = None   # None with --dry-run
@@ -56,6 +63,9 @@ class ProgramAttach:
 
 @dataclass(frozen=True, slots=True)
 class AttachReport:
+    """The ``attach`` report: one ProgramAttach per program, and notes on what was
+    done to make the run possible (a tracefs mounted)."""
+
     object: str
     dry_run: bool
     programs: tuple[ProgramAttach, ...]

@@ -22,6 +22,9 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class FixAction:
+    """One ``--fix`` change: the id of the finding it answers, the action in words
+    (a command), whether it was applied, and why not."""
+
     finding: str
     action: str
     applied: bool

@@ -14,10 +14,13 @@ from bpfdoctor.findings import Severity
 
 @dataclass(frozen=True, slots=True)
 class KconfigOption:
+    """One kernel option: what it enables, what breaks without it, and the
+    severity of its finding when it is missing."""
+
     name: str
     enables: str
     without: str
-    severity: Severity  # when the option is missing
+    severity: Severity
 
 
 _F, _W, _I = Severity.FAIL, Severity.WARN, Severity.INFO

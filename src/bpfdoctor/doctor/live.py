@@ -17,6 +17,9 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class JitUse:
+    """Whether the kernel JIT-compiles programs, found by loading one: the sizes
+    in bytes of its JIT image and translated (xlated) code, or the load's errno."""
+
     jited: bool | None  # None: could not load a program to find out
     jited_len: int = 0
     xlated_len: int = 0
@@ -34,6 +37,8 @@ class Accounting:
 
 @dataclass(frozen=True, slots=True)
 class LiveFacts:
+    """What ``gather_live`` found out by trying things on the running kernel."""
+
     jit: JitUse
     accounting: Accounting
     features: object | None = None  # kernel.probes.Features

@@ -33,6 +33,9 @@ BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_MMAPABLE = 0x1, 0x2, 0x400
 
 @dataclass(frozen=True, slots=True)
 class MapMemory:
+    """What one map charges, by its type's formula in the kernel; ``note``
+    qualifies the figure (charged per use, max_entries not set) or is empty."""
+
     name: str
     type: MapType
     cost: int  # bytes the kernel computes

@@ -16,6 +16,9 @@ from bpfdoctor.host.kernel_info import version_tuple
 
 @dataclass(frozen=True, slots=True)
 class MemlockReport:
+    """The ``memlock`` report: the host's limits and accounting and, with an object
+    (``object_path``, else None), each map's charge and their ``total`` in bytes."""
+
     release: str
     accounting: Accounting
     facts: HostFacts

@@ -20,6 +20,10 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class CheckReport:
+    """The ``check`` report: the findings for the host at ``root``; ``probed``
+    when kernel probes ran (live host only).  ``meta`` goes to neither the
+    text nor the JSON."""
+
     root: str
     release: str
     probed: bool

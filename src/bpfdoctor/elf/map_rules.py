@@ -34,6 +34,9 @@ _ARRAYS = {ARRAY, PERCPU_ARRAY, PROG_ARRAY, PERF_EVENT_ARRAY, CGROUP_ARRAY, ARRA
 
 @dataclass(frozen=True, slots=True)
 class MapShape:
+    """A map's attributes as BPF_MAP_CREATE gets them, which the per-type rules
+    check; ``map_type`` is the ``enum bpf_map_type`` number."""
+
     name: str
     map_type: int
     key_size: int

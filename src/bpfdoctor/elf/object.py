@@ -114,6 +114,9 @@ class ProgramSpec:
 
 @dataclass(frozen=True, slots=True)
 class DataSection:
+    """A global data section (``.data*``, ``.rodata*``, ``.bss*``): its size in
+    bytes, whether it is writable, and the names of the variables in it."""
+
     name: str
     size: int
     writable: bool

@@ -10,6 +10,10 @@ from bpfdoctor.elf.section_defs import SECTION_DEFS
 
 @dataclass(frozen=True, slots=True)
 class SectionType:
+    """The libbpf ``section_defs[]`` entry a section name matches: its prefix,
+    program and expected attach type (enum names without the ``BPF_PROG_TYPE_``
+    or ``BPF_`` prefix) and libbpf's flags (``SLEEPABLE``, ``ATTACHABLE``...)."""
+
     prefix: str
     prog_type: str
     attach_type: str | None

@@ -34,6 +34,9 @@ _MACHINES = {
 
 @dataclass(frozen=True, slots=True)
 class Section:
+    """One section header (``Elf64_Shdr``) with its name looked up; the fields
+    are the ``sh_*`` ones, ``index`` its place in the table."""
+
     index: int
     name: str
     type: int
@@ -57,6 +60,10 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Symbol:
+    """One ``.symtab`` entry (``Elf64_Sym``): ``type`` and ``bind`` split from
+    ``st_info``, ``visibility`` from ``st_other``, ``shndx`` as stored;
+    ``index`` is its place in the table."""
+
     index: int
     name: str
     value: int

@@ -43,6 +43,9 @@ def resolve_binary(name: str, root: str | os.PathLike = "/", env: dict | None = 
 
 @dataclass(frozen=True, slots=True)
 class FuncLookup:
+    """Where a function is in a binary: its file offset for a uprobe, or None
+    when it is not there or the file cannot be read."""
+
     offset: int | None
     stripped: bool              # no .symtab: only exported (dynamic) symbols are visible
     close: tuple[str, ...] = ()  # similar names, when not found

@@ -10,6 +10,9 @@ from bpfdoctor.host._files import under
 
 @dataclass(frozen=True, slots=True)
 class KernelBtf:
+    """Kernel BTF on the host: whether ``/sys/kernel/btf/vmlinux`` exists and
+    starts with the BTF magic (``vmlinux_readable``), and its size in bytes."""
+
     vmlinux_present: bool
     vmlinux_readable: bool
     vmlinux_size: int

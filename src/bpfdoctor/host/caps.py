@@ -16,6 +16,9 @@ def decode_caps(mask: int) -> frozenset[Capability]:
 
 @dataclass(frozen=True, slots=True)
 class ProcessCaps:
+    """The uid, effective uid and capability sets (effective, permitted,
+    bounding) of a process, from ``/proc/PID/status``."""
+
     uid: int
     euid: int
     effective: frozenset[Capability]

@@ -18,6 +18,9 @@ V1_UNLIMITED = 1 << 62
 
 @dataclass(frozen=True, slots=True)
 class MemoryCgroup:
+    """The memory cgroup of this process and the limit BPF memory counts
+    against; ``usage`` in bytes, None when unreadable."""
+
     version: int  # 1 or 2
     path: str  # cgroup path as in /proc/self/cgroup
     directory: str  # where its files are, on the host

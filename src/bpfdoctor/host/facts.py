@@ -17,6 +17,10 @@ from bpfdoctor.host.sysctl import BpfSysctls, read_bpf_sysctls
 
 @dataclass(frozen=True, slots=True)
 class HostFacts:
+    """Everything ``check`` reads from the host under ``root``; ``caps``,
+    ``memlock`` and ``memcg`` are None when the host does not tell (unreadable
+    files, no memory cgroup)."""
+
     root: str
     release: str
     config: KernelConfig

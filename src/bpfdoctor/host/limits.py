@@ -59,6 +59,8 @@ def live_memlock() -> Limit:
 
 @dataclass(frozen=True, slots=True)
 class MemlockChange:
+    """This process's RLIMIT_MEMLOCK before and after ``raise_memlock``."""
+
     before: Limit
     after: Limit
 

@@ -10,6 +10,10 @@ from bpfdoctor.host._files import read_text
 
 @dataclass(frozen=True, slots=True)
 class Mount:
+    """One line of ``/proc/PID/mountinfo``: mount point, filesystem type,
+    source, mount and superblock options (comma-separated), and ``root``, the
+    directory of the filesystem that is mounted there."""
+
     mount_point: str
     fstype: str
     source: str

@@ -67,6 +67,9 @@ def tracepoints_in(root: str | os.PathLike, tracefs: str, category: str) -> list
 
 @dataclass(frozen=True, slots=True)
 class Symbol:
+    """One ``/proc/kallsyms`` line: name, type letter (``t``, ``T``...) and
+    module (None for the kernel itself)."""
+
     name: str
     type: str
     module: str | None

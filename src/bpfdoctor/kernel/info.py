@@ -53,6 +53,11 @@ def _u32s(raw: bytes) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class ProgInfoRecord:
+    """``struct bpf_prog_info`` as the kernel filled it, fields by its names
+    (``load_time_ns`` is ``load_time``: ns since boot); ``tag`` and
+    ``prog_tags`` in hex.  The arrays are empty unless ``prog_info`` asked for
+    them and the kernel handed them out."""
+
     type: ProgType
     id: int
     tag: str
@@ -147,6 +152,8 @@ def _prog_record(info: ProgInfo, bufs: dict[str, ctypes.Array]) -> ProgInfoRecor
 
 @dataclass(frozen=True, slots=True)
 class MapInfoRecord:
+    """``struct bpf_map_info``, fields by the kernel's names."""
+
     type: MapType
     id: int
     name: str
@@ -173,6 +180,9 @@ def map_info(fd: int | OwnedFd) -> MapInfoRecord:
 
 @dataclass(frozen=True, slots=True)
 class BtfInfoRecord:
+    """``struct bpf_btf_info``: ``size`` is the BTF's length in bytes, ``data``
+    the BTF itself when ``btf_info`` fetched it (else empty)."""
+
     id: int
     name: str
     size: int
@@ -199,6 +209,8 @@ def btf_info(fd: int | OwnedFd, with_data: bool = False) -> BtfInfoRecord:
 
 @dataclass(frozen=True, slots=True)
 class LinkInfoRecord:
+    """``struct bpf_link_info``: the link's type, id and program id."""
+
     type: LinkType
     id: int
     prog_id: int

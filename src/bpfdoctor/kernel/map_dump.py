@@ -38,6 +38,9 @@ MAP_OF_MAPS = frozenset({MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS})
 
 @dataclass(frozen=True, slots=True)
 class MapSelector:
+    """A ``MAP`` argument: ``kind`` (id, name, pinned) and ``value`` as given;
+    ``number`` is the id for ``id`` (else 0)."""
+
     kind: str
     value: str
     number: int = 0
@@ -93,6 +96,11 @@ def open_pinned(path: str, open_flags: int = BPF_F_RDONLY) -> KernelObject:
 
 @dataclass(frozen=True, slots=True)
 class MapEntry:
+    """One map as ``map list`` shows it: its info, what fdinfo adds (``memlock``
+    in bytes, ``frozen``, the owner program's type and JIT for prog arrays;
+    None where fdinfo has no such line), pinned paths and the processes holding
+    it."""
+
     info: kinfo.MapInfoRecord
     memlock: int | None
     frozen: bool
@@ -104,6 +112,9 @@ class MapEntry:
 
 @dataclass(frozen=True, slots=True)
 class MapList:
+    """``map list``: the maps, and whether any map is pinned (bpftool -j then
+    gives every entry a ``"pinned"`` list)."""
+
     maps: tuple[MapEntry, ...]
     any_pinned: bool
 
@@ -149,6 +160,9 @@ def map_holders() -> dict[int, list[ProcRef]]:
 
 @dataclass(frozen=True, slots=True)
 class DumpEntry:
+    """One key of a map dump and its value; a per-CPU map's value holds every
+    possible CPU's, each padded to 8 bytes."""
+
     key: bytes
     value: bytes | None          # None: the lookup failed with ``errno``
     errno: int = 0
@@ -156,6 +170,9 @@ class DumpEntry:
 
 @dataclass(frozen=True, slots=True)
 class MapDump:
+    """A map's entries in GET_NEXT_KEY order (at most ``limit``), with what
+    formatting them needs: the BTF and the number of CPUs (1 unless per-CPU)."""
+
     info: kinfo.MapInfoRecord
     entries: tuple[DumpEntry, ...]
     btf: object | None           # parsed Btf for key/value types, or None

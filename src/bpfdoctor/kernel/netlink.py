@@ -25,6 +25,8 @@ XDP_MODES = {0: None, 1: "native", 2: "generic", 3: "offload", 4: "multi"}
 
 @dataclass(frozen=True, slots=True)
 class XdpState:
+    """The XDP program(s) on one interface, as rtnetlink reports them."""
+
     ifindex: int
     mode: str | None              # None: no XDP program
     prog_ids: dict[str, int]      # mode -> program id

@@ -45,6 +45,10 @@ def prog_load_opts(pt: ProgType, kern_version: int) -> dict[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class MapProbeSpec:
+    """The attributes of a minimal map of one type, for its probe; ``needs_btf``
+    (local storage: typed key and value) and ``inner_map`` (maps of maps) say
+    what else the create needs."""
+
     key_size: int = 4
     value_size: int = 4
     max_entries: int = 1

@@ -23,6 +23,10 @@ class Probe:
 
 @dataclass(frozen=True, slots=True)
 class Features:
+    """Everything ``probe_all`` found: one Probe per program type, map type and
+    misc feature (verifier limits, ISA levels), and per program type the
+    helpers it may call (``helpers``) and may not (``helpers_unavailable``)."""
+
     prog_types: tuple[Probe, ...] = ()
     map_types: tuple[Probe, ...] = ()
     # program type name -> names of available helpers (``bpf_`` prefix dropped)

@@ -29,6 +29,9 @@ AX = 11  # BPF_REG_AX: only blinding and other kernel rewrites use it
 
 @dataclass(frozen=True, slots=True)
 class DumpAccess:
+    """The sysctls (None when unreadable) and the capability that decide what
+    the kernel withholds from a program dump (see the module docstring)."""
+
     kptr_restrict: int | None
     perf_event_paranoid: int | None
     cap_syslog: bool

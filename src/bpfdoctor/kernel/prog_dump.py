@@ -43,6 +43,9 @@ class ProgramData:
 
 @dataclass(frozen=True, slots=True)
 class XlatedDump:
+    """What ``prog dump xlated`` prints: the program, its translated instructions
+    as lines, and notes on what is missing and why."""
+
     data: ProgramData
     lines: tuple[X.XlatedLine, ...]
     notes: tuple[str, ...]
@@ -50,6 +53,10 @@ class XlatedDump:
 
 @dataclass(frozen=True, slots=True)
 class JitedFunc:
+    """One function of a JIT image: its kallsyms name (or address, or "unknown"
+    when withheld), BTF prototype (None without BTF), start address and
+    machine code."""
+
     label: str
     proto: str | None
     address: int
@@ -60,6 +67,9 @@ class JitedFunc:
 
 @dataclass(frozen=True, slots=True)
 class JitedDump:
+    """What ``prog dump jited`` prints: the program, its functions' machine code,
+    and notes on what is missing and why."""
+
     data: ProgramData
     funcs: tuple[JitedFunc, ...]
     notes: tuple[str, ...]

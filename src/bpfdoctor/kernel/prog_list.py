@@ -33,6 +33,10 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class ProgramEntry:
+    """One loaded program as ``prog show`` prints it: its info, its full name
+    (``prog_select.full_name``), ``memlock`` from fdinfo in bytes (None if
+    absent), pinned paths and the processes holding it."""
+
     info: kinfo.ProgInfoRecord
     full_name: str
     memlock: int | None
@@ -43,6 +47,9 @@ class ProgramEntry:
 
 @dataclass(frozen=True, slots=True)
 class ProgramList:
+    """``prog show``: the programs, and whether pinned paths and holding
+    processes were looked for; ``pids_method`` says how holders were found."""
+
     programs: tuple[ProgramEntry, ...]
     pinned_scanned: bool
     pids_scanned: bool

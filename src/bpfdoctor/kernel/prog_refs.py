@@ -34,6 +34,8 @@ _PROG_LINK = "anon_inode:bpf-prog"
 
 @dataclass(frozen=True, slots=True)
 class ProcRef:
+    """A process holding a descriptor of a BPF object: pid and command name."""
+
     pid: int
     comm: str
 

@@ -23,6 +23,9 @@ NAME_LEN = 16  # BPF_OBJ_NAME_LEN
 
 @dataclass(frozen=True, slots=True)
 class Selector:
+    """A ``PROG`` argument: ``kind`` (id, name, tag, pinned) and ``value`` as
+    given (a tag in lower case)."""
+
     kind: str
     value: str
     number: int = 0  # the id, for ``id``

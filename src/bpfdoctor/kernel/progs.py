@@ -21,6 +21,10 @@ _NO_LOG_HELPS = (E.EPERM, E.ENOMEM, E.E2BIG, E.ENOSYS, E.EBADF)
 
 @dataclass(frozen=True, slots=True)
 class TestRunResult:
+    """What BPF_PROG_TEST_RUN returned: the program's return value, the mean
+    time per run in ns (the kernel's ``duration``), and the data and context
+    as the program left them."""
+
     retval: int
     duration_ns: int
     data_out: bytes

@@ -56,6 +56,9 @@ def enable_stats() -> StatsHandle:
 
 @dataclass(frozen=True, slots=True)
 class Counters:
+    """One program's cumulative counters at a snapshot (``bpf_prog_info``);
+    ``type`` is the program type's name in lower case."""
+
     id: int
     type: str
     name: str
@@ -76,6 +79,9 @@ def snapshot() -> dict[int, Counters]:
 
 @dataclass(frozen=True, slots=True)
 class ProgRate:
+    """One program in one sample: what it did in the interval, and its totals;
+    times in ns."""
+
     id: int
     type: str
     name: str
@@ -89,6 +95,9 @@ class ProgRate:
 
 @dataclass(frozen=True, slots=True)
 class StatsSample:
+    """The ``index``-th sample (from 1): the programs that ran in the
+    ``interval_s`` seconds it covers, and how many programs are loaded."""
+
     index: int
     interval_s: float
     programs: tuple[ProgRate, ...]   # those that ran, busiest first

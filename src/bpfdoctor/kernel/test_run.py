@@ -82,6 +82,11 @@ def return_meaning(prog_type: ProgType, retval: int) -> tuple[str | None, str]:
 
 @dataclass(frozen=True, slots=True)
 class RunReport:
+    """What ``prog run`` reports: the program, its return value (unsigned, as the
+    kernel gives it) with its name and meaning for the program type, the mean
+    time per run in ns over ``repeat`` runs (see ``timed``), and the data before
+    and after."""
+
     prog_id: int
     name: str
     prog_type: ProgType

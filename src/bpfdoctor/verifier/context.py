@@ -16,6 +16,9 @@ from bpfdoctor.verifier.numbers import num
 
 @dataclass(frozen=True, slots=True)
 class MapFacts:
+    """What is known of one map, from the object or the verifier log: its type
+    name ("" when only the log named the map) and sizes (None when unknown)."""
+
     name: str
     type: str = ""
     key_size: int | None = None
@@ -25,6 +28,9 @@ class MapFacts:
 
 @dataclass(frozen=True, slots=True)
 class ProgramContext:
+    """What the object says about the program a verifier log is for; fields
+    stay empty when there is only the log."""
+
     prog_type: str | None = None      # bpfdoctor's label: xdp, sched_cls, kprobe, ...
     name: str | None = None
     maps: dict[str, MapFacts] = field(default_factory=dict)

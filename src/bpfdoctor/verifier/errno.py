@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class ErrnoInfo:
+    """One errno and its usual causes in BPF_PROG_LOAD and in BPF_MAP_CREATE."""
+
     number: int
     name: str
     prog_load: tuple[str, ...]

@@ -22,6 +22,10 @@ TRI_NO, TRI_YES, TRI_MODULE = 0, 1, 2
 
 @dataclass(frozen=True, slots=True)
 class KconfigVar:
+    """One ``.kconfig`` extern: its kind (libbpf ``find_kcfg_type``), size and
+    alignment in bytes, and ``offset`` in the ``.kconfig`` map (0 until
+    ``layout_kconfig`` places it)."""
+
     name: str
     ctype: str  # bool, char, tristate, int, char_array
     size: int
@@ -33,6 +37,10 @@ class KconfigVar:
 
 @dataclass(frozen=True, slots=True)
 class Ksym:
+    """One ``.ksyms`` extern: a kfunc (``is_func``) or a variable; ``typeless``
+    when declared without a type (``extern const void sym __ksym``), which is
+    resolved by kallsyms address instead of BTF id."""
+
     name: str
     is_func: bool
     weak: bool
@@ -47,6 +55,9 @@ class Ksym:
 
 @dataclass(frozen=True, slots=True)
 class Externs:
+    """An object's externs resolved for the running kernel: the ``.kconfig``
+    variables with the bytes of the ``.kconfig`` map, and the ``.ksyms``."""
+
     kconfig: tuple[KconfigVar, ...] = ()
     kconfig_data: bytes = b""
     ksyms: tuple[Ksym, ...] = ()

@@ -46,6 +46,9 @@ class Targets:
 
 @dataclass
 class RelocatedFunc:
+    """One function with its data, extern and CO-RE relocations applied, in its
+    own copy; ``link`` fixes the ``calls`` once it has placed the subprograms."""
+
     buf: InsnBuf
     calls: dict[int, tuple[str, int]]  # local slot -> (kind "call"/"func_addr", symbol value)
     core: list[CoreOutcome]
@@ -155,6 +158,9 @@ def _apply_core(obj, func, buf: InsnBuf, core_target) -> list[CoreOutcome]:
 
 @dataclass
 class Linked:
+    """A program as the kernel gets it: the main function with the subprograms
+    it uses appended and calls fixed, and the CO-RE outcomes of all of them."""
+
     buf: InsnBuf
     placed: list[tuple[object, int]]  # (function, first slot in the program), main first
     core: list[CoreOutcome]

@@ -90,6 +90,9 @@ class ProgramResult:
 
 @dataclass(frozen=True, slots=True)
 class MapResult:
+    """One map the loader created, as the kernel reports it (``kind`` and the
+    names from its MapPlan); ``pinned`` is its path on bpffs once pinned."""
+
     name: str
     kernel_name: str
     kind: str
