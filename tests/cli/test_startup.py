@@ -109,3 +109,21 @@ def test_every_dataclass_has_a_docstring():
                     and not ast.get_docstring(node, clean=False)):
                 missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.name}")
     assert not missing, "dataclasses without a docstring:\n" + "\n".join(missing)
+
+
+def test_commands_leave_inspect_deferred():
+    """Through the command's entry point, dataclasses get a stand-in for
+    inspect, and nothing on these paths uses it (every dataclass has a
+    docstring), so ast, dis and tokenize are never imported."""
+    obj = ROOT / "tests" / "bpf" / "build" / "multi_prog.o"
+    log = ROOT / "tests" / "verifier" / "logs" / "call_depth.log"
+    for argv in (["elf", "sections", str(obj)], ["elf", "info", str(obj)], ["disasm", str(obj)],
+                 ["explain", str(log)], ["check", "--no-probe"], ["memlock", str(obj)]):
+        code = ("import sys\nsys.argv=['bpfdoctor', *%r]\nfrom bpfdoctor.__main__ import run\n"
+                "try:\n    run()\nexcept SystemExit:\n    pass\n"
+                "sys.stderr.write(type(sys.modules['inspect']).__name__ + ' ' + str('ast' in sys.modules))"
+                % (argv,))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={**os.environ, "NO_COLOR": "1"})
+        assert out.stdout, argv
+        assert out.stderr == "_DeferredModule False", (argv, out.stderr[-300:])
