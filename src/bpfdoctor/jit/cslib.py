@@ -117,21 +117,35 @@ _SELF_CHECK = (
 _lib: ctypes.CDLL | bool | None = None   # None: not tried yet; False: not usable
 
 
+def _package_dirs() -> list[str]:
+    """The directories of the ``capstone`` package that ``import capstone``
+    would load, found as the import system finds it (``sys.meta_path``, as
+    ``importlib.util.find_spec`` does, without importing that module and
+    ``contextlib`` with it) and without running the package."""
+    module = sys.modules.get("capstone")
+    if module is not None:
+        return list(getattr(module, "__path__", ()))
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is None:
+            continue
+        try:
+            spec = find_spec("capstone", None)
+        except (ImportError, ValueError, OSError):
+            continue
+        if spec is not None:
+            return list(spec.submodule_search_locations or ())
+    return []
+
+
 def library_path() -> str | None:
     """Where the binding would load libcapstone from: ``$LIBCAPSTONE_PATH``,
-    then the package's ``lib`` directory (located without importing it)."""
+    then the package's ``lib`` directory."""
     dirs = []
     env = os.environ.get("LIBCAPSTONE_PATH")
     if env:
         dirs.append(env)
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec("capstone")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        dirs += [os.path.join(d, "lib") for d in spec.submodule_search_locations]
+    dirs += [os.path.join(d, "lib") for d in _package_dirs()]
     for d in dirs:
         for name in _LIBNAMES:
             path = os.path.join(d, name)
