@@ -146,9 +146,15 @@ def test_library_is_the_packages(lib):
     assert os.path.dirname(cslib.library_path()) == os.path.join(os.path.dirname(capstone.__file__), "lib")
 
 
-def test_jit_disasm_does_not_import_the_binding(lib):
-    code = ("import sys\nfrom bpfdoctor.jit.disasm import format_listing\n"
+def test_jit_path_imports_only_what_it_uses(lib, seed_text):
+    """Parsing a dump and disassembling it imports neither the binding's
+    all-arch tables nor dataclasses/inspect or logging (issue 12)."""
+    code = ("import sys\nbefore = set(sys.modules)\n"
+            "from bpfdoctor.jit.disasm import format_listing\nfrom bpfdoctor.jit.logparse import parse_log\n"
+            "data = parse_log(sys.stdin.read()).dumps[0].data\n"
+            "assert format_listing(data).startswith('   0:\\tpush   %rbp\\n')\n"
             "assert format_listing(bytes.fromhex('488b4700c3')) == '   0:\\tmov    0x0(%rdi),%rax\\n   4:\\tret\\n'\n"
-            "print(' '.join(m for m in sys.modules if m.split('.')[0] == 'capstone'))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+            "print(' '.join(sorted(set(sys.modules) - before)))")
+    out = subprocess.run([sys.executable, "-c", code], input=seed_text, capture_output=True, text=True, check=True)
+    loaded = {m.split(".")[0] for m in out.stdout.split()}
+    assert not loaded & {"capstone", "dataclasses", "inspect", "logging", "typing"}, out.stdout

@@ -11,28 +11,27 @@ architectures keep capstone's spelling, laid out as objdump does
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator
+from collections import namedtuple
+from collections.abc import Iterator
 
 from bpfdoctor.errors import UsageError
 from bpfdoctor.jit import cslib, x86style
 
 
-@dataclass(frozen=True, slots=True)
-class ArchSpec:
+# Named tuples rather than frozen dataclasses, as in ``logparse``: importing
+# ``dataclasses`` costs about the interpreter's start-up again (issue 12).
+class ArchSpec(namedtuple("ArchSpec", ("name", "cs_arch", "cs_mode", "step", "objdump", "aliases"),
+                          defaults=((),))):
     """One architecture the kernel has a BPF JIT for.
 
-    ``cs_arch``/``cs_mode`` name capstone constants (resolved lazily);
-    ``step`` is how far to skip over bytes capstone cannot decode;
-    ``objdump`` is the binutils ``-m`` machine name for the same code.
+    ``name`` (str) is ours; ``cs_arch`` (str) and ``cs_mode`` (tuple of str)
+    name capstone constants (resolved lazily); ``step`` (int) is how far to
+    skip over bytes capstone cannot decode; ``objdump`` (str) is the binutils
+    ``-m`` machine name for the same code; ``aliases`` (tuple of str) are
+    other names ``resolve_arch`` accepts.
     """
 
-    name: str
-    cs_arch: str
-    cs_mode: tuple[str, ...]
-    step: int
-    objdump: str
-    aliases: tuple[str, ...] = ()
+    __slots__ = ()
 
 
 # The kernel's eBPF JITs (arch/*/net/bpf_jit*.c) that capstone 5 can decode.
@@ -89,14 +88,11 @@ def arch_for_machine(machine: str, byteorder: str = "little") -> ArchSpec:
     return resolve_arch(m)
 
 
-@dataclass(frozen=True, slots=True)
-class NativeInsn:
-    """One native instruction: offset in the image, bytes, and its text."""
+class NativeInsn(namedtuple("NativeInsn", ("offset", "raw", "mnemonic", "operands"))):
+    """One native instruction: ``offset`` (int) in the image, ``raw`` bytes,
+    and its text (``mnemonic``, ``operands``: str)."""
 
-    offset: int
-    raw: bytes
-    mnemonic: str
-    operands: str
+    __slots__ = ()
 
     @property
     def text(self) -> str:
