@@ -111,7 +111,7 @@ FAMILY_MODULES = {
     "core": ["btf/ext", "btf/core_spec", "btf/core_resolve", "btf/core", "elf/listing"],
     "verifier": ["verifier/parser", "verifier/state", "verifier/explain", "verifier/lines", "verifier/numbers",
                  "verifier/model"],
-    "jit": ["jit/logparse", "jit/disasm", "jit/x86style"],
+    "jit": ["jit/logparse", "jit/disasm", "jit/x86style", "jit/cslib"],
 }
 
 

@@ -114,11 +114,9 @@ def disasm_cmd(file, index, pid, comm, opcodes, out, arch, syntax, partial, as_j
 
 
 def _arch(name: str | None):
-    import platform
-
     from bpfdoctor.jit.disasm import arch_for_machine, resolve_arch
 
-    return resolve_arch(name) if name else arch_for_machine(platform.machine(), sys.byteorder)
+    return resolve_arch(name) if name else arch_for_machine(os.uname().machine, sys.byteorder)
 
 
 def _write_image(dump, out: str, as_json: bool, source: str | None) -> int:

@@ -1,6 +1,9 @@
 """Native disassembly of JIT images with capstone, in bpf_jit_disasm's layout.
 
-capstone is imported on first use (it costs ~20 ms), never at module import.
+capstone's library is loaded on first use, never at module import, and
+through ``cslib`` (ctypes against the bundled libcapstone, without the
+binding's all-architecture tables; the binding when that library does not
+pass ``cslib``'s version checks).
 x86 text is respelled to match binutils (see ``x86style``); other
 architectures keep capstone's spelling, laid out as objdump does
 (``mnemonic<TAB>operands``).
@@ -8,31 +11,27 @@ architectures keep capstone's spelling, laid out as objdump does
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
-from dataclasses import dataclass
-from typing import Iterator
+from collections import namedtuple
+from collections.abc import Iterator
 
 from bpfdoctor.errors import UsageError
-from bpfdoctor.jit import x86style
-
-log = get_logger(__name__)
+from bpfdoctor.jit import cslib, x86style
 
 
-@dataclass(frozen=True, slots=True)
-class ArchSpec:
+# Named tuples rather than frozen dataclasses, as in ``logparse``: importing
+# ``dataclasses`` costs about the interpreter's start-up again (issue 12).
+class ArchSpec(namedtuple("ArchSpec", ("name", "cs_arch", "cs_mode", "step", "objdump", "aliases"),
+                          defaults=((),))):
     """One architecture the kernel has a BPF JIT for.
 
-    ``cs_arch``/``cs_mode`` name capstone constants (resolved lazily);
-    ``step`` is how far to skip over bytes capstone cannot decode;
-    ``objdump`` is the binutils ``-m`` machine name for the same code.
+    ``name`` (str) is ours; ``cs_arch`` (str) and ``cs_mode`` (tuple of str)
+    name capstone constants (resolved lazily); ``step`` (int) is how far to
+    skip over bytes capstone cannot decode; ``objdump`` (str) is the binutils
+    ``-m`` machine name for the same code; ``aliases`` (tuple of str) are
+    other names ``resolve_arch`` accepts.
     """
 
-    name: str
-    cs_arch: str
-    cs_mode: tuple[str, ...]
-    step: int
-    objdump: str
-    aliases: tuple[str, ...] = ()
+    __slots__ = ()
 
 
 # The kernel's eBPF JITs (arch/*/net/bpf_jit*.c) that capstone 5 can decode.
@@ -89,14 +88,11 @@ def arch_for_machine(machine: str, byteorder: str = "little") -> ArchSpec:
     return resolve_arch(m)
 
 
-@dataclass(frozen=True, slots=True)
-class NativeInsn:
-    """One native instruction: offset in the image, bytes, and its text."""
+class NativeInsn(namedtuple("NativeInsn", ("offset", "raw", "mnemonic", "operands"))):
+    """One native instruction: ``offset`` (int) in the image, ``raw`` bytes,
+    and its text (``mnemonic``, ``operands``: str)."""
 
-    offset: int
-    raw: bytes
-    mnemonic: str
-    operands: str
+    __slots__ = ()
 
     @property
     def text(self) -> str:
@@ -107,30 +103,15 @@ class NativeInsn:
                 "operands": self.operands}
 
 
-_handles: dict[tuple[str, str, bool], object] = {}
+_handles: dict[tuple[str, str, bool], cslib.Engine | cslib.Binding] = {}
 
 
-def _capstone():
-    try:
-        import capstone
-    except ImportError as e:  # pragma: no cover - capstone is a dependency
-        raise UsageError("capstone is not installed", hint="pip install capstone") from e
-    return capstone
-
-
-def _handle(spec: ArchSpec, syntax: str, detail: bool = False):
+def _handle(spec: ArchSpec, syntax: str, detail: bool = False) -> cslib.Engine | cslib.Binding:
     key = (spec.name, syntax, detail)
     md = _handles.get(key)
     if md is None:
-        cs = _capstone()
-        mode = 0
-        for flag in spec.cs_mode:
-            mode |= getattr(cs, flag)
-        md = cs.Cs(getattr(cs, spec.cs_arch), mode)
-        if spec.cs_arch == "CS_ARCH_X86":
-            md.syntax = cs.CS_OPT_SYNTAX_ATT if syntax == "att" else cs.CS_OPT_SYNTAX_INTEL
-        md.detail = detail
-        _handles[key] = md
+        x86 = spec.cs_arch == "CS_ARCH_X86"
+        md = _handles[key] = cslib.open_engine(spec.cs_arch, spec.cs_mode, syntax if x86 else None, detail)
     return md
 
 
@@ -138,10 +119,12 @@ def _check_syntax(spec: ArchSpec, syntax: str) -> None:
     if syntax not in SYNTAXES:
         raise UsageError(f"unknown syntax {syntax!r}; choose att or intel")
     if syntax == "intel" and spec.cs_arch != "CS_ARCH_X86":
-        log.debug("--syntax intel only changes x86 output; ignored for %s", spec.name)
+        from bpfdoctor.lazylog import get_logger
+
+        get_logger(__name__).debug("--syntax intel only changes x86 output; ignored for %s", spec.name)
 
 
-def _runs(md, image: bytes, arch: ArchSpec) -> Iterator[tuple[bool, list[tuple[int, int, str, str]]]]:
+def _runs(md: cslib.Engine | cslib.Binding, image: bytes, arch: ArchSpec) -> Iterator[tuple[bool, list[tuple[int, int, str, str]]]]:
     """(filler, run): capstone's (offset, size, mnemonic, op_str) in runs
     (filler False), and libopcodes' fillers where capstone stops (True): bytes that do not decode are ``(bad)``
     (the walk goes on ``arch.step`` bytes later); on x86 an instruction cut
@@ -149,9 +132,8 @@ def _runs(md, image: bytes, arch: ArchSpec) -> Iterator[tuple[bool, list[tuple[i
     ``.byte`` for the opcode."""
     x86 = arch.cs_arch == "CS_ARCH_X86"
     pos, end = 0, len(image)
-    view = memoryview(image)
     while pos < end:
-        run = list(md.disasm_lite(view[pos:], pos))
+        run = md.disasm(image, pos)
         if run:
             yield False, run
             pos = run[-1][0] + run[-1][1]
@@ -225,6 +207,7 @@ def iter_text(image: bytes, arch: ArchSpec, syntax: str = "att") -> Iterator[tup
     """(offset, size, mnemonic, operands) for every instruction, in order
     (x86 in libopcodes spelling; fillers as described in ``_runs``)."""
     _check_syntax(arch, syntax)
+    image = bytes(image)
     md = _handle(arch, syntax)
     speller = _X86Speller(arch, syntax) if arch.cs_arch == "CS_ARCH_X86" else None
     for filler, run in _runs(md, image, arch):
@@ -234,10 +217,10 @@ def iter_text(image: bytes, arch: ArchSpec, syntax: str = "att") -> Iterator[tup
             yield off, size, mnem, ops
 
 
-def _runs_past_end(md, image: bytes, pos: int) -> bool:
+def _runs_past_end(md: cslib.Engine | cslib.Binding, image: bytes, pos: int) -> bool:
     """Whether the bytes at ``pos`` start an instruction longer than what is left."""
     tail = bytes(image[pos:])
-    for _off, size, _m, _o in md.disasm_lite(tail + bytes(15), 0, 1):
+    for _off, size, _m, _o in md.disasm(tail + bytes(15), 0, 1):
         return size > len(tail)
     return False
 
@@ -252,10 +235,8 @@ def _respell(mnem: str, ops: str, syntax: str, raw: bytes, arch: ArchSpec) -> tu
 
 def _zero_disp(arch: ArchSpec, syntax: str, raw: bytes) -> bool:
     """Whether the encoding carries a displacement (that capstone printed as none)."""
-    md = _handle(arch, syntax, detail=True)
-    for insn in md.disasm(raw, 0, 1):
-        return insn.encoding.disp_size > 0 and insn.disp == 0
-    return False
+    disp = _handle(arch, syntax, detail=True).x86_disp(raw)
+    return disp is not None and disp[0] > 0 and disp[1] == 0
 
 
 def disassemble(image: bytes, arch: str | ArchSpec = "x86_64", syntax: str = "att") -> list[NativeInsn]:
@@ -294,6 +275,7 @@ def _x86_listing(image: bytes, spec: ArchSpec, syntax: str, opcodes: bool) -> st
     # The hot loop of ``jit disasm``: one dict lookup per instruction when
     # its text was seen before and does not depend on bytes or address.
     _check_syntax(spec, syntax)
+    image = bytes(image)
     md = _handle(spec, syntax)
     speller = _X86Speller(spec, syntax)
     maybe_rex = x86style.MAYBE_REX40

@@ -33,13 +33,10 @@ dumps wait for rows at once.
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 from bpfdoctor.errors import ParseError
-
-log = get_logger(__name__)
 
 HEADER_MARK = b" proglen="
 CODE_MARK = b"JIT code: "
@@ -73,8 +70,31 @@ KEEP = 4 << 10  # of an overlong line: its head (prefix) and tail (fields) are k
 MAX_OPEN = 64  # dumps waiting for rows at once (one per CPU printing concurrently)
 
 
-@dataclass(frozen=True, slots=True)
-class JitDump:
+# The records here are named tuples rather than frozen dataclasses:
+# ``dataclasses`` imports ``inspect`` (ast, dis, tokenize), which costs about
+# as much as the interpreter's own start-up, and ``jit disasm`` on a small
+# dump is measured against that start-up (issue 12).  They stay immutable,
+# compare by value and print their fields by name.
+_JIT_DUMP_FIELDS = (
+    "index",        # int
+    "flen",         # int
+    "proglen",      # int
+    "passes",       # int
+    "image",        # str
+    "comm",         # str | None
+    "pid",          # int | None
+    "data",         # bytes
+    "complete",     # bool
+    "first_line",   # int
+    "last_line",    # int
+    "caller",       # str | None = None
+    "timestamp",    # str | None = None
+    "prefix_type",  # str | None = None: "offset", "address", or None without rows
+    "problems",     # tuple[str, ...] = ()
+)
+
+
+class JitDump(namedtuple("JitDump", _JIT_DUMP_FIELDS, defaults=(None, None, None, ()))):
     """One JIT dump found in a log.
 
     ``image`` is the pointer text as printed (``%pK``/``%p``: a real address
@@ -84,21 +104,7 @@ class JitDump:
     ``problems`` says why).  Lines are 1-based line numbers in the input.
     """
 
-    index: int
-    flen: int
-    proglen: int
-    passes: int
-    image: str
-    comm: str | None
-    pid: int | None
-    data: bytes
-    complete: bool
-    first_line: int
-    last_line: int
-    caller: str | None = None
-    timestamp: str | None = None
-    prefix_type: str | None = None  # "offset", "address", or None without rows
-    problems: tuple[str, ...] = ()
+    __slots__ = ()
 
     @property
     def bytes_found(self) -> int:
@@ -144,14 +150,15 @@ class JitDump:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class JitLog:
-    """Every dump found in one log, in the order of their headers."""
+class JitLog(namedtuple("JitLog", ("source", "dumps", "lines", "orphan_rows"), defaults=(0,))):
+    """Every dump found in one log, in the order of their headers.
 
-    source: str | None
-    dumps: tuple[JitDump, ...]
-    lines: int
-    orphan_rows: int = 0  # "JIT code:" rows that belong to no header found
+    ``source`` (str | None) names the input; ``dumps`` is a tuple of
+    ``JitDump``; ``lines`` counts the input's lines; ``orphan_rows`` the
+    "JIT code:" rows that belong to no header found.
+    """
+
+    __slots__ = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -162,26 +169,23 @@ class JitLog:
         }
 
 
-@dataclass(slots=True)
 class _Open:
     """A dump being assembled (mutable, private)."""
 
-    index: int
-    flen: int
-    proglen: int
-    passes: int
-    image: str
-    comm: str | None
-    pid: int | None
-    first_line: int
-    caller: str | None
-    timestamp: str | None
-    image_int: int | None
-    last_line: int = 0
-    mode: str | None = None
-    base: int = 0
-    buf: bytearray = field(default_factory=bytearray)
-    problems: list[str] = field(default_factory=list)
+    __slots__ = ("index", "flen", "proglen", "passes", "image", "comm", "pid", "first_line", "caller",
+                 "timestamp", "image_int", "last_line", "mode", "base", "buf", "problems")
+
+    def __init__(self, index: int, flen: int, proglen: int, passes: int, image: str, comm: str | None,
+                 pid: int | None, first_line: int, caller: str | None, timestamp: str | None,
+                 image_int: int | None) -> None:
+        self.index, self.flen, self.proglen, self.passes = index, flen, proglen, passes
+        self.image, self.comm, self.pid, self.first_line = image, comm, pid, first_line
+        self.caller, self.timestamp, self.image_int = caller, timestamp, image_int
+        self.last_line = 0
+        self.mode: str | None = None  # "offset" or "address" once a row says which
+        self.base = 0
+        self.buf = bytearray()
+        self.problems: list[str] = []
 
     def expected(self) -> int:
         return self.base + len(self.buf) if self.mode == "address" else len(self.buf)

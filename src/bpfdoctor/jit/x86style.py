@@ -42,7 +42,6 @@ _SUFFIXED_BASES = frozenset(
 )
 _ALWAYS_BARE = frozenset("call jmp ret push pop leave".split())
 _SIZE_BITS = {"b": 8, "w": 16, "l": 32, "q": 64}
-_REG_BITS_ATT = re.compile(r"%(r\w+|e\w\w|[abcd]x|[sd]il?|[sb]pl?|[abcd][lh])\b")
 
 _ATT_IMM = re.compile(r"\$(-?)(0x[0-9a-f]+|\d+)")
 _ATT_DISP = re.compile(r"(?<![\w$])(-?)(0x[0-9a-f]+|\d+)(?=\()")
