@@ -116,7 +116,11 @@ def _field_value(kind: CoreReloKind, spec: Spec | None, little_endian: bool):
     bit_sz = m.bitfield_size
     bitfield = bit_sz > 0
     if bitfield:
-        byte_sz = mt.size
+        byte_sz = getattr(mt, "size", None)
+        if not isinstance(byte_sz, int) or byte_sz <= 0:
+            # libbpf reads mt->size whatever the kind (a type id for a
+            # pointer) and divides by it; a bitfield needs a sized type
+            raise ValueError("bitfield member whose type has no size")
         byte_off = bit_off // 8 // byte_sz * byte_sz
         while bit_off + bit_sz - byte_off * 8 > byte_sz * 8:
             if byte_sz >= 8:
