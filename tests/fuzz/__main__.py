@@ -112,6 +112,12 @@ FAMILY_MODULES = {
     "verifier": ["verifier/parser", "verifier/state", "verifier/explain", "verifier/lines", "verifier/numbers",
                  "verifier/model"],
     "jit": ["jit/logparse", "jit/disasm", "jit/x86style", "jit/cslib"],
+    "diagnostic": ["verifier/diagnostic", "verifier/rootcause", "verifier/rootcause_access", "verifier/defuse",
+                   "verifier/trace", "verifier/refine", "verifier/objlines", "render/diagnostic"],
+    "image": ["compat/targets", "compat/image", "btf/reader"],
+    "compat": ["compat/check", "compat/collect", "compat/reach", "compat/attach", "compat/features",
+               "compat/minbtf", "btf/writer", "btf/valuefmt", "render/compat"],
+    "objrules": ["elf/map_rules", "elf/objdump", "elf/relocs", "btf/ext"],
 }
 
 
