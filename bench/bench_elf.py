@@ -50,7 +50,7 @@ def import_costs() -> list[tuple[str, float]]:
     """Cumulative import time (ms) of the modules the disasm command loads."""
     code = "import bpfdoctor.cli, bpfdoctor.cli.elf, bpfdoctor.elf.reader, bpfdoctor.elf.objdump"
     err = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True).stderr
-    wanted = {"site", "click", "bpfdoctor.cli", "bpfdoctor.cli.elf", "bpfdoctor.elf.reader", "bpfdoctor.elf.objdump",
+    wanted = {"site", "argparse", "bpfdoctor.cli", "bpfdoctor.cli.elf", "bpfdoctor.elf.reader", "bpfdoctor.elf.objdump",
               "bpfdoctor.isa.llvm", "dataclasses", "rich", "elftools.elf.elffile"}
     out = []
     for line in err.splitlines():
