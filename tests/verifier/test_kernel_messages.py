@@ -109,11 +109,11 @@ def test_newer_wordings_match():
 
 
 def test_every_specific_fix_is_for_a_kernel_message():
-    from bpfdoctor.verifier.kernel_fixes import _COMPILED
+    from bpfdoctor.verifier.kernel_fixes import _ROWS
 
     samples = [sample(fmt) for _fn, _e, fmt in REJECTING]
-    for pattern, _t in _COMPILED:
-        assert any(pattern.search(s) for s in samples), pattern.pattern
+    for pattern, _t in _ROWS:
+        assert any(re.search(pattern, s) for s in samples), pattern
 
 
 @pytest.mark.parametrize("line,words", [

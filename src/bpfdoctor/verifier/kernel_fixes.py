@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from bpfdoctor.verifier.entry import required_literal
+
 _ROWS: tuple[tuple[str, str], ...] = (
     (r"stack size of subprog (?P<n>\d+) is (?P<size>\d+)\. Too large",
      "subprogram {n} uses {size} bytes of stack (limit 512): move its large locals into a "
@@ -82,14 +84,21 @@ _ROWS: tuple[tuple[str, str], ...] = (
      "the shift count {n} is not below the operand width: shift by less than 32 (32-bit) or "
      "64 bits, or mask the count (`n & 63`)"),
 )
-_COMPILED = tuple((re.compile(p), t) for p, t in _ROWS)
+# [pattern, required text or None, compiled or None, template]: compiled on
+# first use, and not run on a message without its required text
+_COMPILED = [[p, required_literal(p), None, t] for p, t in _ROWS]
 
 
 def specific_fix(message: str) -> str | None:
     """The fix said with the message's own values, or None."""
-    for pattern, template in _COMPILED:
-        m = pattern.search(message)
+    for row in _COMPILED:
+        if row[1] is not None and row[1] not in message:
+            continue
+        if row[2] is None:
+            row[2] = re.compile(row[0])
+        m = row[2].search(message)
         if m:
+            template = row[3]
             values = {k: v for k, v in m.groupdict().items() if v is not None}
             return template.format_map(_Missing(values))
     return None
