@@ -89,11 +89,12 @@ def test_kernel_enums_are_built_on_first_use():
 
 
 def _is_dataclass_decorator(node) -> bool:
+    """``@dataclass`` or ``@record`` (bpfdoctor.record), with or without arguments."""
     if isinstance(node, ast.Call):
         node = node.func
     if isinstance(node, ast.Attribute):
-        return node.attr == "dataclass"
-    return isinstance(node, ast.Name) and node.id == "dataclass"
+        return node.attr in ("dataclass", "record")
+    return isinstance(node, ast.Name) and node.id in ("dataclass", "record")
 
 
 def test_every_dataclass_has_a_docstring():

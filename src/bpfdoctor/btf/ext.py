@@ -10,7 +10,7 @@ the records here carry instruction indexes (byte offset / 8).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.btf.core_spec import CoreReloKind
 from bpfdoctor.btf.reader import Btf, detect_byte_order
@@ -21,7 +21,7 @@ _MIN_HDR = 24  # up to line_info_len; core_relo_* is optional
 _INSN_SZ = 8
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FuncInfo:
     """A function starts at instruction ``insn`` of ``section``."""
 
@@ -31,7 +31,7 @@ class FuncInfo:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineInfo:
     """Instruction ``insn`` comes from ``file:line:column``; ``source`` is the line text.
 
@@ -47,7 +47,7 @@ class LineInfo:
     raw: tuple[int, int, int] = (0, 0, 0)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoreRelo:
     """One CO-RE relocation record as stored: root type, access string, kind."""
 
@@ -58,7 +58,7 @@ class CoreRelo:
     kind: CoreReloKind
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BtfExt:
     """All records, grouped by ELF section name, in file order."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from bpfdoctor.record import field, record
 
 from bpfdoctor.host._files import read_text, under
 
@@ -31,7 +31,7 @@ def version_code(release: str) -> int:
     return (a << 16) + (b << 8) + min(c, 255)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelConfig:
     """``CONFIG_*`` values (``y``/``m``/string); ``source`` is where they came from,
     None when no config could be found (then nothing can be said)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.kernel import syscall
 from bpfdoctor.kernel.attrs import BtfInfo, InfoAttr, LinkInfo, MapInfo, ProgInfo
@@ -51,7 +51,7 @@ def _u32s(raw: bytes) -> tuple[int, ...]:
     return struct.unpack(f"<{len(raw) // 4}I", raw[: len(raw) // 4 * 4])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgInfoRecord:
     """``struct bpf_prog_info`` as the kernel filled it, fields by its names
     (``load_time_ns`` is ``load_time``: ns since boot); ``tag`` and
@@ -150,7 +150,7 @@ def _prog_record(info: ProgInfo, bufs: dict[str, ctypes.Array]) -> ProgInfoRecor
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapInfoRecord:
     """``struct bpf_map_info``, fields by the kernel's names."""
 
@@ -178,7 +178,7 @@ def map_info(fd: int | OwnedFd) -> MapInfoRecord:
                          info.map_extra, info.ifindex)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BtfInfoRecord:
     """``struct bpf_btf_info``: ``size`` is the BTF's length in bytes, ``data``
     the BTF itself when ``btf_info`` fetched it (else empty)."""
@@ -207,7 +207,7 @@ def btf_info(fd: int | OwnedFd, with_data: bool = False) -> BtfInfoRecord:
                          bool(info.kernel_btf), data.raw[: info.btf_size] if data is not None else b"")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LinkInfoRecord:
     """``struct bpf_link_info``: the link's type, id and program id."""
 

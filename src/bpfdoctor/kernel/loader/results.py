@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from bpfdoctor.record import field, record
 
 _PROCESSED = re.compile(r"processed (\d+) insns \(limit (\d+)\) max_states_per_insn (\d+) "
                         r"total_states (\d+) peak_states (\d+)")
@@ -11,7 +11,7 @@ _TIME = re.compile(r"verification time (\d+) usec")
 _STACK = re.compile(r"stack depth ([\d+]+)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VerifierStats:
     """The verifier's closing statistics (kernel/bpf/verifier.c print_verification_stats)."""
 
@@ -39,7 +39,7 @@ class VerifierStats:
                 "stack_depth": list(self.stack_depth)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramResult:
     """What happened to one program.  ``status``: loaded, rejected (the kernel
     said no: errno and log), or error (the loader could not prepare it)."""
@@ -88,7 +88,7 @@ class ProgramResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapResult:
     """One map the loader created, as the kernel reports it (``kind`` and the
     names from its MapPlan); ``pinned`` is its path on bpffs once pinned."""
