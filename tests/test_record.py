@@ -70,6 +70,7 @@ def test_construct_like_the_dataclass():
         with pytest.raises(TypeError):
             cls(1, nope=2)
     assert str(inspect.signature(Point)) == str(inspect.signature(DPoint))
+    assert str(inspect.signature(Bag)) == "(items: 'list' = <factory>, count: 'int' = 0) -> None"
     assert Point.__slots__ == ("x", "y", "tags", "extra", "note") and Point.__match_args__ == Point.__slots__
     assert not hasattr(Point(1), "__dict__")
 
@@ -113,6 +114,37 @@ def test_mutable_record():
         b.other = 1  # slotted
 
 
+def test_generic_and_compiled_init_agree(monkeypatch):
+    """The first instances of a class are bound by the generic __init__, the
+    later ones by the compiled one: same values, same errors."""
+    from bpfdoctor import record as rec
+
+    @record
+    class R:
+        """Test."""
+
+        a: int
+        b: str = "b"
+        c: list = field(default_factory=list)
+
+    calls = [((1,), {}), ((1, "x"), {}), ((), {"a": 2, "c": [3]}), ((1,), {"b": "y"})]
+    bad = [((), {}), ((1, 2, 3, 4), {}), ((1,), {"a": 1}), ((1,), {"z": 1})]
+    before = [R(*a, **k) for a, k in calls]
+    for a, k in bad:
+        with pytest.raises(TypeError):
+            R(*a, **k)
+    for _ in range(rec.COMPILE_AFTER):
+        R(0)
+    assert R.__init__.__code__.co_filename.startswith("<record")
+    assert [R(*a, **k) for a, k in calls] == before
+    assert [(r.a, r.b, r.c) for r in before] == [(1, "b", []), (1, "x", []), (2, "b", [3]), (1, "y", [])]
+    for a, k in bad:
+        with pytest.raises(TypeError):
+            R(*a, **k)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        before[0].a = 5
+
+
 def test_bad_definitions():
     with pytest.raises(ValueError):
         @record
@@ -127,5 +159,3 @@ def test_bad_definitions():
 
             x: int = 0
             y: int
-
-        B(1, 2)
