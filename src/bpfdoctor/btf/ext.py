@@ -12,9 +12,12 @@ from __future__ import annotations
 import struct
 from bpfdoctor.record import record
 
-from bpfdoctor.btf.core_spec import CoreReloKind
 from bpfdoctor.btf.reader import Btf, detect_byte_order
 from bpfdoctor.errors import ParseError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from bpfdoctor.btf.core_spec import CoreReloKind
 
 SECTION = ".BTF.ext"
 _MIN_HDR = 24  # up to line_info_len; core_relo_* is optional
@@ -164,6 +167,9 @@ def _line(btf: Btf, sec: str, r) -> LineInfo:
 
 
 def _relo(btf: Btf, sec: str, r) -> CoreRelo:
+    # core_spec (with btf.query) only for objects that have CO-RE relocations
+    from bpfdoctor.btf.core_spec import CoreReloKind
+
     insn_off, type_id, access_off, kind = r
     return CoreRelo(sec, _insn(btf, insn_off, "core_relo"), type_id,
                     _str(btf, access_off, "core_relo"), CoreReloKind(kind))

@@ -9,7 +9,6 @@ lists what libbpf 1.0+ would refuse, with the fix.
 
 from __future__ import annotations
 
-import bisect
 import os
 import struct
 from bpfdoctor.record import field, record
@@ -202,6 +201,8 @@ class BpfObject:
     @staticmethod
     def _extent(starts: list[int], at: int, sec: Section) -> int:
         """Bytes from ``at`` to the next symbol (``starts`` is sorted) or the section end."""
+        import bisect  # only for symbols without a size
+
         k = bisect.bisect_right(starts, at)
         return (starts[k] if k < len(starts) else sec.size) - at
 

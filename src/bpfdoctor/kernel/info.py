@@ -15,7 +15,7 @@ from bpfdoctor.record import record
 
 from bpfdoctor.kernel import syscall
 from bpfdoctor.kernel.attrs import BtfInfo, InfoAttr, LinkInfo, MapInfo, ProgInfo
-from bpfdoctor.kernel.enums import BpfCmd, LinkType, MapType, ProgType
+from bpfdoctor.kernel.enums import BpfCmd, MapType, ProgType
 from bpfdoctor.kernel.fd import OwnedFd
 
 # count field, pointer field, element size (int) or the field holding the record size
@@ -218,6 +218,8 @@ class LinkInfoRecord:
 
 
 def link_info(fd: int | OwnedFd) -> LinkInfoRecord:
+    from bpfdoctor.kernel.enums import LinkType
+
     info = LinkInfo()
     _get_info(_fdnum(fd), info)
     return LinkInfoRecord(LinkType(info.type), info.id, info.prog_id, bytes(info.union))

@@ -9,7 +9,6 @@ the stats bit.
 
 from __future__ import annotations
 
-import bisect
 from bpfdoctor.lazylog import get_logger
 
 from bpfdoctor.errors import SyscallError, VerifierError
@@ -71,7 +70,9 @@ def line_lookup(lines: list[tuple[int, ...]], btf) -> object:
         return None
     starts = [r[0] for r in lines]
 
-    def line_for_insn(idx: int):
+    def line_for_insn(idx: int):  # used to explain a rejection
+        import bisect
+
         k = bisect.bisect_right(starts, idx) - 1
         if k < 0:
             return None
