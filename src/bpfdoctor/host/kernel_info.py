@@ -17,7 +17,7 @@ def kernel_release(root: str | os.PathLike = "/") -> str:
 
 
 def version_tuple(release: str) -> tuple[int, int, int]:
-    """``6.18.44-fc`` -> (6, 18, 44); missing parts are 0.  Reads what
+    r"""``6.18.44-fc`` -> (6, 18, 44); missing parts are 0.  Reads what
     ``re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", release)`` would, without
     compiling it on every ``load``."""
     out = [0, 0, 0]
