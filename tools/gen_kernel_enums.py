@@ -70,6 +70,18 @@ def member_count(name: str) -> int:
     return len(_MEMBERS[name])
 
 
+def value_of(name: str, member: str) -> int | None:
+    """``int(<name>[member])`` (None when there is no such member), without
+    building the enum ``name``."""
+    return next((v for n, v in _MEMBERS[name] if n == member), None)
+
+
+def label_of(name: str, value: int) -> str:
+    """``<name>(value).label`` (``unknown_<n>`` for a number it does not
+    know), without building the enum ``name``."""
+    return next((n.lower() for n, v in _MEMBERS[name] if v == value), f"unknown_{value}")
+
+
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 '''

@@ -117,8 +117,6 @@ def map_input(path: str | os.PathLike, kind: str, check_head=None, head_size: in
     a regular file is then memory-mapped, so a parser touches only the pages
     it needs and a 2 GB file costs no 2 GB of memory.  Pipes and /proc files
     are read whole."""
-    import mmap
-
     try:
         with open(path, "rb") as f:
             head = f.read(head_size)
@@ -131,6 +129,8 @@ def map_input(path: str | os.PathLike, kind: str, check_head=None, head_size: in
             # open for as long as the object lives.
             if not stat.S_ISREG(st.st_mode) or st.st_size <= _MAP_ABOVE:
                 return head + f.read()
+            import mmap  # a C extension: loaded only for a file this large
+
             try:
                 return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             except (OSError, ValueError):

@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from enum import Enum
+
+from bpfdoctor.record import field, record
 
 
 class Severity(str, Enum):
@@ -24,7 +25,7 @@ class Severity(str, Enum):
 _RANK = {Severity.OK: 0, Severity.INFO: 1, Severity.WARN: 2, Severity.FAIL: 3}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     """One diagnosis.
 
@@ -43,6 +44,8 @@ class Finding:
     detail: str | None = None
 
     def to_dict(self) -> dict[str, object]:
+        from dataclasses import asdict
+
         d = asdict(self)
         d["severity"] = self.severity.value
         return d

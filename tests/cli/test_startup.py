@@ -47,9 +47,26 @@ def test_a_command_imports_only_its_module():
     mods = _modules_after("import sys\nsys.argv=['bpfdoctor','elf','sections','%s']\n"
                           "from bpfdoctor.cli import main\n"
                           "try:\n    main()\nexcept SystemExit:\n    pass" % (ROOT / "tests/bpf/build/multi_prog.o"))
-    assert "argparse" in mods and "bpfdoctor.cli.elf" in mods
-    # (inspect comes with dataclasses, used throughout the library)
-    assert not {"click", "typing", "rich", "capstone", "bpfdoctor.cli.load", "bpfdoctor.cli.check"} & mods
+    assert "bpfdoctor.cli.elf" in mods
+    # (inspect comes with dataclasses, used throughout the library; argparse
+    # only for lines args.plain_parse leaves to it: help, errors)
+    assert not {"click", "typing", "rich", "capstone", "argparse", "bpfdoctor.cli.load",
+                "bpfdoctor.cli.check"} & mods
+
+
+def test_load_of_a_plain_object_imports_no_parser_nor_explainer():
+    """No argparse for a plain line, no verifier when nothing is rejected, no
+    CO-RE machinery without CO-RE relocations, no re for text output (json
+    imports it)."""
+    obj = str(ROOT / "tests/bpf/build/multi_prog.o")
+    for argv, unwanted in ((["load", obj], {"re", "dataclasses"}), (["load", "--json", obj], set())):
+        mods = _modules_after("import sys, io, contextlib\nsys.argv=['bpfdoctor', *%r]\n"
+                              "from bpfdoctor.__main__ import run\n"
+                              "with contextlib.redirect_stdout(io.StringIO()):\n"
+                              "    try:\n        run()\n    except SystemExit:\n        pass" % (argv,))
+        assert "bpfdoctor.kernel.loader.objload" in mods
+        assert not ({"argparse", "hashlib", "bpfdoctor.verifier", "bpfdoctor.findings", "bpfdoctor.btf.core_spec",
+                     "bpfdoctor.kernel.loader.pin"} | unwanted) & mods, argv
 
 
 def test_cli_module_import_is_cheap():
@@ -88,12 +105,23 @@ def test_kernel_enums_are_built_on_first_use():
     assert "built:ProgType" in mods
 
 
+def test_kernel_enum_values_and_labels_without_the_class():
+    from bpfdoctor.kernel import enums
+
+    for name in enums.__all__:
+        cls = getattr(enums, name)
+        for m in cls:
+            assert enums.value_of(name, m.name) == int(m) and enums.label_of(name, int(m)) == cls(int(m)).label
+        assert enums.label_of(name, 1 << 20) == cls(1 << 20).label and enums.value_of(name, "NOPE") is None
+
+
 def _is_dataclass_decorator(node) -> bool:
+    """``@dataclass`` or ``@record`` (bpfdoctor.record), with or without arguments."""
     if isinstance(node, ast.Call):
         node = node.func
     if isinstance(node, ast.Attribute):
-        return node.attr == "dataclass"
-    return isinstance(node, ast.Name) and node.id == "dataclass"
+        return node.attr in ("dataclass", "record")
+    return isinstance(node, ast.Name) and node.id in ("dataclass", "record")
 
 
 def test_every_dataclass_has_a_docstring():

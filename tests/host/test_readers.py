@@ -43,6 +43,20 @@ def test_missing_everything(tmp_path):
     assert not f.btf.vmlinux_present and f.sysctls.jit_enable is None and not f.bpf_syscall_present
 
 
+def test_version_tuple_reads_what_the_regular_expression_did():
+    import random
+    import re
+
+    rx = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+    rng = random.Random(3)
+    parts = ["1", "23", ".", "-", "x", "\u0663", "..", "6.18.44-fc", ""]
+    for _ in range(5000):
+        release = "".join(rng.choice(parts) for _ in range(rng.randint(0, 7)))
+        m = rx.match(release)
+        want = tuple(int(g or 0) for g in m.groups()) if m else (0, 0, 0)
+        assert kernel_info.version_tuple(release) == want, release
+
+
 def test_parsers():
     assert cpus.parse_cpu_list("0-3,8,10-11\n") == 7
     assert kernel_info.version_tuple("6.18.44-fc-v669") == (6, 18, 44)

@@ -5,7 +5,7 @@ Names are imported on first use (PEP 562): ``btf dump`` never needs the
 record dataclasses, and their import is a visible share of its start-up.
 """
 
-from importlib import import_module
+import sys
 
 _HOME = {
     "FuncLinkage": "kinds", "IntEncoding": "kinds", "Kind": "kinds", "VarLinkage": "kinds",
@@ -21,6 +21,8 @@ def __getattr__(name: str):
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
+    module = f"{__name__}.{home}"
+    __import__(module)  # not importlib.import_module: importlib imports warnings
+    value = getattr(sys.modules[module], name)
     globals()[name] = value
     return value

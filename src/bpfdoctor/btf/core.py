@@ -10,7 +10,7 @@ would patch into the instruction, or that it would poison it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.btf.core_spec import (Accessor, CoreReloKind, Spec, essential_name_len,
                                      is_flex_array, parse_spec)
@@ -22,7 +22,7 @@ from bpfdoctor.errors import ParseError
 _U64 = (1 << 64) - 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoreResult:
     """What libbpf would do with one relocation.
 

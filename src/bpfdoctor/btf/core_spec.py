@@ -7,7 +7,7 @@ Follows libbpf tools/lib/bpf/relo_core.c: ``bpf_core_parse_spec``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bpfdoctor.record import field, record
 
 from bpfdoctor.btf.kinds import Kind
 from bpfdoctor.rawenum import KeepUnknown
@@ -64,7 +64,7 @@ LIBBPF_KIND_STR = {0: "void", 1: "int", 2: "ptr", 3: "array", 4: "struct", 5: "u
                    18: "type_tag", 19: "enum64"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Accessor:
     """One step of a spec: a named member, an array index, or an enumerator."""
 
@@ -73,7 +73,7 @@ class Accessor:
     name: str | None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Spec:
     """A parsed access spec against one BTF (mutable while being matched)."""
 

@@ -10,18 +10,21 @@ the records here carry instruction indexes (byte offset / 8).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
-from bpfdoctor.btf.core_spec import CoreReloKind
 from bpfdoctor.btf.reader import Btf, detect_byte_order
 from bpfdoctor.errors import ParseError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from bpfdoctor.btf.core_spec import CoreReloKind
 
 SECTION = ".BTF.ext"
 _MIN_HDR = 24  # up to line_info_len; core_relo_* is optional
 _INSN_SZ = 8
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FuncInfo:
     """A function starts at instruction ``insn`` of ``section``."""
 
@@ -31,7 +34,7 @@ class FuncInfo:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineInfo:
     """Instruction ``insn`` comes from ``file:line:column``; ``source`` is the line text.
 
@@ -47,7 +50,7 @@ class LineInfo:
     raw: tuple[int, int, int] = (0, 0, 0)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoreRelo:
     """One CO-RE relocation record as stored: root type, access string, kind."""
 
@@ -58,7 +61,7 @@ class CoreRelo:
     kind: CoreReloKind
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BtfExt:
     """All records, grouped by ELF section name, in file order."""
 
@@ -164,6 +167,9 @@ def _line(btf: Btf, sec: str, r) -> LineInfo:
 
 
 def _relo(btf: Btf, sec: str, r) -> CoreRelo:
+    # core_spec (with btf.query) only for objects that have CO-RE relocations
+    from bpfdoctor.btf.core_spec import CoreReloKind
+
     insn_off, type_id, access_off, kind = r
     return CoreRelo(sec, _insn(btf, insn_off, "core_relo"), type_id,
                     _str(btf, access_off, "core_relo"), CoreReloKind(kind))

@@ -9,7 +9,7 @@ zero-length array of pointers to the inner map's definition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.btf.kinds import Kind
 from bpfdoctor.btf.query import resolve_size, skip_mods
@@ -19,7 +19,7 @@ _INT_FIELDS = ("type", "max_entries", "map_flags", "numa_node", "key_size", "val
                "pinning", "map_extra")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapDef:
     """One BTF-defined map.  Fields the definition leaves out are None.
 

@@ -8,7 +8,7 @@ as a typedef naming itself raises ``ParseError`` instead of looping.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.btf.kinds import Kind
 from bpfdoctor.btf.reader import Btf
@@ -147,7 +147,7 @@ def _align_leaf(btf: Btf, tid: int, kind: int, size: int, nest: int = 0) -> int:
     return 1 if size % max_align else max_align
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FieldLocation:
     """Where a (possibly nested) member lives inside a root type.
 

@@ -6,12 +6,12 @@ query paths read the packed words directly and never build them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.btf.kinds import FuncLinkage, IntEncoding, Kind, VarLinkage
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Member:
     """A struct/union member.  ``bit_offset`` from the start of the parent."""
 
@@ -21,7 +21,7 @@ class Member:
     bitfield_size: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Param:
     """A FUNC_PROTO parameter; a trailing ``type == 0`` with no name is ``...``."""
 
@@ -29,7 +29,7 @@ class Param:
     type: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnumValue:
     """An ENUM/ENUM64 enumerator; ``value`` is signed when the enum's kflag says so."""
 
@@ -37,7 +37,7 @@ class EnumValue:
     value: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VarSecinfo:
     """A DATASEC entry: the VAR (or FUNC for extern ksyms) and its place."""
 
@@ -46,7 +46,7 @@ class VarSecinfo:
     size: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ArrayInfo:
     """The extra struct of BTF_KIND_ARRAY: element type, index type, element count."""
 
@@ -55,7 +55,7 @@ class ArrayInfo:
     nelems: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IntInfo:
     """The extra word of BTF_KIND_INT: encoding bits, bit offset, bit count."""
 
@@ -64,7 +64,7 @@ class IntInfo:
     bits: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BtfType:
     """One BTF type.  Fields that do not apply to ``kind`` are None / empty.
 

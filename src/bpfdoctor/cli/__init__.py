@@ -66,10 +66,9 @@ class State:
 
 def load_command(name: str):
     """The ``Command`` or ``Group`` object of a top-level command (imports its module)."""
-    import importlib
-
     module, attr, _ = COMMANDS[name]
-    return getattr(importlib.import_module(module), attr)
+    __import__(module)  # importlib.import_module would import importlib and warnings first
+    return getattr(sys.modules[module], attr)
 
 
 # Exit status when the reader of our output goes away (``| head``): what a

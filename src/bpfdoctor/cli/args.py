@@ -237,8 +237,11 @@ class Command:
         return ap
 
     def invoke(self, path: str, args: list[str], state):
-        ns = self.parser(path).parse_args(args)
-        return self.call(state, **{p.dest: p.finish(getattr(ns, p.dest)) for p in self.params})
+        values = plain_parse(self.params, args)
+        if values is None:
+            ns = self.parser(path).parse_args(args)
+            values = {p.dest: getattr(ns, p.dest) for p in self.params}
+        return self.call(state, **{p.dest: p.finish(values[p.dest]) for p in self.params})
 
     def call(self, state, **values):
         """Run the command with these parameter values, the others at their
@@ -300,6 +303,113 @@ def group(name: str | None = None):
 
 
 # -- parsing and messages ---------------------------------------------------------
+
+class _NotPlain(Exception):
+    """This command line is for argparse."""
+
+
+def plain_parse(params: list[Param], args: list[str]) -> dict | None:
+    """The values argparse gives for a plain command line, without argparse;
+    None for any other line, which argparse then parses.
+
+    Plain: every positional argument of the command takes one word and each
+    is given; every word starting with '-' is a known option, whole (a long
+    option's value may follow '='); an option's value is the next word and
+    does not start with '-'.  Help, ``--``, option clusters, unknown options,
+    missing or extra arguments, values a type refuses: argparse, and with it
+    its messages.  Why: argparse brings re, gettext and locale, compiles six
+    regular expressions and builds a parser, about half the interpreter's
+    own start, for lines like ``load OBJ`` (issue 12).
+    tests/cli/test_plain_parse.py compares both on every command."""
+    try:
+        return _plain_parse(params, args)
+    except _NotPlain:
+        return None
+
+
+def _plain_parse(params: list[Param], args: list[str]) -> dict:
+    options: dict[str, tuple[Param, bool]] = {}
+    positional = []
+    for p in params:
+        if p.argument:
+            if p.nargs != 1 or not p.required:
+                raise _NotPlain
+            positional.append(p)
+        else:
+            options.update({f: (p, True) for f in p.flags})
+            options.update({f: (p, False) for f in p.off_flags})
+    values: dict[str, object] = {}
+    words = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        i += 1
+        if not word.startswith("-"):
+            words.append(word)
+            continue
+        name, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
+        p, on = options.get(name) or (None, True)
+        if p is None:
+            raise _NotPlain
+        if p.negatable or p.is_flag or p.count:
+            if eq:
+                raise _NotPlain  # argparse: "ignored explicit argument"
+            if p.negatable:
+                values[p.dest] = on
+            elif p.is_flag:
+                values[p.dest] = True
+            else:
+                values[p.dest] = values.get(p.dest, _plain_default(p)) + 1
+            continue
+        if not eq:
+            if i >= len(args) or args[i].startswith("-"):
+                raise _NotPlain
+            value = args[i]
+            i += 1
+        value = _plain_value(p, value)
+        if p.multiple:
+            values.setdefault(p.dest, []).append(value)
+        else:
+            values[p.dest] = value
+    if len(words) != len(positional):
+        raise _NotPlain
+    for p, word in zip(positional, words):
+        values[p.dest] = _plain_value(p, word)
+    for p in params:
+        if p.dest not in values:
+            if p.required:
+                raise _NotPlain
+            values[p.dest] = _plain_default(p)
+    return values
+
+
+def _plain_default(p: Param):
+    """A missing option's value, as ``Param.add_to`` tells argparse to make it."""
+    default = p.default
+    if p.envvar and os.environ.get(p.envvar):
+        default = True if p.is_flag else os.environ[p.envvar]
+    if p.negatable:
+        return default
+    if p.is_flag:
+        return bool(default)
+    if p.count:
+        return default or 0
+    if p.multiple and default is not None:
+        raise _NotPlain
+    if isinstance(default, str) and _typed(p.type) is not None:
+        return _plain_value(p, default)  # argparse converts a string default
+    return default
+
+
+def _plain_value(p: Param, word: str):
+    kind = _typed(p.type)
+    if kind is None:
+        return word
+    try:
+        return kind(word)
+    except Exception:  # noqa: BLE001 - argparse words the error
+        raise _NotPlain from None
+
 
 def _formatter(prog: str):
     """argparse's help layout, told the width: left to itself, argparse makes

@@ -40,9 +40,10 @@ def load(state, obj: str, programs: tuple[str, ...], prog_type: str | None, log_
     per program: id, tag, sizes and verifier statistics, or why the verifier
     rejected it (error, instruction, source line, explanation, fix)."""
     from bpfdoctor.kernel.loader import load_object
-    from bpfdoctor.kernel.loader.pin import check_pin_dir
 
     if pin_dir is not None:
+        from bpfdoctor.kernel.loader.pin import check_pin_dir
+
         pin_dir = check_pin_dir(pin_dir)
     env = None
     if core_btf is not None:
@@ -106,16 +107,21 @@ def build_report(lo, with_log: bool) -> dict:
 
 
 def _program_entry(r, with_log: bool, maps=()) -> dict:
-    from bpfdoctor.kernel.loader.explain import errno_meaning, explain_result, log_tail, needs_host_diagnosis
-
     d = r.to_dict()
-    d["errno_meaning"] = errno_meaning(r.errno) if r.errno is not None else None
+    d["errno_meaning"] = None
     d["explanation"] = None
     d["diagnostic"] = None
     d["diagnosis"] = []
-    d["log_tail"] = log_tail(r.log) if r.status == "rejected" else []
+    d["log_tail"] = []
     d["log"] = r.log if with_log and r.log else None
+    if r.errno is None and r.status != "rejected":
+        return d  # loaded, or not prepared: nothing to explain (and no verifier import)
+    from bpfdoctor.kernel.loader.explain import errno_meaning, explain_result, log_tail, needs_host_diagnosis
+
+    if r.errno is not None:
+        d["errno_meaning"] = errno_meaning(r.errno)
     if r.status == "rejected":
+        d["log_tail"] = log_tail(r.log)
         exp = explain_result(r, maps)
         if exp is not None:
             d["explanation"] = exp.finding.to_dict()

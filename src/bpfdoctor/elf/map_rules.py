@@ -12,7 +12,7 @@ Map types are plain numbers (``enum bpf_map_type``), named as in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.elf.object import MAP_TYPE_NAMES, map_type_name
 from bpfdoctor.findings import Finding, Severity
@@ -32,7 +32,7 @@ _HASHES = {HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, HASH_OF_MAPS}
 _ARRAYS = {ARRAY, PERCPU_ARRAY, PROG_ARRAY, PERF_EVENT_ARRAY, CGROUP_ARRAY, ARRAY_OF_MAPS}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapShape:
     """A map's attributes as BPF_MAP_CREATE gets them, which the per-type rules
     check; ``map_type`` is the ``enum bpf_map_type`` number."""

@@ -9,10 +9,9 @@ lists what libbpf 1.0+ would refuse, with the fix.
 
 from __future__ import annotations
 
-import bisect
 import os
 import struct
-from dataclasses import dataclass, field
+from bpfdoctor.record import field, record
 from functools import cached_property
 
 from bpfdoctor.elf.progtypes import SectionType, section_type
@@ -38,7 +37,7 @@ def map_type_name(t: int | None) -> str:
     return MAP_TYPE_NAMES[t] if 0 <= t < len(MAP_TYPE_NAMES) else f"type {t}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapSpec:
     """A map as the object defines it.  ``source`` is "legacy" (``maps``
     section) or "btf" (``.maps``); sizes and counts may be None when a BTF
@@ -77,7 +76,7 @@ class MapSpec:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramSpec:
     """A function in a code section.  ``offset``/``size`` are in bytes."""
 
@@ -112,7 +111,7 @@ class ProgramSpec:
         return not self.section.startswith("?")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DataSection:
     """A global data section (``.data*``, ``.rodata*``, ``.bss*``): its size in
     bytes, whether it is writable, and the names of the variables in it."""
@@ -131,7 +130,7 @@ class DataSection:
         return "data"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Extern:
     """An undefined global symbol: a kfunc, a ``__ksym`` variable or a ``__kconfig`` value."""
 
@@ -202,6 +201,8 @@ class BpfObject:
     @staticmethod
     def _extent(starts: list[int], at: int, sec: Section) -> int:
         """Bytes from ``at`` to the next symbol (``starts`` is sorted) or the section end."""
+        import bisect  # only for symbols without a size
+
         k = bisect.bisect_right(starts, at)
         return (starts[k] if k < len(starts) else sec.size) - at
 

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.elf.section_defs import SECTION_DEFS
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SectionType:
     """The libbpf ``section_defs[]`` entry a section name matches: its prefix,
     program and expected attach type (enum names without the ``BPF_PROG_TYPE_``

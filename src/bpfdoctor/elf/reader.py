@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
+from bpfdoctor.record import record
 from collections import namedtuple
 
 from bpfdoctor.errors import ParseError, map_input
@@ -32,7 +32,7 @@ _MACHINES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Section:
     """One section header (``Elf64_Shdr``) with its name looked up; the fields
     are the ``sh_*`` ones, ``index`` its place in the table."""
@@ -58,7 +58,7 @@ class Section:
         return bool(self.flags & SHF_ALLOC)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Symbol:
     """One ``.symtab`` entry (``Elf64_Sym``): ``type`` and ``bind`` split from
     ``st_info``, ``visibility`` from ``st_other``, ``shndx`` as stored;

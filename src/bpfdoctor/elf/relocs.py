@@ -4,7 +4,7 @@ a code section means to a loader."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.elf.reader import (SHN_UNDEF, STT_FUNC, STT_SECTION, ElfFile, Section)
 
@@ -22,7 +22,7 @@ def reloc_name(t: int) -> str:
     return RELOC_NAMES.get(t, f"unknown ({t})")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramReloc:
     """A relocation of one instruction of a code section.
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
 
 from bpfdoctor.host._files import read_text, under
+from bpfdoctor.record import field, record
 
 
 def kernel_release(root: str | os.PathLike = "/") -> str:
@@ -18,11 +17,23 @@ def kernel_release(root: str | os.PathLike = "/") -> str:
 
 
 def version_tuple(release: str) -> tuple[int, int, int]:
-    """``6.18.44-fc`` -> (6, 18, 44); missing parts are 0."""
-    m = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", release)
-    if not m:
-        return (0, 0, 0)
-    return tuple(int(g or 0) for g in m.groups())  # type: ignore[return-value]
+    r"""``6.18.44-fc`` -> (6, 18, 44); missing parts are 0.  Reads what
+    ``re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", release)`` would, without
+    compiling it on every ``load``."""
+    out = [0, 0, 0]
+    i = 0
+    for k in range(3):
+        if k and not release.startswith(".", i):
+            break
+        start = i + (1 if k else 0)
+        end = start
+        while end < len(release) and release[end].isdecimal():  # \d: Unicode decimal digits
+            end += 1
+        if end == start:
+            break
+        out[k] = int(release[start:end])
+        i = end
+    return out[0], out[1], out[2]
 
 
 def version_code(release: str) -> int:
@@ -31,7 +42,7 @@ def version_code(release: str) -> int:
     return (a << 16) + (b << 8) + min(c, 255)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelConfig:
     """``CONFIG_*`` values (``y``/``m``/string); ``source`` is where they came from,
     None when no config could be found (then nothing can be said)."""

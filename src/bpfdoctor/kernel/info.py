@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.kernel import syscall
 from bpfdoctor.kernel.attrs import BtfInfo, InfoAttr, LinkInfo, MapInfo, ProgInfo
-from bpfdoctor.kernel.enums import BpfCmd, LinkType, MapType, ProgType
+from bpfdoctor.kernel.enums import BpfCmd, MapType, ProgType
 from bpfdoctor.kernel.fd import OwnedFd
 
 # count field, pointer field, element size (int) or the field holding the record size
@@ -51,7 +51,7 @@ def _u32s(raw: bytes) -> tuple[int, ...]:
     return struct.unpack(f"<{len(raw) // 4}I", raw[: len(raw) // 4 * 4])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgInfoRecord:
     """``struct bpf_prog_info`` as the kernel filled it, fields by its names
     (``load_time_ns`` is ``load_time``: ns since boot); ``tag`` and
@@ -150,7 +150,7 @@ def _prog_record(info: ProgInfo, bufs: dict[str, ctypes.Array]) -> ProgInfoRecor
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapInfoRecord:
     """``struct bpf_map_info``, fields by the kernel's names."""
 
@@ -178,7 +178,7 @@ def map_info(fd: int | OwnedFd) -> MapInfoRecord:
                          info.map_extra, info.ifindex)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BtfInfoRecord:
     """``struct bpf_btf_info``: ``size`` is the BTF's length in bytes, ``data``
     the BTF itself when ``btf_info`` fetched it (else empty)."""
@@ -207,7 +207,7 @@ def btf_info(fd: int | OwnedFd, with_data: bool = False) -> BtfInfoRecord:
                          bool(info.kernel_btf), data.raw[: info.btf_size] if data is not None else b"")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LinkInfoRecord:
     """``struct bpf_link_info``: the link's type, id and program id."""
 
@@ -218,6 +218,8 @@ class LinkInfoRecord:
 
 
 def link_info(fd: int | OwnedFd) -> LinkInfoRecord:
+    from bpfdoctor.kernel.enums import LinkType
+
     info = LinkInfo()
     _get_info(_fdnum(fd), info)
     return LinkInfoRecord(LinkType(info.type), info.id, info.prog_id, bytes(info.union))

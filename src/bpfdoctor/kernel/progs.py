@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import errno as E
 from collections.abc import Sequence
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.errors import SyscallError, VerifierError
 from bpfdoctor.kernel import syscall
@@ -19,7 +19,7 @@ INSN_SIZE = 8
 _NO_LOG_HELPS = (E.EPERM, E.ENOMEM, E.E2BIG, E.ENOSYS, E.EBADF)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TestRunResult:
     """What BPF_PROG_TEST_RUN returned: the program's return value, the mean
     time per run in ns (the kernel's ``duration``), and the data and context

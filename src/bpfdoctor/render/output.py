@@ -77,12 +77,13 @@ class PrintableStream:
 
 def to_jsonable(value: object) -> object:
     """Records to plain JSON values: dataclasses via ``to_dict``/asdict, enums by value."""
-    import dataclasses
     import enum
 
     if hasattr(value, "to_dict"):
         return to_jsonable(value.to_dict())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+        import dataclasses  # (dataclasses.is_dataclass, for a report made of dicts: not imported)
+
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):
         return value.value if not isinstance(value, int) else int(value)

@@ -9,14 +9,14 @@ than the file's byte offsets (libbpf.c ``adjust_prog_btf_ext_info``).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 # The record sizes the loader packs (the fields above, u32 each).
 FUNC_REC_SIZE = 8
 LINE_REC_SIZE = 16
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RawExt:
     """Per ELF section: records as tuples whose first field is the section insn index."""
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import struct
 from array import array
-from dataclasses import dataclass, field
+from bpfdoctor.record import field, record
 
 from bpfdoctor.btf.kinds import Kind
 from bpfdoctor.btf.reader import Btf
@@ -34,7 +34,7 @@ VAR_STATIC, VAR_GLOBAL_ALLOCATED, VAR_GLOBAL_EXTERN = 0, 1, 2
 FUNC_STATIC, FUNC_GLOBAL = 0, 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BtfFeatures:
     """What the kernel's BTF loader accepts (libbpf features.c ``probe_kern_btf_*``)."""
 
@@ -54,7 +54,7 @@ def _info(kind: int, vlen: int = 0, kflag: bool = False) -> int:
     return (int(kflag) << 31) | (kind << 24) | (vlen & 0xFFFF)
 
 
-@dataclass
+@record(frozen=False)
 class RawBtf:
     """Mutable type words and strings; new types and strings are appended.
 

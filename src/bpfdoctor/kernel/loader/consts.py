@@ -6,7 +6,7 @@ Values from include/uapi/linux/bpf.h (linux 6.18).
 
 from __future__ import annotations
 
-from bpfdoctor.kernel.enums import AttachType, ProgType
+from bpfdoctor.kernel.enums import ProgType, value_of
 
 # ld_imm64 src_reg values (``BPF_PSEUDO_*``)
 PSEUDO_MAP_FD = 1
@@ -61,9 +61,8 @@ def prog_type_by_name(name: str) -> ProgType | None:
 def attach_type_by_name(name: str | None) -> int:
     if not name:
         return 0
-    if name in AttachType.__members__:
-        return int(AttachType[name])
-    return _NEWER_ATTACH_TYPES.get(name, 0)
+    value = value_of("AttachType", name)  # the AttachType enum is not built for this
+    return value if value is not None else _NEWER_ATTACH_TYPES.get(name, 0)
 
 
 def prog_type_names() -> list[str]:

@@ -10,7 +10,7 @@ or the poison call ``0xbad2310`` when the relocation failed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.btf.core import find_candidates
 from bpfdoctor.btf.core_resolve import resolve_relocation
@@ -23,7 +23,7 @@ _SIZE_CODE = {1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18}
 _CODE_SIZE = {v: k for k, v in _SIZE_CODE.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoreOutcome:
     """One applied relocation, for the report and the tests."""
 

@@ -11,7 +11,7 @@ id; typeless ksyms by ``/proc/kallsyms`` address).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.btf.kinds import IntEncoding, Kind
 from bpfdoctor.btf.query import align_of, resolve_size, skip_mods
@@ -20,7 +20,7 @@ from bpfdoctor.errors import InputError
 TRI_NO, TRI_YES, TRI_MODULE = 0, 1, 2
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KconfigVar:
     """One ``.kconfig`` extern: its kind (libbpf ``find_kcfg_type``), size and
     alignment in bytes, and ``offset`` in the ``.kconfig`` map (0 until
@@ -35,7 +35,7 @@ class KconfigVar:
     offset: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ksym:
     """One ``.ksyms`` extern: a kfunc (``is_func``) or a variable; ``typeless``
     when declared without a type (``extern const void sym __ksym``), which is
@@ -53,7 +53,7 @@ class Ksym:
         return bool(self.btf_id or self.addr)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Externs:
     """An object's externs resolved for the running kernel: the ``.kconfig``
     variables with the bytes of the ``.kconfig`` map, and the ``.ksyms``."""

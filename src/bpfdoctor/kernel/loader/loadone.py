@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bpfdoctor.kernel.enums import AttachType, ProgType
+from bpfdoctor.kernel.enums import ProgType, label_of
 from bpfdoctor.kernel.loader import progload
 from bpfdoctor.kernel.loader.btfext_raw import pack
 from bpfdoctor.kernel.loader.relocate import RelocError, btf_ext_for, link
@@ -10,7 +10,7 @@ from bpfdoctor.kernel.loader.results import ProgramResult
 
 
 def _labels(ptype: int, atype: int, p) -> tuple[str, str | None]:
-    at = AttachType(atype).label if atype or p.attach_type else None
+    at = label_of("AttachType", atype) if atype or p.attach_type else None
     return ProgType(ptype).label, at
 
 

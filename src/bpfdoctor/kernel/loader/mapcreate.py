@@ -12,12 +12,9 @@ types, internal maps filled with the section bytes and ``.rodata``/
 from __future__ import annotations
 
 from bpfdoctor.lazylog import get_logger
-import mmap
 import struct
-from dataclasses import replace
 
 from bpfdoctor.errors import InputError, SyscallError
-from bpfdoctor.elf.map_rules import ringbuf_size
 from bpfdoctor.kernel.enums import MapType
 from bpfdoctor.kernel.loader.mapplan import MapPlan
 from bpfdoctor.kernel.maps import Map, create_map
@@ -27,10 +24,17 @@ log = get_logger(__name__)
 
 def runtime_shape(plan: MapPlan) -> MapPlan:
     if plan.map_type == MapType.PERF_EVENT_ARRAY and not plan.max_entries:
+        from dataclasses import replace
+
         from bpfdoctor.host.cpus import possible_cpus
 
         return replace(plan, max_entries=possible_cpus())
     if plan.map_type in (MapType.RINGBUF, MapType.USER_RINGBUF):  # libbpf.c map_is_ringbuf
+        import mmap
+        from dataclasses import replace
+
+        from bpfdoctor.elf.map_rules import ringbuf_size
+
         return replace(plan, max_entries=ringbuf_size(plan.max_entries, mmap.PAGESIZE))
     return plan
 

@@ -12,7 +12,7 @@ of map-in-map and prog-array maps from ``.rel.maps``
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from bpfdoctor.record import record
 
 from bpfdoctor.btf.kinds import Kind
 from bpfdoctor.btf.query import skip_mods
@@ -29,7 +29,7 @@ _NO_BTF_TYPES = {MapType.PERF_EVENT_ARRAY, MapType.CGROUP_ARRAY, MapType.STACK_T
                  MapType.STACK}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapPlan:
     """One map to create.  ``name`` is the object's name for it (the symbol, or
     the section of a data map); ``kernel_name`` the one the kernel is given."""

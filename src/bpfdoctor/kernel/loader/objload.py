@@ -11,8 +11,7 @@ propagates.
 from __future__ import annotations
 
 from bpfdoctor.lazylog import get_logger
-from collections.abc import Sequence
-from dataclasses import replace
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 
 from bpfdoctor.elf import open_object
 from bpfdoctor.errors import InputError, NotFoundError, SyscallError
@@ -25,6 +24,9 @@ from bpfdoctor.kernel.loader.mapplan import plan_maps
 from bpfdoctor.kernel.loader.loadone import load_one
 from bpfdoctor.kernel.loader.relocate import Targets, check_object, relocate_function
 from bpfdoctor.kernel.loader.results import MapResult, ProgramResult
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 log = get_logger(__name__)
 
@@ -79,6 +81,8 @@ class LoadedObject:
 
     def pin(self, directory: str) -> None:
         """Pin every loaded program and map under ``directory`` (on bpffs)."""
+        from dataclasses import replace
+
         from bpfdoctor.kernel.loader.pin import Pins, check_pin_dir
 
         pins = Pins(check_pin_dir(directory))

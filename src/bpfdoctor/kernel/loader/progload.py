@@ -9,11 +9,10 @@ the stats bit.
 
 from __future__ import annotations
 
-import bisect
 from bpfdoctor.lazylog import get_logger
 
 from bpfdoctor.errors import SyscallError, VerifierError
-from bpfdoctor.kernel.enums import AttachType, ProgType
+from bpfdoctor.kernel.enums import ProgType
 from bpfdoctor.kernel.info import prog_info
 from bpfdoctor.kernel.loader.consts import BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS
 from bpfdoctor.kernel.loader.results import VerifierStats
@@ -32,10 +31,11 @@ def attach_btf_id(prog_type: int, attach_type: int, target: str | None, env) -> 
     """libbpf.c libbpf_find_attach_btf_id / find_attach_btf_id: vmlinux BTF id
     of the traced function (``btf_trace_<tp>`` typedef for tp_btf,
     ``bpf_lsm_<hook>`` for LSM, ``bpf_iter_<name>`` for iterators)."""
-    from bpfdoctor.btf.kinds import Kind
-
     if prog_type not in (ProgType.TRACING, ProgType.LSM, ProgType.EXT, ProgType.STRUCT_OPS):
         return 0
+    from bpfdoctor.btf.kinds import Kind
+    from bpfdoctor.kernel.enums import AttachType
+
     if prog_type == ProgType.EXT:
         raise AttachError("freplace programs need the program they replace (attach_prog_fd); not supported")
     if prog_type == ProgType.STRUCT_OPS:
@@ -71,7 +71,9 @@ def line_lookup(lines: list[tuple[int, ...]], btf) -> object:
         return None
     starts = [r[0] for r in lines]
 
-    def line_for_insn(idx: int):
+    def line_for_insn(idx: int):  # used to explain a rejection
+        import bisect
+
         k = bisect.bisect_right(starts, idx) - 1
         if k < 0:
             return None

@@ -14,7 +14,7 @@ func_info/line_info re-based to the appended layout
 from __future__ import annotations
 
 from bpfdoctor.lazylog import get_logger
-from dataclasses import dataclass, field
+from bpfdoctor.record import field, record
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 
 from bpfdoctor.errors import InputError
@@ -33,7 +33,7 @@ class RelocError(Exception):
     """This program cannot be relocated (the message says why)."""
 
 
-@dataclass
+@record(frozen=False)
 class Targets:
     """What relocations point at: map fds and resolved externs."""
 
@@ -44,7 +44,7 @@ class Targets:
     externs: object = None
 
 
-@dataclass
+@record(frozen=False)
 class RelocatedFunc:
     """One function with its data, extern and CO-RE relocations applied, in its
     own copy; ``link`` fixes the ``calls`` once it has placed the subprograms."""
@@ -156,7 +156,7 @@ def _apply_core(obj, func, buf: InsnBuf, core_target) -> list[CoreOutcome]:
 
 # -- linking -----------------------------------------------------------------------
 
-@dataclass
+@record(frozen=False)
 class Linked:
     """A program as the kernel gets it: the main function with the subprograms
     it uses appended and calls fixed, and the CO-RE outcomes of all of them."""

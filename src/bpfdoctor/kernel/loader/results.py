@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from bpfdoctor.record import field, record
 
-_PROCESSED = re.compile(r"processed (\d+) insns \(limit (\d+)\) max_states_per_insn (\d+) "
-                        r"total_states (\d+) peak_states (\d+)")
-_TIME = re.compile(r"verification time (\d+) usec")
-_STACK = re.compile(r"stack depth ([\d+]+)")
+# The verifier's closing lines, matched as the regular expressions
+#   processed (\d+) insns \(limit (\d+)\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+)
+#   verification time (\d+) usec
+#   stack depth ([\d+]+)
+# would match them (first match anywhere in the log), without compiling
+# three expressions on every load.  _DIGITS is a run of decimal digits,
+# _STACK one of digits and '+'.
+_DIGITS, _STACK = 0, 1
+_PROCESSED = ("processed ", _DIGITS, " insns (limit ", _DIGITS, ") max_states_per_insn ", _DIGITS,
+              " total_states ", _DIGITS, " peak_states ", _DIGITS)
+_TIME = ("verification time ", _DIGITS, " usec")
+_STACK_DEPTH = ("stack depth ", _STACK)
 
 
-@dataclass(frozen=True, slots=True)
+def search(log: str, pattern: tuple) -> list[str] | None:
+    """The groups of the first match of ``pattern`` in ``log``, or None."""
+    first = pattern[0]
+    pos = log.find(first)
+    while pos >= 0:
+        groups = _match_at(log, pos + len(first), pattern)
+        if groups is not None:
+            return groups
+        pos = log.find(first, pos + 1)
+    return None
+
+
+def _match_at(log: str, i: int, pattern: tuple) -> list[str] | None:
+    groups = []
+    n = len(log)
+    for piece in pattern[1:]:
+        if piece == _DIGITS or piece == _STACK:
+            j = i
+            while j < n and (log[j].isdecimal() or (piece == _STACK and log[j] == "+")):
+                j += 1
+            if j == i:
+                return None
+            groups.append(log[i:j])
+            i = j
+        elif log.startswith(piece, i):
+            i += len(piece)
+        else:
+            return None
+    return groups
+
+
+@record
 class VerifierStats:
     """The verifier's closing statistics (kernel/bpf/verifier.c print_verification_stats)."""
 
@@ -25,12 +63,12 @@ class VerifierStats:
 
     @classmethod
     def from_log(cls, log: str) -> "VerifierStats":
-        m = _PROCESSED.search(log)
-        t = _TIME.search(log)
-        s = _STACK.search(log)
-        nums = [int(g) for g in m.groups()] if m else [None] * 5
-        return cls(*nums, int(t.group(1)) if t else None,
-                   tuple(int(x) for x in s.group(1).split("+") if x) if s else ())
+        m = search(log, _PROCESSED)
+        t = search(log, _TIME)
+        s = search(log, _STACK_DEPTH)
+        nums = [int(g) for g in m] if m else [None] * 5
+        return cls(*nums, int(t[0]) if t else None,
+                   tuple(int(x) for x in s[0].split("+") if x) if s else ())
 
     def to_dict(self) -> dict:
         return {"processed_insns": self.processed_insns, "insn_limit": self.insn_limit,
@@ -39,7 +77,7 @@ class VerifierStats:
                 "stack_depth": list(self.stack_depth)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramResult:
     """What happened to one program.  ``status``: loaded, rejected (the kernel
     said no: errno and log), or error (the loader could not prepare it)."""
@@ -88,7 +126,7 @@ class ProgramResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapResult:
     """One map the loader created, as the kernel reports it (``kind`` and the
     names from its MapPlan); ``pinned`` is its path on bpffs once pinned."""
