@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from bpfdoctor.lazylog import get_logger
 
-from bpfdoctor.btf.packed import Packed
+from bpfdoctor.btf.packed import Packed, _gather
 from bpfdoctor.btf.query import align_of, ptr_size, resolve_size
 from bpfdoctor.btf.reader import Btf
 
@@ -47,6 +47,9 @@ _INT, _PTR, _ARRAY, _STRUCT, _UNION, _ENUM, _FWD, _TYPEDEF = 1, 2, 3, 4, 5, 6, 7
 _VOLATILE, _CONST, _RESTRICT, _FUNC_PROTO, _FLOAT, _TYPE_TAG, _ENUM64 = 9, 10, 11, 13, 16, 18, 19
 _MODS = (_VOLATILE, _CONST, _RESTRICT, _TYPE_TAG)
 _QUALIFIERS = {_VOLATILE: "volatile", _CONST: "const", _RESTRICT: "restrict"}
+_NON_ZERO = bytes([0] + [1] * 255)
+# Kinds that _order marks done without looking further (its last case).
+_UNORDERED = frozenset({12, 14, 15, 17})  # FUNC, VAR, DATASEC, DECL_TAG
 
 HEADER = ("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
           "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
@@ -59,8 +62,21 @@ FOOTER = ("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#e
 def dump_c(btf: Btf, *, header: bool = True) -> str:
     """Every type of ``btf`` (and its base) as C, in an order that compiles."""
     d = _CDumper(btf)
+    order, emit, kinds = d.order, d.emit, d.K
+    queue: list[int] = []
     for tid in range(1, btf.type_count):
-        d.dump_type(tid)
+        # d.dump_type(tid), inline, for a type not ordered yet (most are, as
+        # a dependency of an earlier one); the kinds that order nothing (FUNC,
+        # VAR, DATASEC, DECL_TAG) are only marked, as _order would.
+        if order[tid] != _ED:
+            if kinds[tid] in _UNORDERED:
+                order[tid] = _ED
+                continue
+            d._order(tid, False, queue, 0)
+            for q in queue:
+                if emit[q] != _ED:
+                    d._emit(q, 0, 0)
+            queue.clear()
     body = "".join(d.out)
     return HEADER + body + FOOTER if header else body
 
@@ -78,23 +94,47 @@ class _Checked:
 
 
 class _Strings(dict):
-    """Name offset -> str, filled from ``Btf.str_at`` on first use."""
+    """Name offset -> str, filled on first use.
+
+    The usual string section (all ASCII) is decoded once and names are
+    sliced out of it; other offsets (a base's strings, non-ASCII text, a bad
+    offset and its error) go through ``Btf.str_at``.
+    """
 
     def __init__(self, btf: Btf) -> None:
         super().__init__()
         self.str_at = btf.str_at
+        self.start = btf.start_str
+        self.text = btf.strings.decode("ascii") if btf.strings.isascii() else ""
+        self.end = self.start + len(self.text)
 
     def __missing__(self, off: int) -> str:
-        s = self[off] = self.str_at(off)
+        if self.start <= off < self.end:
+            text, local = self.text, off - self.start
+            s = self[off] = text[local:text.index("\0", local)]
+        else:
+            s = self[off] = self.str_at(off)
         return s
+
+    def many(self, offsets) -> list[str]:
+        """The strings at ``offsets`` (member or enumerator names: mostly each used once, not kept)."""
+        start, end, text = self.start, self.end, self.text
+        if start == 0 and (not offsets or max(offsets) < end):
+            index = text.index
+            return [text[o:index("\0", o)] for o in offsets]
+        return list(map(self.__getitem__, offsets))
 
 
 class _CDumper:
     def __init__(self, btf: Btf) -> None:
         self.btf = btf
         n = btf.type_count
+        # Void (id 0) is done from the start: each walk returns at once on it,
+        # which lets callers skip the call for a done type with one subscript.
         self.order = bytearray(n)
+        self.order[0] = _ED
         self.emit = bytearray(n)
+        self.emit[0] = _ED
         self.fwd_emitted = bytearray(n)
         self.names: dict[int, str] = {}
         self.type_names: dict[str, int] = {}
@@ -103,6 +143,12 @@ class _CDumper:
         # libbpf btf_dump__new: ``btf__pointer_size(btf) ? : sizeof(void *)``.
         self.ptr_sz = ptr_size(btf) if ptr_size(btf) in (4, 8) else 8
         self.nest = 0  # active decl/_chain frames (see MAX_NEST)
+        self.peak = 0  # highest self.nest since _decl_memo started (the height of a declaration)
+        # Memoised declarations by type id, for a named and an unnamed declarator:
+        # (text before the name, text after it, work, nesting height); see decl.
+        self.decls: dict[int, tuple[str, str, int, int]] = {}
+        self.anon_decls: dict[int, tuple[str, str, int, int]] = {}
+        self.inline_defs = 0  # anonymous types defined inline and warnings so far (not memoised)
         self.pad_bits = 0  # padding emitted so far (see _MAX_TOTAL_PAD_BITS)
         # Declarators, members and enumerators rendered: an anonymous type is
         # written out again at each use, so nesting multiplies the text
@@ -121,6 +167,11 @@ class _CDumper:
         if refs is None:
             self._check_slowly()
         self.referenced = refs if refs is not None else set()
+        # named[id]: whether the type has a name (the first byte of its name is
+        # not NUL), for the walks' tests without decoding the name.
+        strings = b"".join(b.strings for b in pk.chain)
+        first_bytes = bytes(_gather(strings, _gather(self.W, self.P[1:]))) if n > 1 else b""
+        self.named = b"\0" + first_bytes.translate(_NON_ZERO)
 
     def _too_deep(self, tid: int):
         return self.btf.error(f"type [{tid}]: references nest deeper than {MAX_NEST} levels "
@@ -156,56 +207,73 @@ class _CDumper:
     def dump_type(self, tid: int) -> None:
         queue: list[int] = []
         self._order(tid, False, queue, 0)
+        emit = self.emit
         for q in queue:
-            self._emit(q, 0, 0)
+            if emit[q] != _ED:
+                self._emit(q, 0, 0)
 
     # -- ordering (btf_dump_order_type) --------------------------------------
 
     def _order(self, tid: int, through_ptr: bool, queue: list[int], depth: int) -> int:
+        """1: ``tid`` is defined (a strong dependency is met), 0: not needed yet, -1: a cycle.
+
+        The walk calls itself only for a type not done yet: a done one
+        returns 1 and changes nothing, provided the call would not be past
+        MAX_NEST (``deep``), where it raises instead.
+        """
         order = self.order
         if depth > MAX_NEST:
             raise self._too_deep(tid)
         depth += 1
         if tid >= len(order):
             raise self.btf.error(f"type id {tid} out of range (1..{len(order) - 1})")
-        if tid == 0 or order[tid] == _ED:
+        if order[tid] == _ED:  # void too
             return 1
+        deep = depth > MAX_NEST
         k = self.K[tid]
         W = self.W
         p = self.P[tid]
         if order[tid] == _ING:
-            if (k == _STRUCT or k == _UNION) and through_ptr and self.name(tid):
+            if (k == _STRUCT or k == _UNION) and through_ptr and self.named[tid]:
                 return 0
             log.warning("unsatisfiable type cycle, id:[%d]", tid)
             return -1
-        if k == _INT or k == _FLOAT:
-            order[tid] = _ED
-            return 0
-        if k == _PTR:
-            r = self._order(W[p + 2], True, queue, depth)
-            order[tid] = _ED
-            return r
-        if k == _ARRAY:
-            return self._order(W[p + 3], False, queue, depth)
+        if k == _FUNC_PROTO:
+            ref = W[p + 2]
+            strong = 1 if order[ref] == _ED and not deep else self._order(ref, through_ptr, queue, depth)
+            if strong < 0:
+                return strong
+            for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):  # parameter types
+                ref = W[j]
+                if order[ref] != _ED or deep:
+                    r = self._order(ref, through_ptr, queue, depth)
+                    if r < 0:
+                        return r
+                    strong = strong or r
+                else:
+                    strong = 1
+            return 1 if strong else 0
         if k == _STRUCT or k == _UNION:
-            named = self.name(tid)
+            named = self.named[tid]
             if through_ptr and named:
                 return 0
             order[tid] = _ING
             for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):  # member types
-                if self._order(W[j], False, queue, depth) < 0:
+                ref = W[j]
+                if (order[ref] != _ED or deep) and self._order(ref, False, queue, depth) < 0:
                     return -1
             if named:
                 queue.append(tid)
             order[tid] = _ED
             return 1
-        if k == _ENUM or k == _ENUM64 or k == _FWD:
-            if self.name(tid) or tid not in self.referenced:
-                queue.append(tid)
+        if k == _PTR:
+            ref = W[p + 2]
+            r = 1 if order[ref] == _ED and not deep else self._order(ref, True, queue, depth)
             order[tid] = _ED
-            return 1
+            return r
         if k == _TYPEDEF:
-            strong = self._order(W[p + 2], through_ptr, queue, depth)
+            ref = W[p + 2]
+            strong = 1 if order[ref] == _ED and not deep else self._order(ref, through_ptr, queue, depth)
             if strong < 0:
                 return strong
             if through_ptr and not strong:
@@ -213,34 +281,43 @@ class _CDumper:
             queue.append(tid)
             order[tid] = _ED
             return 1
+        if k == _ARRAY:
+            ref = W[p + 3]
+            return 1 if order[ref] == _ED and not deep else self._order(ref, False, queue, depth)
         if k in _MODS:
-            return self._order(W[p + 2], through_ptr, queue, depth)
-        if k == _FUNC_PROTO:
-            r = self._order(W[p + 2], through_ptr, queue, depth)
-            if r < 0:
-                return r
-            strong = r > 0
-            for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):  # parameter types
-                r = self._order(W[j], through_ptr, queue, depth)
-                if r < 0:
-                    return r
-                strong = strong or r > 0
-            return int(strong)
+            ref = W[p + 2]
+            return 1 if order[ref] == _ED and not deep else self._order(ref, through_ptr, queue, depth)
+        if k == _INT or k == _FLOAT:
+            order[tid] = _ED
+            return 0
+        if k == _ENUM or k == _ENUM64 or k == _FWD:
+            if self.named[tid] or tid not in self.referenced:
+                queue.append(tid)
+            order[tid] = _ED
+            return 1
         order[tid] = _ED
         return 0
 
     # -- emitting (btf_dump_emit_type) ---------------------------------------
 
     def _emit(self, tid: int, cont: int, depth: int) -> None:
+        """Emit ``tid`` and what it needs; ``cont``: the type being defined around it.
+
+        Called only for a type not emitted yet (the callers test ``emit``
+        first: a done type, void included, is a no-op).
+        """
         emit = self.emit
-        if tid == 0 or emit[tid] == _ED:
-            return
         if depth > MAX_NEST:
             raise self._too_deep(tid)
         depth += 1
         k = self.K[tid]
         W = self.W
         p = self.P[tid]
+        if k == _PTR or k in _MODS:
+            ref = W[p + 2]
+            if emit[ref] != _ED:
+                self._emit(ref, cont, depth)
+            return
         w = self.out.append
         if emit[tid] == _ING:
             if self.fwd_emitted[tid]:
@@ -248,7 +325,7 @@ class _CDumper:
             if k == _STRUCT or k == _UNION:
                 if tid == cont:
                     return
-                if not self.name(tid):
+                if not self.named[tid]:
                     log.warning("anonymous struct/union loop, id:[%d]", tid)
                     return
                 w(self._struct_fwd(tid) + ";\n\n")
@@ -258,35 +335,18 @@ class _CDumper:
                     w(self._typedef_def(tid, 0) + ";\n\n")
                 self.fwd_emitted[tid] = 1
             return
-        if k == _INT:
-            emit[tid] = _ED
-        elif k == _ENUM or k == _ENUM64:
-            if cont == 0:
-                w(self._enum_def(tid, 0) + ";\n\n")
-            emit[tid] = _ED
-        elif k == _PTR or k in _MODS:
-            self._emit(W[p + 2], cont, depth)
-        elif k == _ARRAY:
-            self._emit(W[p + 3], cont, depth)
-        elif k == _FWD:
-            w(self._fwd_def(tid) + ";\n\n")
-            emit[tid] = _ED
-        elif k == _TYPEDEF:
+        if k == _STRUCT or k == _UNION:
             emit[tid] = _ING
-            self._emit(W[p + 2], tid, depth)
-            if not self.fwd_emitted[tid] and self.name(tid) != "__builtin_va_list":
-                w(self._typedef_def(tid, 0) + ";\n\n")
-            emit[tid] = _ED
-        elif k == _STRUCT or k == _UNION:
-            emit[tid] = _ING
-            named = self.name(tid)
+            named = self.named[tid]
             if cont == 0 or not named:
                 new_cont = tid if named else cont
                 # An anonymous struct is walked again at each use (as libbpf
                 # does): count it against the same budget as the rendering.
                 self._spend(W[p + 1] & 0xFFFF, tid)
                 for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):
-                    self._emit(W[j], new_cont, depth)
+                    ref = W[j]
+                    if emit[ref] != _ED:
+                        self._emit(ref, new_cont, depth)
             elif not self.fwd_emitted[tid] and tid != cont:
                 w(self._struct_fwd(tid) + ";\n\n")
                 self.fwd_emitted[tid] = 1
@@ -295,10 +355,32 @@ class _CDumper:
                 emit[tid] = _ED
             else:
                 emit[tid] = _NOT
+        elif k == _TYPEDEF:
+            emit[tid] = _ING
+            ref = W[p + 2]
+            if emit[ref] != _ED:
+                self._emit(ref, tid, depth)
+            if not self.fwd_emitted[tid] and self.name(tid) != "__builtin_va_list":
+                w(self._typedef_def(tid, 0) + ";\n\n")
+            emit[tid] = _ED
         elif k == _FUNC_PROTO:
-            self._emit(W[p + 2], cont, depth)
-            for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):
-                self._emit(W[j], cont, depth)
+            for j in range(p + 2, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):  # return and parameter types
+                ref = W[j]
+                if emit[ref] != _ED:
+                    self._emit(ref, cont, depth)
+        elif k == _ARRAY:
+            ref = W[p + 3]
+            if emit[ref] != _ED:
+                self._emit(ref, cont, depth)
+        elif k == _INT:
+            emit[tid] = _ED
+        elif k == _ENUM or k == _ENUM64:
+            if cont == 0:
+                w(self._enum_def(tid, 0) + ";\n\n")
+            emit[tid] = _ED
+        elif k == _FWD:
+            w(self._fwd_def(tid) + ";\n\n")
+            emit[tid] = _ED
 
     # -- names (btf_dump_resolve_name) ---------------------------------------
 
@@ -326,7 +408,7 @@ class _CDumper:
 
     def _struct_fwd(self, tid: int) -> str:
         kw = "struct" if self.K[tid] == _STRUCT else "union"
-        return f"{kw} {self.type_name(tid)}" if self.name(tid) else kw
+        return f"{kw} {self.type_name(tid)}" if self.named[tid] else kw
 
     def _fwd_def(self, tid: int) -> str:
         return f"{'union' if self.W[self.P[tid] + 1] >> 31 else 'struct'} {self.type_name(tid)}"
@@ -343,38 +425,41 @@ class _CDumper:
         W, p = self.W, self.P[tid]
         info = W[p + 1]
         vlen, signed = info & 0xFFFF, info >> 31
-        s = self.strs
         if self.K[tid] == _ENUM64:
-            vals = [(s[W[j]], W[j + 1] | (W[j + 2] << 32)) for j in range(p + 3, p + 3 + 3 * vlen, 3)]
+            end = p + 3 + 3 * vlen
+            values = [lo | (hi << 32) for lo, hi in zip(W[p + 4:end:3], W[p + 5:end:3])]
+            names = self.strs.many(W[p + 3:end:3])
             bits = 64
         else:
-            vals = [(s[W[j]], W[j + 1]) for j in range(p + 3, p + 3 + 2 * vlen, 2)]
+            end = p + 3 + 2 * vlen
+            values = W[p + 4:end:2]
+            names = self.strs.many(W[p + 3:end:2])
             bits = 32
         if signed:
             top = 1 << (bits - 1)
-            vals = [(n, v - (top << 1) if v & top else v) for n, v in vals]
-        return vals
+            values = [v - (top << 1) if v & top else v for v in values]
+        return list(zip(names, values))
 
     def _enum_def(self, tid: int, lvl: int) -> str:
-        head = f"enum {self.type_name(tid)}" if self.name(tid) else "enum"
+        head = f"enum {self.type_name(tid)}" if self.named[tid] else "enum"
         W, p = self.W, self.P[tid]
         info = W[p + 1]
         if not info & 0xFFFF:
             return head
         kflag = info >> 31
         parts = [head, " {"]
-        pfx = "\t" * (lvl + 1)
+        pfx = "\n" + "\t" * (lvl + 1)
         is64 = self.K[tid] == _ENUM64
         suffix = ("LL" if kflag else "ULL") if is64 else ""
-        values = self._enum_values(tid)
+        values = self._enum_values(tid)  # unsigned ones are in range already: no mask needed
         self._spend(len(values), tid)
         idents = self.ident_names
         for vname, value in values:
             dup = idents.get(vname, 0) + 1
             idents[vname] = dup
-            name = f"{vname}___{dup}" if dup > 1 else vname
-            val = value if kflag else value & ((1 << 64) - 1 if is64 else 0xFFFFFFFF)
-            parts.append(f"\n{pfx}{name} = {val}{suffix},")
+            if dup > 1:
+                vname = f"{vname}___{dup}"
+            parts.append(f"{pfx}{vname} = {value}{suffix},")
         parts.append("\n" + "\t" * lvl + "}")
         size = W[p + 2]
         if size == 1:
@@ -385,54 +470,80 @@ class _CDumper:
         return "".join(parts)
 
     def _members(self, tid: int):
-        """(name offset, type, bit offset, bitfield size) of each member."""
+        """Names, types, bit offsets and bitfield sizes (0: none) of the members, as four sequences."""
         W, p = self.W, self.P[tid]
         info = W[p + 1]
         end = p + 3 + 3 * (info & 0xFFFF)
+        names = self.strs.many(W[p + 3:end:3])
+        types = W[p + 4:end:3]
+        offsets = W[p + 5:end:3]
         if info >> 31:
             # BTF_MEMBER_BIT_OFFSET / BTF_MEMBER_BITFIELD_SIZE (uapi btf.h).
-            return [(W[j], W[j + 1], W[j + 2] & 0xFFFFFF, W[j + 2] >> 24) for j in range(p + 3, end, 3)]
-        return [(W[j], W[j + 1], W[j + 2], 0) for j in range(p + 3, end, 3)]
+            return names, types, [o & 0xFFFFFF for o in offsets], [o >> 24 for o in offsets]
+        return names, types, offsets, bytes(len(offsets))
 
-    def _is_packed(self, tid: int, members) -> bool:
+    def _is_packed(self, tid: int, types, bit_offsets, bit_sizes) -> bool:
         max_align = 1
-        btf = self.btf
-        for _, mtype, bit_offset, bitfield_size in members:
-            align = self.align(mtype)
+        aligns = self.aligns
+        for mtype, bit_offset, bitfield_size in zip(types, bit_offsets, bit_sizes):
+            align = aligns.get(mtype)
+            if align is None:
+                align = align_of(self.btf, mtype)
             if align and not bitfield_size and bit_offset % (8 * align):
                 return True
-            max_align = max(align, max_align)
+            if align > max_align:
+                max_align = align
         return bool(self.W[self.P[tid] + 2] % max_align)
 
     def _struct_def(self, tid: int, lvl: int) -> str:
         is_struct = self.K[tid] == _STRUCT
-        members = self._members(tid)
-        self._spend(len(members), tid)
+        names, types, bit_offsets, bit_sizes = self._members(tid)
+        self._spend(len(types), tid)
         size = self.W[self.P[tid] + 2]
         align = self.align(tid)
-        packed = is_struct and self._is_packed(tid, members)
+        packed = is_struct and self._is_packed(tid, types, bit_offsets, bit_sizes)
         kw = "struct" if is_struct else "union"
-        parts = [f"{kw} {self.type_name(tid)} {{" if self.name(tid) else f"{kw} {{"]
-        pfx = "\t" * (lvl + 1)
+        parts = [f"{kw} {self.type_name(tid)} {{" if self.named[tid] else f"{kw} {{"]
+        lvl += 1
+        pfx = "\n" + "\t" * lvl
         off = 0
         prev_bitfield = False
-        s = self.strs
-        for name_off, mtype, bit_offset, m_sz in members:
-            m_align = 1 if packed else self.align(mtype)
-            self._bit_padding(parts, off, bit_offset, m_align, prev_bitfield and m_sz != 0, lvl + 1)
-            parts.append("\n" + pfx + self.decl(mtype, s[name_off], lvl + 1))
+        aligns, sizes = self.aligns, self.sizes
+        decls, anon_decls, work_max = self.decls, self.anon_decls, self.work_max
+        max_height = MAX_DECL_NEST - self.nest
+        for fname, mtype, bit_offset, m_sz in zip(names, types, bit_offsets, bit_sizes):
+            if packed:
+                m_align = 1
+            else:
+                m_align = aligns.get(mtype)
+                if m_align is None:
+                    m_align = align_of(self.btf, mtype)
+            if off < bit_offset:
+                self._bit_padding(parts, off, bit_offset, m_align, prev_bitfield and m_sz != 0, lvl)
+            # decl(mtype, fname, lvl), its memoised case inline (self.peak
+            # needs no update: no declaration that contains a struct body is memoised).
+            got = (decls if fname else anon_decls).get(mtype)
+            if got is not None and got[3] <= max_height and self.work + got[2] <= work_max:
+                self.work += got[2]
+                before, after = got[0], got[1]
+            else:
+                before, after = self.decl(mtype, fname, lvl), ""
+                fname = ""  # (in before)
             if m_sz:
-                parts.append(f": {m_sz}")
+                parts.append(f"{pfx}{before}{fname}{after}: {m_sz};")
                 off = bit_offset + m_sz
                 prev_bitfield = True
             else:
-                off = bit_offset + max(0, self._size(mtype)) * 8
+                parts.append(f"{pfx}{before}{fname}{after};")
+                m_size = sizes.get(mtype)
+                if m_size is None:
+                    m_size = self._size(mtype)
+                off = bit_offset + m_size * 8 if m_size > 0 else bit_offset
                 prev_bitfield = False
-            parts.append(";")
-        if is_struct:
-            self._bit_padding(parts, off, size * 8, align, False, lvl + 1)
-        if members or size:
-            parts.append("\n" + "\t" * lvl + "}")
+        if is_struct and off < size * 8:
+            self._bit_padding(parts, off, size * 8, align, False, lvl)
+        if types or size:
+            parts.append("\n" + "\t" * (lvl - 1) + "}")
         else:
             parts.append("}")
         if packed:
@@ -495,7 +606,42 @@ class _CDumper:
                                  "(anonymous types nested and used many times?)")
 
     def decl(self, tid: int, fname: str, lvl: int) -> str:
-        """C declaration of ``fname`` with type ``tid`` (``int (*fname)[4]`` ...)."""
+        """C declaration of ``fname`` with type ``tid`` (``int (*fname)[4]`` ...).
+
+        Memoised per (type, named or not) as the text around the name: the
+        text depends on nothing else once the names in it are resolved,
+        unless it defines an anonymous struct/union/enum inline (indented by
+        ``lvl``, enumerator names counted again) or warns: those are never
+        memoised.  A memoised declaration still counts its work and its
+        nesting, and is rebuilt when either would go past its
+        bound, so that the same error is raised at the same place.
+        """
+        got = (self.decls if fname else self.anon_decls).get(tid)
+        if got is not None:
+            before, after, work, height = got
+            height += self.nest
+            if height <= MAX_DECL_NEST and self.work + work <= self.work_max:
+                self.work += work
+                if height > self.peak:
+                    self.peak = height
+                return before + fname + after if fname else before
+        return self._decl_memo(tid, fname, lvl)
+
+    def _decl_memo(self, tid: int, fname: str, lvl: int) -> str:
+        """Build the declaration with a stand-in name and memoise it if it may be."""
+        nest, work, inline, peak = self.nest, self.work, self.inline_defs, self.peak
+        self.peak = nest
+        text = self._decl(tid, "\0" if fname else "", lvl)
+        height = self.peak - nest
+        self.peak = max(peak, self.peak)
+        if self.inline_defs == inline:
+            parts = text.split("\0") if fname else [text, ""]
+            if len(parts) == 2:
+                memo = self.decls if fname else self.anon_decls
+                memo[tid] = (parts[0], parts[1], self.work - work, height)
+        return text.replace("\0", fname) if fname else text
+
+    def _decl(self, tid: int, fname: str, lvl: int) -> str:
         self._spend(1, tid)
         W, P, K = self.W, self.P, self.K
         stack: list[int] = []
@@ -524,6 +670,8 @@ class _CDumper:
     def _nested(self, tid: int) -> None:
         """Count one more active declarator frame; refuse past MAX_NEST."""
         self.nest += 1
+        if self.nest > self.peak:
+            self.peak = self.nest
         if self.nest > MAX_DECL_NEST:
             self.nest -= 1
             raise self._too_deep(tid)
@@ -562,10 +710,18 @@ class _CDumper:
                 out.append(self.name(tid))
             elif k == _STRUCT or k == _UNION:
                 self._emit_mods(stack, out)
-                out.append(self._struct_fwd(tid) if self.name(tid) else self._struct_def(tid, lvl))
+                if self.named[tid]:
+                    out.append(self._struct_fwd(tid))
+                else:
+                    self.inline_defs += 1
+                    out.append(self._struct_def(tid, lvl))
             elif k == _ENUM or k == _ENUM64:
                 self._emit_mods(stack, out)
-                out.append(f"enum {self.type_name(tid)}" if self.name(tid) else self._enum_def(tid, lvl))
+                if self.named[tid]:
+                    out.append(f"enum {self.type_name(tid)}")
+                else:
+                    self.inline_defs += 1
+                    out.append(self._enum_def(tid, lvl))
             elif k == _FWD:
                 self._emit_mods(stack, out)
                 out.append(self._fwd_def(tid))
@@ -632,6 +788,7 @@ class _CDumper:
                 return
             else:
                 log.warning("unexpected type in decl chain, kind:%d, id:[%d]", k, tid)
+                self.inline_defs += 1  # not memoised: the warning is repeated at each use
                 return
             last_was_ptr = k == _PTR
         self._name(out, fname, last_was_ptr)

@@ -40,16 +40,22 @@ _SLOTS: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {
     19: ((_NAME, 0, 0), (_NAME, 0, 0)),  # ENUM64 values
 }
 _REF_ONLY = ((_NAME, 0, _REF), ())  # PTR, TYPEDEF, modifiers, FUNC, TYPE_TAG
-_NAME_MASK = bytes(b & _NAME for b in range(256))
 _REF_MASK = bytes((b & _REF) >> 1 for b in range(256))
+_NAME_BYTES = bytes(0xFF if b & _NAME else 0 for b in range(256))
 
 
 class _Masks(dict):
+    """info word -> the slot bits of its type's words, four bytes per word (one per byte of it)."""
+
     def __missing__(self, info: int) -> bytes:
         kind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
         head, item = _SLOTS.get(kind, _REF_ONLY)
-        mask = self[info] = bytes(head) + bytes(item) * vlen
+        mask = self[info] = bytes(_each_4_times(head)) + bytes(_each_4_times(item)) * vlen
         return mask
+
+
+def _each_4_times(slots: tuple[int, ...]) -> list[int]:
+    return [s for s in slots for _ in range(4)]
 
 
 _MASKS = _Masks()
@@ -86,15 +92,37 @@ class Packed:
         for b in self.chain:  # words after a kind we cannot size belong to no type
             n = b.count
             part = b"".join(map(_MASKS.__getitem__, self.infos[at: at + n]))
-            mask.append(part + bytes(len(b.words) - len(part)))
+            mask.append(part + bytes(4 * len(b.words) - len(part)))
             at += n
         mask = b"".join(mask)
-        refs = list(compress(self.words, mask.translate(_REF_MASK)))
+        refs = set(compress(self.words, mask[::4].translate(_REF_MASK)))
         if refs and max(refs) >= self.type_count:
             return None
-        if max(compress(self.words, mask.translate(_NAME_MASK))) >= self.str_end:
+        if not _all_below(self.words, mask.translate(_NAME_BYTES), self.str_end):
             return None
-        return set(refs)
+        return refs
+
+
+def _all_below(words: array, selected: bytes, bound: int) -> bool:
+    """Whether each word whose bytes ``selected`` sets to 0xFF is below ``bound``.
+
+    ``max(compress(words, ...))`` makes an int of each of the ~800,000 words
+    of a vmlinux; this is the same test in a few big-int operations over the
+    whole section: keep the selected words, then see whether any reaches
+    ``top`` (the power of two at or above ``bound``), or does once raised by
+    ``top - bound``.  No word carries into the next: both terms are below
+    ``top`` <= 2**31.
+    """
+    top = 1 << (bound - 1).bit_length() if bound > 0 else 0
+    if not words or not 0 < top <= 1 << 31:
+        return max(compress(words, selected[::4]), default=0) < bound
+    n, order = len(words), sys.byteorder
+    picked = int.from_bytes(words.tobytes(), order) & int.from_bytes(selected, order)
+    high = int.from_bytes(((-top) & 0xFFFFFFFF).to_bytes(4, order) * n, order)
+    if picked & high:
+        return False
+    raise_by = int.from_bytes((top - bound).to_bytes(4, order) * n, order)
+    return not (picked + raise_by) & high
 
 
 def _gather(words: array, at: list[int]) -> tuple:

@@ -93,7 +93,7 @@ def align_of(btf: Btf, type_id: int, _nest: int = 0) -> int:
     """Natural alignment, 0 when unknown (libbpf btf.c ``btf__align_of``); memoized."""
     if _nest > MAX_NEST:
         raise btf.error(f"type [{type_id}]: structs nest deeper than {MAX_NEST} levels")
-    cache = btf.__dict__.setdefault("_align_cache", {})
+    cache = _align_cache(btf)
     got = cache.get(type_id)
     if got is not None:
         return got
@@ -104,7 +104,7 @@ def align_of(btf: Btf, type_id: int, _nest: int = 0) -> int:
             break
         chain.append(tid)
         kind, _, _, ref = btf.header(tid) if tid else (Kind.UNKN, 0, 0, 0)
-        if kind in (Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG):
+        if kind in _ALIGN_THROUGH:
             tid = ref
         elif kind == Kind.ARRAY:
             words, w = btf.raw(tid)
@@ -121,25 +121,44 @@ def align_of(btf: Btf, type_id: int, _nest: int = 0) -> int:
     return value
 
 
+# Kinds whose alignment is their target's (arrays: their element's), as plain ints.
+_ALIGN_THROUGH = frozenset(int(k) for k in (Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG))
+_SCALARS = frozenset(int(k) for k in (Kind.INT, Kind.ENUM, Kind.ENUM64, Kind.FLOAT))
+
+
+def _align_cache(btf: Btf) -> dict[int, int]:
+    cache = btf.__dict__.get("_align_cache")
+    if cache is None:
+        cache = btf.__dict__["_align_cache"] = {}
+    return cache
+
+
 def _align_leaf(btf: Btf, tid: int, kind: int, size: int, nest: int = 0) -> int:
-    if kind in (Kind.INT, Kind.ENUM, Kind.ENUM64, Kind.FLOAT):
+    if kind in _SCALARS:
         return min(ptr_size(btf), size)
     if kind == Kind.PTR:
         return ptr_size(btf)
-    if kind not in (Kind.STRUCT, Kind.UNION):
+    if kind != Kind.STRUCT and kind != Kind.UNION:
         return 0
-    btf.__dict__["_align_cache"][tid] = 1  # provisional: breaks by-value cycles (invalid BTF)
+    cache = _align_cache(btf)
+    cache[tid] = 1  # provisional: breaks by-value cycles (invalid BTF)
     words, w = btf.raw(tid)  # the packed members: no record needed
     info = words[w + 1]
+    kflag = info >> 31
     max_align = 1
+    inner = nest + 1
     for j in range(w + 3, w + 3 + 3 * (info & 0xFFFF), 3):
-        align = align_of(btf, words[j + 1], nest + 1)
+        member_type = words[j + 1]
+        align = cache.get(member_type)
+        if align is None or inner > MAX_NEST:  # (align_of raises past MAX_NEST, cached or not)
+            align = align_of(btf, member_type, inner)
         if align <= 0:
             return 0
-        max_align = max(max_align, align)
+        if align > max_align:
+            max_align = align
         # A member its type cannot sit at means the struct is packed.
         off = words[j + 2]
-        if info >> 31:  # kflag: bitfield size in the top 8 bits (uapi btf.h)
+        if kflag:  # bitfield size in the top 8 bits (uapi btf.h)
             if not off >> 24 and (off & 0xFFFFFF) % (8 * align):
                 return 1
         elif off % (8 * align):
