@@ -5,10 +5,12 @@ every class (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``,
 ``__setattr__``, ``__delattr__``) and then builds the class a second time
 for its slots: 0.5 to 0.9 ms a class, paid on every start.  ``bpfdoctor load``
 imports some forty record classes, so defining them cost more than the
-interpreter's own start (issue 12).  ``@record`` compiles only ``__init__``
-(so constructing an instance costs what it did) and shares one ``__repr__``,
-``__eq__``, ``__hash__`` and frozen ``__setattr__`` among all records, which
-read the class's field list: about a tenth of the time.
+interpreter's own start (issue 12).  ``@record`` builds the class once more
+for its slots (~30 us) and compiles nothing: one ``__repr__``, ``__eq__``,
+``__hash__`` and frozen ``__setattr__`` serve all records, reading the
+class's field list, and ``__init__`` binds the first instances generically
+and compiles the class's own at the ``COMPILE_AFTER``-th (a class with many
+instances builds them as fast as the dataclass did).
 
 A record behaves as the dataclass it replaces: the same constructor
 (positional or keyword arguments, defaults, ``field(default_factory=...)``),

@@ -112,11 +112,16 @@ class Btf:
         self.type_off = hdr_len + type_off
         self.strings = data[hdr_len + str_off: hdr_len + str_off + str_len]
         self._check_strings()
+        self.words = self._type_words(data, self.type_off, type_len)
+
+    def _type_words(self, data: bytes, off: int, length: int):
+        """The type section as 32-bit words in host byte order (a copy)."""
         words = array("I")
-        words.frombytes(data[self.type_off: self.type_off + type_len])
+        # from a view: a slice would copy the type section once more
+        words.frombytes(memoryview(data)[off:off + length])
         if self.little_endian != (sys.byteorder == "little"):
             words.byteswap()
-        self.words = words
+        return words
 
     def _check_strings(self) -> None:
         s = self.strings

@@ -147,7 +147,9 @@ def verify_verbose(args: dict, first_log: str):
 
 
 def loaded_facts(p: Program) -> dict:
-    info = prog_info(p)
+    # one call, no arrays: the lengths are what the report shows, and asking
+    # for the instruction dumps would have the kernel build and copy them
+    info = prog_info(p, arrays=None)
     return {"id": info.id, "tag": info.tag, "xlated_len": info.xlated_prog_len,
             "jited_len": info.jited_prog_len, "verified_insns": info.verified_insns}
 
