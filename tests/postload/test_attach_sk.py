@@ -103,6 +103,13 @@ def test_every_socket_kind_attaches_and_detaches(netns, obj):
     assert how["ps_lookup"] == "bpf_link sk_lookup on netns /proc/self/ns/net"
     assert how["ps_flow"] == "bpf_link flow_dissector on netns /proc/self/ns/net"
     assert how["ps_reuseport"].startswith("SO_ATTACH_REUSEPORT_EBPF")
+    # a reuseport group frees its program from an RCU callback after the
+    # socket closes, and links from a workqueue: give them a moment
+    import time
+
+    deadline = time.monotonic() + 10
+    while {n for n in _loaded_names() if n.startswith("ps_")} and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not {n for n in _loaded_names() if n.startswith("ps_")}
 
 
