@@ -258,19 +258,18 @@ class Group(Command):
         super().__init__(name, fn)
         self.commands: dict[str, Command] = {}
 
-    def command(self, name: str | None = None):
+    def _register(self, kind, name: str | None):
         def deco(fn):
-            cmd = Command(name or fn.__name__, fn)
-            self.commands[cmd.name] = cmd
-            return cmd
+            sub = kind(name or fn.__name__, fn)
+            self.commands[sub.name] = sub
+            return sub
         return deco
 
+    def command(self, name: str | None = None):
+        return self._register(Command, name)
+
     def group(self, name: str | None = None):
-        def deco(fn):
-            grp = Group(name or fn.__name__, fn)
-            self.commands[grp.name] = grp
-            return grp
-        return deco
+        return self._register(Group, name)
 
     def usage(self, path: str) -> str:
         rows = [(n, c.short_help) for n, c in sorted(self.commands.items())]
@@ -478,18 +477,15 @@ def _parser_class():
     return Parser
 
 
-class _LazyParser:
-    """``_Parser(...)`` builds argparse's class on first use."""
-
-    cls = None
-
-    def __call__(self, *a, **kw):
-        if _LazyParser.cls is None:
-            _LazyParser.cls = _parser_class()
-        return _LazyParser.cls(*a, **kw)
+_PARSER_CLASS = None
 
 
-_Parser = _LazyParser()
+def _Parser(**kw):  # noqa: N802 - stands for the class
+    """An instance of argparse's parser subclass, the class built on first use."""
+    global _PARSER_CLASS
+    if _PARSER_CLASS is None:
+        _PARSER_CLASS = _parser_class()
+    return _PARSER_CLASS(**kw)
 
 
 def _reword(message: str, ap) -> str:
