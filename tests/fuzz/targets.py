@@ -86,32 +86,22 @@ def _cmd(module: str, *path: str):
 
 # -- ELF --------------------------------------------------------------------------
 
-def t_elf_sections(data: bytes) -> None:
-    p = _write(data)
-    cmd = _cmd("bpfdoctor.cli.elf", "elf", "sections")
-    invoke(cmd, obj=p, as_json=False)
-    invoke(cmd, obj=p, as_json=True)
+def _elf_view(sub: str) -> Callable[[bytes], None]:
+    """``bpfdoctor elf SUB`` on the input, as text and as JSON."""
+    def target(data: bytes) -> None:
+        p = _write(data)
+        cmd = _cmd("bpfdoctor.cli.elf", "elf", sub)
+        invoke(cmd, obj=p, as_json=False)
+        invoke(cmd, obj=p, as_json=True)
+
+    target.__name__ = f"t_elf_{sub}"
+    return target
 
 
-def t_elf_symbols(data: bytes) -> None:
-    p = _write(data)
-    cmd = _cmd("bpfdoctor.cli.elf", "elf", "symbols")
-    invoke(cmd, obj=p, as_json=False)
-    invoke(cmd, obj=p, as_json=True)
-
-
-def t_elf_relocs(data: bytes) -> None:
-    p = _write(data)
-    cmd = _cmd("bpfdoctor.cli.elf", "elf", "relocs")
-    invoke(cmd, obj=p, as_json=False)
-    invoke(cmd, obj=p, as_json=True)
-
-
-def t_elf_info(data: bytes) -> None:
-    p = _write(data)
-    cmd = _cmd("bpfdoctor.cli.elf", "elf", "info")
-    invoke(cmd, obj=p, as_json=False)
-    invoke(cmd, obj=p, as_json=True)
+t_elf_sections = _elf_view("sections")
+t_elf_symbols = _elf_view("symbols")
+t_elf_relocs = _elf_view("relocs")
+t_elf_info = _elf_view("info")
 
 
 def _host_read_once() -> None:
