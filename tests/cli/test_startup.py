@@ -74,17 +74,22 @@ def test_cli_module_import_is_cheap():
     assert not {"click", "rich", "capstone", "inspect"} & mods
 
 
+def _run_then(argv: list[str], entry: str, report: str) -> subprocess.CompletedProcess:
+    """``bpfdoctor ARGV`` in a fresh interpreter through ``entry`` (an import
+    binding ``run``), then the value of ``report`` written to stderr."""
+    code = (f"import sys\nsys.argv=['bpfdoctor', *{argv!r}]\n{entry}\n"
+            f"try:\n    run()\nexcept SystemExit:\n    pass\nsys.stderr.write({report})")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "NO_COLOR": "1"})
+
+
 def test_plain_text_commands_import_no_rich(tmp_path):
     """Without colour the findings renderers print through PlainConsole."""
     log = ROOT / "tests" / "verifier" / "logs" / "call_depth.log"
     obj = ROOT / "tests" / "bpf" / "build" / "multi_prog.o"
     for argv in (["explain", str(log)], ["elf", "info", str(obj)], ["check", "--no-probe"]):
-        code = ("import sys\nsys.argv=['bpfdoctor', *%r]\nfrom bpfdoctor.cli import main\n"
-                "try:\n    main()\nexcept SystemExit:\n    pass\n"
-                "sys.stderr.write(' '.join(m for m in sys.modules if m.split('.')[0] in ('rich', 'capstone')))"
-                % (argv,))
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env={**os.environ, "NO_COLOR": "1"})
+        out = _run_then(argv, "from bpfdoctor.cli import main as run",
+                        "' '.join(m for m in sys.modules if m.split('.')[0] in ('rich', 'capstone'))")
         assert out.stdout, argv
         assert out.stderr.strip() == "", (argv, out.stderr[-300:])
 
@@ -147,11 +152,7 @@ def test_commands_leave_inspect_deferred():
     log = ROOT / "tests" / "verifier" / "logs" / "call_depth.log"
     for argv in (["elf", "sections", str(obj)], ["elf", "info", str(obj)], ["disasm", str(obj)],
                  ["explain", str(log)], ["check", "--no-probe"], ["memlock", str(obj)]):
-        code = ("import sys\nsys.argv=['bpfdoctor', *%r]\nfrom bpfdoctor.__main__ import run\n"
-                "try:\n    run()\nexcept SystemExit:\n    pass\n"
-                "sys.stderr.write(type(sys.modules['inspect']).__name__ + ' ' + str('ast' in sys.modules))"
-                % (argv,))
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env={**os.environ, "NO_COLOR": "1"})
+        out = _run_then(argv, "from bpfdoctor.__main__ import run",
+                        "type(sys.modules['inspect']).__name__ + ' ' + str('ast' in sys.modules)")
         assert out.stdout, argv
         assert out.stderr == "_DeferredModule False", (argv, out.stderr[-300:])
