@@ -21,11 +21,15 @@ byte.
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
+import gc
+from contextlib import contextmanager
+from itertools import compress, repeat
 
-from bpfdoctor.btf.packed import Packed, _gather
-from bpfdoctor.btf.query import align_of, ptr_size, resolve_size
+from bpfdoctor.btf.packed import Packed
+from bpfdoctor.btf.query import MAX_DEPTH, ptr_size
+from bpfdoctor.btf.query import MAX_NEST as ALIGN_NEST
 from bpfdoctor.btf.reader import Btf
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 
@@ -44,12 +48,16 @@ MAX_NEST = 320
 MAX_DECL_NEST = 100
 # Kind numbers (include/uapi/linux/btf.h), as plain ints for the hot paths.
 _INT, _PTR, _ARRAY, _STRUCT, _UNION, _ENUM, _FWD, _TYPEDEF = 1, 2, 3, 4, 5, 6, 7, 8
-_VOLATILE, _CONST, _RESTRICT, _FUNC_PROTO, _FLOAT, _TYPE_TAG, _ENUM64 = 9, 10, 11, 13, 16, 18, 19
+_VOLATILE, _CONST, _RESTRICT, _FUNC_PROTO, _VAR, _DATASEC, _FLOAT, _DECL_TAG, _TYPE_TAG, _ENUM64 = (
+    9, 10, 11, 13, 14, 15, 16, 17, 18, 19)
+_SIZED = (_INT, _STRUCT, _UNION, _ENUM, _ENUM64, _DATASEC, _FLOAT)  # the second header word is a size
 _MODS = (_VOLATILE, _CONST, _RESTRICT, _TYPE_TAG)
 _QUALIFIERS = {_VOLATILE: "volatile", _CONST: "const", _RESTRICT: "restrict"}
-_NON_ZERO = bytes([0] + [1] * 255)
-# Kinds that _order marks done without looking further (its last case).
-_UNORDERED = frozenset({12, 14, 15, 17})  # FUNC, VAR, DATASEC, DECL_TAG
+_ENUM_OR_FWD = bytes(1 if k in (_ENUM, _ENUM64, _FWD) else 0 for k in range(256))
+# What decl's memo gives for a declaration not memoised: a work no budget allows.
+_NOT_MEMOISED = ("", "", 1 << 62, 0)
+# Per kind: 1 if _order looks into it (not FUNC, VAR, DATASEC, DECL_TAG: its last case).
+_ORDERED = bytes(0 if k in (0, 12, 14, 15, 17) else 1 for k in range(256))
 
 HEADER = ("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
           "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
@@ -61,18 +69,45 @@ FOOTER = ("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#e
 
 def dump_c(btf: Btf, *, header: bool = True) -> str:
     """Every type of ``btf`` (and its base) as C, in an order that compiles."""
+    with _no_gc():
+        return _dump_c(btf, header)
+
+
+@contextmanager
+def _no_gc():
+    """Pause the cyclic garbage collector: the dump makes no reference cycles,
+    and its allocations would only make the collector walk the per-type tables
+    (hundreds of thousands of entries) again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _dump_c(btf: Btf, header: bool) -> str:
     d = _CDumper(btf)
-    order, emit, kinds = d.order, d.emit, d.K
+    order, emit, K, W, P = d.order, d.emit, d.K, d.W, d.P
     queue: list[int] = []
-    for tid in range(1, btf.type_count):
-        # d.dump_type(tid), inline, for a type not ordered yet (most are, as
-        # a dependency of an earlier one); the kinds that order nothing (FUNC,
-        # VAR, DATASEC, DECL_TAG) are only marked, as _order would.
-        if order[tid] != _ED:
-            if kinds[tid] in _UNORDERED:
-                order[tid] = _ED
-                continue
-            d._order(tid, False, queue, 0)
+    # libbpf's loop: each type in id order is ordered (with what it needs),
+    # then what that queued is emitted.  Most are done by then, as a
+    # dependency of an earlier one; the kinds that order nothing (FUNC, VAR,
+    # DATASEC, DECL_TAG) are not visited at all (see _order's last case).
+    for tid in compress(range(btf.type_count), d.kind_bytes.translate(_ORDERED)):
+        if order[tid] == _ED:
+            continue
+        if K[tid] == _FUNC_PROTO:  # not marked done: walked again each time, usually for nothing
+            p = P[tid]
+            for ref in W[p + 2:p + 3 + 2 * (W[p + 1] & 0xFFFF):2]:  # return and parameter types
+                if order[ref] != _ED:
+                    break
+            else:
+                continue  # _order would change nothing
+        d.top = tid
+        d._order(tid, False, queue, 0)
+        if queue:
             for q in queue:
                 if emit[q] != _ED:
                     d._emit(q, 0, 0)
@@ -129,13 +164,13 @@ class _CDumper:
     def __init__(self, btf: Btf) -> None:
         self.btf = btf
         n = btf.type_count
+        # The per-type tables are lists (as the words are: btf.packed):
+        # subscripting a list is the interpreter's fast path.
         # Void (id 0) is done from the start: each walk returns at once on it,
         # which lets callers skip the call for a done type with one subscript.
-        self.order = bytearray(n)
-        self.order[0] = _ED
-        self.emit = bytearray(n)
-        self.emit[0] = _ED
-        self.fwd_emitted = bytearray(n)
+        self.order = [_ED] + [_NOT] * (n - 1)
+        self.emit = [_ED] + [_NOT] * (n - 1)
+        self.fwd_emitted = [0] * n
         self.names: dict[int, str] = {}
         self.type_names: dict[str, int] = {}
         self.ident_names: dict[str, int] = {}
@@ -161,17 +196,18 @@ class _CDumper:
         self.aligns: dict[int, int] = btf.__dict__.setdefault("_align_cache", {})
         self.strs = _Strings(btf)
         pk = Packed(btf)
-        self.W, self.P, self.K = pk.words, pk.pos, pk.kinds
-        self.work_max = 2 * len(self.W) + 100_000
-        refs = pk.check()
+        self.work_max = 2 * len(pk.words) + 100_000
+        # Of the enums and forward declarations, those a type refers to (the
+        # others, when anonymous, are written out on their own: _order).
+        asked = set(compress(range(n), pk.kinds.translate(_ENUM_OR_FWD)))
+        refs = pk.check(asked)
         if refs is None:
             self._check_slowly()
         self.referenced = refs if refs is not None else set()
-        # named[id]: whether the type has a name (the first byte of its name is
-        # not NUL), for the walks' tests without decoding the name.
-        strings = b"".join(b.strings for b in pk.chain)
-        first_bytes = bytes(_gather(strings, _gather(self.W, self.P[1:]))) if n > 1 else b""
-        self.named = b"\0" + first_bytes.translate(_NON_ZERO)
+        self.W, self.P, self.K = pk.words, pk.pos, list(pk.kinds)
+        self.kind_bytes = pk.kinds
+        self.top = 0  # the type dump_c is ordering
+        self.S = b"".join(b.strings for b in pk.chain)  # all the strings: offsets are global
 
     def _too_deep(self, tid: int):
         return self.btf.error(f"type [{tid}]: references nest deeper than {MAX_NEST} levels "
@@ -197,20 +233,85 @@ class _CDumper:
             elif t.type is not None:
                 ref[t.type] = 1
 
+    def named(self, tid: int) -> int:
+        """Whether the type has a name (the first byte of its name is not NUL), without decoding it."""
+        return self.S[self.W[self.P[tid]]]
+
     def name(self, tid: int) -> str:
         return self.strs[self.W[self.P[tid]]]
 
+    # -- sizes and alignments ----------------------------------------------------
+    # query.align_of and resolve_size, on the flat tables: the same values,
+    # the same cache (shared with query) and the same errors, without a
+    # Btf.header call per step (alignments were an eighth of a vmlinux dump).
+
     def align(self, tid: int) -> int:
         got = self.aligns.get(tid)
-        return got if got is not None else align_of(self.btf, tid)
+        return got if got is not None else self._align_of(tid, 0)
 
-    def dump_type(self, tid: int) -> None:
-        queue: list[int] = []
-        self._order(tid, False, queue, 0)
-        emit = self.emit
-        for q in queue:
-            if emit[q] != _ED:
-                self._emit(q, 0, 0)
+    def _align_of(self, type_id: int, nest: int) -> int:
+        """query.align_of: natural alignment, 0 when unknown (libbpf btf__align_of)."""
+        if nest > ALIGN_NEST:
+            raise self.btf.error(f"type [{type_id}]: structs nest deeper than {ALIGN_NEST} levels")
+        aligns = self.aligns
+        got = aligns.get(type_id)
+        if got is not None:
+            return got
+        K, W, P = self.K, self.W, self.P
+        chain = []
+        tid = type_id
+        for _ in range(MAX_DEPTH):
+            if tid in aligns:
+                break
+            chain.append(tid)
+            k = K[tid]  # void: 0, no alignment
+            if k == _TYPEDEF or k in _MODS:
+                tid = W[P[tid] + 2]
+            elif k == _ARRAY:
+                tid = W[P[tid] + 3]
+            else:
+                aligns[tid] = self._align_leaf(tid, k, nest)
+                chain.pop()
+                break
+        else:
+            raise self.btf.error(f"resolving the alignment from type [{type_id}] exceeds {MAX_DEPTH} steps "
+                                 "(reference cycle?)")
+        value = aligns[tid]
+        for t in chain:
+            aligns[t] = value
+        return value
+
+    def _align_leaf(self, tid: int, k: int, nest: int) -> int:
+        """query._align_leaf."""
+        W, p = self.W, self.P[tid]
+        if k == _INT or k == _ENUM or k == _ENUM64 or k == _FLOAT:
+            return min(self.ptr_sz, W[p + 2])
+        if k == _PTR:
+            return self.ptr_sz
+        if k != _STRUCT and k != _UNION:
+            return 0
+        aligns = self.aligns
+        aligns[tid] = 1  # provisional: breaks by-value cycles (invalid BTF)
+        info = W[p + 1]
+        kflag = info >> 31
+        max_align = 1
+        inner = nest + 1
+        for j in range(p + 3, p + 3 + 3 * (info & 0xFFFF), 3):
+            align = aligns.get(W[j + 1])
+            if align is None or inner > ALIGN_NEST:
+                align = self._align_of(W[j + 1], inner)
+            if align <= 0:
+                return 0
+            if align > max_align:
+                max_align = align
+            # A member its type cannot sit at means the struct is packed.
+            off = W[j + 2]
+            if kflag:  # bitfield size in the top 8 bits
+                if not off >> 24 and (off & 0xFFFFFF) % (8 * align):
+                    return 1
+            elif off % (8 * align):
+                return 1
+        return 1 if W[p + 2] % max_align else max_align
 
     # -- ordering (btf_dump_order_type) --------------------------------------
 
@@ -221,20 +322,19 @@ class _CDumper:
         returns 1 and changes nothing, provided the call would not be past
         MAX_NEST (``deep``), where it raises instead.
         """
-        order = self.order
         if depth > MAX_NEST:
             raise self._too_deep(tid)
-        depth += 1
-        if tid >= len(order):
-            raise self.btf.error(f"type id {tid} out of range (1..{len(order) - 1})")
-        if order[tid] == _ED:  # void too
+        order = self.order
+        state = order[tid]  # (every id was checked to be in range: __init__)
+        if state == _ED:  # void too
             return 1
+        depth += 1
         deep = depth > MAX_NEST
         k = self.K[tid]
         W = self.W
         p = self.P[tid]
-        if order[tid] == _ING:
-            if (k == _STRUCT or k == _UNION) and through_ptr and self.named[tid]:
+        if state == _ING:
+            if (k == _STRUCT or k == _UNION) and through_ptr and self.named(tid):
                 return 0
             log.warning("unsatisfiable type cycle, id:[%d]", tid)
             return -1
@@ -243,8 +343,7 @@ class _CDumper:
             strong = 1 if order[ref] == _ED and not deep else self._order(ref, through_ptr, queue, depth)
             if strong < 0:
                 return strong
-            for j in range(p + 4, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):  # parameter types
-                ref = W[j]
+            for ref in W[p + 4:p + 3 + 2 * (W[p + 1] & 0xFFFF):2]:  # parameter types
                 if order[ref] != _ED or deep:
                     r = self._order(ref, through_ptr, queue, depth)
                     if r < 0:
@@ -254,12 +353,11 @@ class _CDumper:
                     strong = 1
             return 1 if strong else 0
         if k == _STRUCT or k == _UNION:
-            named = self.named[tid]
+            named = self.S[W[p]]  # self.named(tid), inline
             if through_ptr and named:
                 return 0
             order[tid] = _ING
-            for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):  # member types
-                ref = W[j]
+            for ref in W[p + 4:p + 3 + 3 * (W[p + 1] & 0xFFFF):3]:  # member types
                 if (order[ref] != _ED or deep) and self._order(ref, False, queue, depth) < 0:
                     return -1
             if named:
@@ -291,12 +389,15 @@ class _CDumper:
             order[tid] = _ED
             return 0
         if k == _ENUM or k == _ENUM64 or k == _FWD:
-            if self.named[tid] or tid not in self.referenced:
+            if self.named(tid) or tid not in self.referenced:
                 queue.append(tid)
             order[tid] = _ED
             return 1
+        # FUNC, VAR, DATASEC, DECL_TAG (reached through a bad reference): libbpf
+        # marks them done when its loop gets to them, which dump_c skips; one
+        # before the type being ordered is done already.
         order[tid] = _ED
-        return 0
+        return 1 if tid < self.top else 0
 
     # -- emitting (btf_dump_emit_type) ---------------------------------------
 
@@ -325,7 +426,7 @@ class _CDumper:
             if k == _STRUCT or k == _UNION:
                 if tid == cont:
                     return
-                if not self.named[tid]:
+                if not self.named(tid):
                     log.warning("anonymous struct/union loop, id:[%d]", tid)
                     return
                 w(self._struct_fwd(tid) + ";\n\n")
@@ -337,15 +438,17 @@ class _CDumper:
             return
         if k == _STRUCT or k == _UNION:
             emit[tid] = _ING
-            named = self.named[tid]
+            named = self.S[W[p]]  # self.named(tid), inline
             if cont == 0 or not named:
                 new_cont = tid if named else cont
                 # An anonymous struct is walked again at each use (as libbpf
                 # does): count it against the same budget as the rendering.
                 self._spend(W[p + 1] & 0xFFFF, tid)
-                for j in range(p + 4, p + 3 + 3 * (W[p + 1] & 0xFFFF), 3):
-                    ref = W[j]
-                    if emit[ref] != _ED:
+                # A pointer to an emitted type is a no-op too (unless the call
+                # would be past MAX_NEST): most members are such pointers.
+                K, P, deep = self.K, self.P, depth > MAX_NEST
+                for ref in W[p + 4:p + 3 + 3 * (W[p + 1] & 0xFFFF):3]:
+                    if emit[ref] != _ED and (K[ref] != _PTR or emit[W[P[ref] + 2]] != _ED or deep):
                         self._emit(ref, new_cont, depth)
             elif not self.fwd_emitted[tid] and tid != cont:
                 w(self._struct_fwd(tid) + ";\n\n")
@@ -364,9 +467,9 @@ class _CDumper:
                 w(self._typedef_def(tid, 0) + ";\n\n")
             emit[tid] = _ED
         elif k == _FUNC_PROTO:
-            for j in range(p + 2, p + 3 + 2 * (W[p + 1] & 0xFFFF), 2):  # return and parameter types
-                ref = W[j]
-                if emit[ref] != _ED:
+            K, P, deep = self.K, self.P, depth > MAX_NEST
+            for ref in W[p + 2:p + 3 + 2 * (W[p + 1] & 0xFFFF):2]:  # return and parameter types
+                if emit[ref] != _ED and (K[ref] != _PTR or emit[W[P[ref] + 2]] != _ED or deep):
                     self._emit(ref, cont, depth)
         elif k == _ARRAY:
             ref = W[p + 3]
@@ -408,7 +511,7 @@ class _CDumper:
 
     def _struct_fwd(self, tid: int) -> str:
         kw = "struct" if self.K[tid] == _STRUCT else "union"
-        return f"{kw} {self.type_name(tid)}" if self.named[tid] else kw
+        return f"{kw} {self.type_name(tid)}" if self.named(tid) else kw
 
     def _fwd_def(self, tid: int) -> str:
         return f"{'union' if self.W[self.P[tid] + 1] >> 31 else 'struct'} {self.type_name(tid)}"
@@ -441,7 +544,7 @@ class _CDumper:
         return list(zip(names, values))
 
     def _enum_def(self, tid: int, lvl: int) -> str:
-        head = f"enum {self.type_name(tid)}" if self.named[tid] else "enum"
+        head = f"enum {self.type_name(tid)}" if self.named(tid) else "enum"
         W, p = self.W, self.P[tid]
         info = W[p + 1]
         if not info & 0xFFFF:
@@ -488,47 +591,80 @@ class _CDumper:
         for mtype, bit_offset, bitfield_size in zip(types, bit_offsets, bit_sizes):
             align = aligns.get(mtype)
             if align is None:
-                align = align_of(self.btf, mtype)
+                align = self._align_of(mtype, 0)
             if align and not bitfield_size and bit_offset % (8 * align):
                 return True
             if align > max_align:
                 max_align = align
         return bool(self.W[self.P[tid] + 2] % max_align)
 
+    def _layout(self, tid: int, is_struct: bool, types, bit_offsets, bit_sizes) -> tuple[int, bool]:
+        """``self.align(tid)`` and ``is_struct and self._is_packed(...)``, in one pass when possible.
+
+        A struct's alignment is usually first asked for here (_align_leaf).
+        When that pass gets through every member (none of alignment 0, none
+        misplaced), _is_packed would see the same members with the same
+        alignments: packed then means the size is not a multiple of the
+        largest.  A misplaced member answers both at once.
+        """
+        aligns = self.aligns
+        if tid in aligns or tid in types:  # (a member of the type itself sees its provisional 1)
+            return self.align(tid), is_struct and self._is_packed(tid, types, bit_offsets, bit_sizes)
+        aligns[tid] = 1  # provisional, as in _align_leaf
+        max_align = 1
+        for mtype, bit_offset, bitfield_size in zip(types, bit_offsets, bit_sizes):
+            align = aligns.get(mtype)
+            if align is None:
+                align = self._align_of(mtype, 1)
+            if align <= 0:
+                aligns[tid] = 0
+                return 0, is_struct and self._is_packed(tid, types, bit_offsets, bit_sizes)
+            if align > max_align:
+                max_align = align
+            if not bitfield_size and bit_offset % (8 * align):
+                aligns[tid] = 1
+                return 1, is_struct
+        size = self.W[self.P[tid] + 2]
+        align = aligns[tid] = 1 if size % max_align else max_align
+        return align, is_struct and size % max_align != 0
+
     def _struct_def(self, tid: int, lvl: int) -> str:
         is_struct = self.K[tid] == _STRUCT
         names, types, bit_offsets, bit_sizes = self._members(tid)
         self._spend(len(types), tid)
         size = self.W[self.P[tid] + 2]
-        align = self.align(tid)
-        packed = is_struct and self._is_packed(tid, types, bit_offsets, bit_sizes)
+        align, packed = self._layout(tid, is_struct, types, bit_offsets, bit_sizes)
         kw = "struct" if is_struct else "union"
-        parts = [f"{kw} {self.type_name(tid)} {{" if self.named[tid] else f"{kw} {{"]
+        parts = [f"{kw} {self.type_name(tid)} {{" if self.named(tid) else f"{kw} {{"]
         lvl += 1
         pfx = "\n" + "\t" * lvl
         off = 0
         prev_bitfield = False
-        aligns, sizes = self.aligns, self.sizes
-        decls, anon_decls, work_max = self.decls, self.anon_decls, self.work_max
+        sizes, decls, anon_decls = self.sizes, self.decls, self.anon_decls
         max_height = MAX_DECL_NEST - self.nest
-        for fname, mtype, bit_offset, m_sz in zip(names, types, bit_offsets, bit_sizes):
-            if packed:
-                m_align = 1
-            else:
-                m_align = aligns.get(mtype)
-                if m_align is None:
-                    m_align = align_of(self.btf, mtype)
+        # The work of the memoised declarations below, counted in self.work
+        # before anything else may read it (decl) and at the end.
+        work, budget = 0, self.work_max - self.work
+        # A member's alignment only matters where padding goes before it.  A
+        # union's are asked for member by member, as they come (errors and
+        # all); a struct's were all asked for by _is_packed (or it is packed:
+        # 1), so they are read where needed.
+        m_aligns = repeat(None) if is_struct else map(self.align, types)
+        for fname, mtype, bit_offset, m_sz, m_align in zip(names, types, bit_offsets, bit_sizes, m_aligns):
             if off < bit_offset:
+                if m_align is None:
+                    m_align = 1 if packed else self.align(mtype)
                 self._bit_padding(parts, off, bit_offset, m_align, prev_bitfield and m_sz != 0, lvl)
             # decl(mtype, fname, lvl), its memoised case inline (self.peak
             # needs no update: no declaration that contains a struct body is memoised).
-            got = (decls if fname else anon_decls).get(mtype)
-            if got is not None and got[3] <= max_height and self.work + got[2] <= work_max:
-                self.work += got[2]
-                before, after = got[0], got[1]
+            before, after, d_work, height = (decls if fname else anon_decls).get(mtype, _NOT_MEMOISED)
+            if height <= max_height and work + d_work <= budget:
+                work += d_work
             else:
+                self.work += work
                 before, after = self.decl(mtype, fname, lvl), ""
                 fname = ""  # (in before)
+                work, budget = 0, self.work_max - self.work
             if m_sz:
                 parts.append(f"{pfx}{before}{fname}{after}: {m_sz};")
                 off = bit_offset + m_sz
@@ -538,8 +674,9 @@ class _CDumper:
                 m_size = sizes.get(mtype)
                 if m_size is None:
                     m_size = self._size(mtype)
-                off = bit_offset + m_size * 8 if m_size > 0 else bit_offset
+                off = bit_offset + 8 * m_size
                 prev_bitfield = False
+        self.work += work
         if is_struct and off < size * 8:
             self._bit_padding(parts, off, size * 8, align, False, lvl)
         if types or size:
@@ -553,12 +690,30 @@ class _CDumper:
     def _size(self, tid: int) -> int:
         size = self.sizes.get(tid)
         if size is None:
-            try:
-                size = resolve_size(self.btf, tid)
-            except Exception:  # noqa: BLE001 - libbpf treats an unsizable member as size 0
-                size = 0
-            self.sizes[tid] = size
+            size = self.sizes[tid] = self._resolve_size(tid)
         return size
+
+    def _resolve_size(self, type_id: int) -> int:
+        """query.resolve_size, 0 where it raises (libbpf treats an unsizable member as size 0)."""
+        K, W, P = self.K, self.W, self.P
+        nelems = 1
+        tid = type_id
+        for _ in range(MAX_DEPTH):
+            if tid == 0:
+                return 0
+            k = K[tid]
+            if k in _SIZED:
+                return nelems * W[P[tid] + 2]
+            if k == _PTR:
+                return nelems * self.ptr_sz
+            if k == _ARRAY:
+                nelems *= W[P[tid] + 5]
+                tid = W[P[tid] + 3]
+            elif k == _TYPEDEF or k in _MODS or k == _VAR or k == _DECL_TAG:
+                tid = W[P[tid] + 2]
+            else:
+                return 0
+        return 0
 
     def _bit_padding(self, parts, cur: int, nxt: int, nxt_align: int, in_bitfield: bool, lvl: int) -> None:
         """libbpf btf_dump_emit_bit_padding: fill gaps with anonymous bitfields."""
@@ -710,14 +865,14 @@ class _CDumper:
                 out.append(self.name(tid))
             elif k == _STRUCT or k == _UNION:
                 self._emit_mods(stack, out)
-                if self.named[tid]:
+                if self.named(tid):
                     out.append(self._struct_fwd(tid))
                 else:
                     self.inline_defs += 1
                     out.append(self._struct_def(tid, lvl))
             elif k == _ENUM or k == _ENUM64:
                 self._emit_mods(stack, out)
-                if self.named[tid]:
+                if self.named(tid):
                     out.append(f"enum {self.type_name(tid)}")
                 else:
                     self.inline_defs += 1

@@ -15,9 +15,8 @@ from __future__ import annotations
 import sys
 from array import array
 from itertools import compress
-from operator import itemgetter
 
-from bpfdoctor.btf.reader import Btf
+from bpfdoctor.btf.reader import Btf, gather
 
 # Byte of each info word that holds the kind bits, in the host's order.
 _KIND_BYTE = 3 if sys.byteorder == "little" else 0
@@ -40,25 +39,21 @@ _SLOTS: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {
     19: ((_NAME, 0, 0), (_NAME, 0, 0)),  # ENUM64 values
 }
 _REF_ONLY = ((_NAME, 0, _REF), ())  # PTR, TYPEDEF, modifiers, FUNC, TYPE_TAG
-_REF_MASK = bytes((b & _REF) >> 1 for b in range(256))
-_NAME_BYTES = bytes(0xFF if b & _NAME else 0 for b in range(256))
 
 
 class _Masks(dict):
-    """info word -> the slot bits of its type's words, four bytes per word (one per byte of it)."""
+    """info word -> the slot bits of each of its type's words (one byte per word)."""
 
     def __missing__(self, info: int) -> bytes:
         kind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
         head, item = _SLOTS.get(kind, _REF_ONLY)
-        mask = self[info] = bytes(_each_4_times(head)) + bytes(_each_4_times(item)) * vlen
+        mask = self[info] = bytes(head) + bytes(item) * vlen
         return mask
 
 
-def _each_4_times(slots: tuple[int, ...]) -> list[int]:
-    return [s for s in slots for _ in range(4)]
-
-
 _MASKS = _Masks()
+_NAME_MASK = bytes(b & _NAME for b in range(256))
+_REF_MASK = bytes((b & _REF) >> 1 for b in range(256))
 
 
 class Packed:
@@ -78,53 +73,33 @@ class Packed:
             base = len(words)
             words += b.words
             pos += b.starts if not base else array("I", [s + base for s in b.starts])
-        self.words, self.pos = words, pos
-        self.infos = _gather(words, [p + 1 for p in pos[1:]]) if len(pos) > 1 else ()
+        # Lists, not arrays: reading a list makes no int object (an array
+        # makes one for each word read), and subscripting one is the
+        # interpreter's fast path.
+        self.words, self.pos = words.tolist(), pos.tolist()
+        self.infos = gather(self.words[1:], pos[1:])  # the second word of each header
         kinds = array("I", self.infos).tobytes()[_KIND_BYTE::4].translate(_KIND_OF)
         self.kinds = b"\0" + kinds
 
-    def check(self) -> set[int] | None:
-        """The ids that some type refers to; None if a type id or name offset is out of range."""
+    def check(self, asked: set[int]) -> set[int] | None:
+        """The ids in ``asked`` that some type refers to; None if a type id or
+        name offset is out of range.
+
+        A mask per info word says which words are type ids and which name
+        offsets; ``itertools.compress`` picks them out in C.
+        """
         if not self.infos:
             return set()
         mask = []
         at = 0
         for b in self.chain:  # words after a kind we cannot size belong to no type
-            n = b.count
-            part = b"".join(map(_MASKS.__getitem__, self.infos[at: at + n]))
-            mask.append(part + bytes(4 * len(b.words) - len(part)))
-            at += n
+            part = b"".join(map(_MASKS.__getitem__, self.infos[at:at + b.count]))
+            mask.append(part + bytes(len(b.words) - len(part)))
+            at += b.count
         mask = b"".join(mask)
-        refs = set(compress(self.words, mask[::4].translate(_REF_MASK)))
+        refs = list(compress(self.words, mask.translate(_REF_MASK)))
         if refs and max(refs) >= self.type_count:
             return None
-        if not _all_below(self.words, mask.translate(_NAME_BYTES), self.str_end):
+        if max(compress(self.words, mask.translate(_NAME_MASK))) >= self.str_end:
             return None
-        return refs
-
-
-def _all_below(words: array, selected: bytes, bound: int) -> bool:
-    """Whether each word whose bytes ``selected`` sets to 0xFF is below ``bound``.
-
-    ``max(compress(words, ...))`` makes an int of each of the ~800,000 words
-    of a vmlinux; this is the same test in a few big-int operations over the
-    whole section: keep the selected words, then see whether any reaches
-    ``top`` (the power of two at or above ``bound``), or does once raised by
-    ``top - bound``.  No word carries into the next: both terms are below
-    ``top`` <= 2**31.
-    """
-    top = 1 << (bound - 1).bit_length() if bound > 0 else 0
-    if not words or not 0 < top <= 1 << 31:
-        return max(compress(words, selected[::4]), default=0) < bound
-    n, order = len(words), sys.byteorder
-    picked = int.from_bytes(words.tobytes(), order) & int.from_bytes(selected, order)
-    high = int.from_bytes(((-top) & 0xFFFFFFFF).to_bytes(4, order) * n, order)
-    if picked & high:
-        return False
-    raise_by = int.from_bytes((top - bound).to_bytes(4, order) * n, order)
-    return not (picked + raise_by) & high
-
-
-def _gather(words: array, at: list[int]) -> tuple:
-    got = itemgetter(*at)(words)
-    return got if len(at) > 1 else (got,)
+        return asked.intersection(refs)

@@ -16,6 +16,8 @@ from bpfdoctor.lazylog import get_logger
 import struct
 import sys
 from array import array
+from bisect import bisect_left
+from operator import itemgetter
 
 from bpfdoctor.btf.kinds import EXTRA_WORDS, Kind
 from bpfdoctor.errors import ParseError
@@ -34,6 +36,13 @@ MAX_STR_OFFSET = 0x7FFFFFFF  # BTF_MAX_NAME_OFFSET
 _FIXED: list[int | None] = [3 + EXTRA_WORDS[k & 0x1F][0] if k & 0x1F in EXTRA_WORDS else None
                             for k in range(256)]
 _PER: list[int] = [EXTRA_WORDS.get(k & 0x1F, (0, 0))[1] for k in range(256)]
+
+
+def gather(seq, at) -> tuple:
+    """``tuple(seq[i] for i in at)``, in one C call (``operator.itemgetter``)."""
+    if len(at) < 2:
+        return (seq[at[0]],) if at else ()
+    return itemgetter(*at)(seq)
 
 
 def detect_byte_order(data: bytes) -> str | None:
@@ -278,8 +287,7 @@ class Btf:
     def name_offsets(self) -> array:
         """name_off of each local type, built once (used by name lookups)."""
         if self._name_offs is None:
-            words = self.words
-            self._name_offs = array("I", [words[s] for s in self.starts])
+            self._name_offs = array("I", gather(self.words, self.starts))
         return self._name_offs
 
     def _string_offsets(self, needle: bytes, exact: bool) -> list[int]:
@@ -300,24 +308,43 @@ class Btf:
         offsets = self._string_offsets(needle, exact=not prefix)
         if not offsets:
             return ids
-        name_offs = self.name_offsets()
         # Types of a base BTF may use this BTF's strings only if this is the
         # base; split types may point into base strings, so search those too.
-        mine = []
-        for off in offsets + (self.base._all_offsets_of(needle, prefix) if self.base is not None else []):
-            i = -1
-            try:
-                while True:
-                    i = name_offs.index(off, i + 1)
-                    mine.append(self.start_id + i)
-            except ValueError:
-                pass
+        mine = self._named_at(offsets + (self.base._all_offsets_of(needle, prefix) if self.base is not None else []))
         mine.sort()
         words, starts = self.words, self.starts
         for tid in mine:
             if kind is None or (words[starts[tid - self.start_id] + 1] >> 24) & 0x1F == kind:
                 ids.append(tid)
         return ids
+
+    def _named_at(self, offsets: list[int]) -> list[int]:
+        """Ids of this BTF's types whose name offset is one of ``offsets``."""
+        found = []
+        if self._name_offs is None and len(offsets) <= 4:
+            # A few offsets: look for each in the type section's bytes (a type's
+            # first word is its name) rather than build the index of every type's
+            # name (127,000 of them in a vmlinux) for one lookup.
+            section, starts = self.words.tobytes(), self.starts
+            for off in offsets:
+                needle = off.to_bytes(4, sys.byteorder)
+                at = section.find(needle)
+                while at >= 0:
+                    i = bisect_left(starts, at >> 2)
+                    if not at & 3 and i < len(starts) and starts[i] == at >> 2:
+                        found.append(self.start_id + i)
+                    at = section.find(needle, at + 1)
+            return found
+        name_offs = self.name_offsets()
+        for off in offsets:
+            i = -1
+            try:
+                while True:
+                    i = name_offs.index(off, i + 1)
+                    found.append(self.start_id + i)
+            except ValueError:
+                pass
+        return found
 
     def _all_offsets_of(self, needle: bytes, prefix: bool) -> list[int]:
         own = self._string_offsets(needle, exact=not prefix)
