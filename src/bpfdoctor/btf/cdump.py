@@ -14,9 +14,10 @@ the BTF is reported as malformed (a reference cycle through pointers or
 modifiers has no other end).  The process' recursion limit is never changed.
 
 Speed: a vmlinux has ~127,000 types, so the dumper never builds a ``BtfType``
-record.  It reads the packed words through ``_Types``: one words array for the
-base and split BTF together, each id's word position, and each id's kind as a
-byte.
+record.  It reads flat lists (``btf.packed``): the words of the base and split
+BTF together, each id's word position and kind.  The walks test a type's
+state before calling themselves on it, declarations are memoised (``decl``),
+and alignments and sizes are computed on those lists too.
 """
 
 from __future__ import annotations
