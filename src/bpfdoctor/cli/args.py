@@ -311,8 +311,9 @@ def plain_parse(params: list[Param], args: list[str]) -> dict | None:
     """The values argparse gives for a plain command line, without argparse;
     None for any other line, which argparse then parses.
 
-    Plain: every positional argument of the command takes one word and each
-    is given; every word starting with '-' is a known option, whole (a long
+    Plain: the positional words fill the command's arguments in order (fixed
+    counts, then optional ones, then at most one list, '*' or '+') and, unless every
+    argument takes exactly one word, stand together; every word starting with '-' is a known option, whole (a long
     option's value may follow '='); an option's value is the next word and
     does not start with '-'.  Help, ``--``, option clusters, unknown options,
     missing or extra arguments, values a type refuses: argparse, and with it
@@ -329,22 +330,34 @@ def plain_parse(params: list[Param], args: list[str]) -> dict | None:
 def _plain_parse(params: list[Param], args: list[str]) -> dict:
     options: dict[str, tuple[Param, bool]] = {}
     positional = []
+    optional_seen = False
     for p in params:
         if p.argument:
-            if p.nargs != 1 or not p.required:
+            # Shapes argparse matches the same way whatever the split: fixed
+            # counts first, then optional ones ('?'), then at most one '*'.
+            if positional and positional[-1].nargs == -1:
                 raise _NotPlain
+            if p.required and optional_seen and p.nargs != -1:
+                raise _NotPlain
+            if not p.required and p.nargs not in (1, -1):
+                raise _NotPlain
+            optional_seen = optional_seen or not p.required
             positional.append(p)
         else:
             options.update({f: (p, True) for f in p.flags})
             options.update({f: (p, False) for f in p.off_flags})
     values: dict[str, object] = {}
     words = []
+    runs = 0  # runs of positional words: argparse matches positionals run by run
+    last = -2
     i = 0
     while i < len(args):
         word = args[i]
         i += 1
-        if not word.startswith("-"):
+        if not word.startswith("-") or word == "-":
             words.append(word)
+            runs += last != i - 2
+            last = i - 1
             continue
         name, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
         p, on = options.get(name) or (None, True)
@@ -370,10 +383,29 @@ def _plain_parse(params: list[Param], args: list[str]) -> dict:
             values.setdefault(p.dest, []).append(value)
         else:
             values[p.dest] = value
-    if len(words) != len(positional):
+    simple = all(p.required and p.nargs == 1 for p in positional)
+    if not simple and runs > 1:
+        raise _NotPlain  # a '?' or '*' may have matched nothing in an earlier run
+    at = 0
+    for p in positional:
+        if p.nargs == -1:
+            taken = words[at:]
+            if p.required and not taken:
+                raise _NotPlain
+            values[p.dest] = [_plain_value(p, w) for w in taken] if taken else (
+                [] if p.default is None else _plain_default(p))
+        elif p.required:
+            taken = words[at:at + p.nargs]
+            if len(taken) < p.nargs:
+                raise _NotPlain
+            converted = [_plain_value(p, w) for w in taken]
+            values[p.dest] = converted[0] if p.nargs == 1 else converted
+        else:
+            taken = words[at:at + 1]
+            values[p.dest] = _plain_value(p, taken[0]) if taken else _plain_default(p)
+        at += len(taken)
+    if at != len(words):
         raise _NotPlain
-    for p, word in zip(positional, words):
-        values[p.dest] = _plain_value(p, word)
     for p in params:
         if p.dest not in values:
             if p.required:
