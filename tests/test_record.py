@@ -9,7 +9,7 @@ import pickle
 
 import pytest
 
-from bpfdoctor.record import field, record
+from bpfdoctor.record import field, record, replace
 
 
 @record
@@ -97,6 +97,19 @@ def test_dataclass_protocol():
     assert [f.name for f in dataclasses.fields(p)] == ["x", "y", "tags", "extra", "note"]
     assert dataclasses.replace(p, y=5) == Point(1, 5, extra={"k": [1]})
     assert dataclasses.asdict(p) == {"x": 1, "y": 2, "tags": (), "extra": {"k": [1]}, "note": None}
+
+
+def test_replace_is_dataclasses_replace():
+    p = Point(1, 2, ("a",), {"k": 1}, note="n")
+    for changes in ({}, {"y": 5}, {"x": 0, "note": "m"}, {"extra": {}}):
+        got, want = replace(p, **changes), dataclasses.replace(p, **changes)
+        assert got == want and got.note == want.note and type(got) is Point
+    with pytest.raises(TypeError, match="'z'"):
+        replace(p, z=1)
+    with pytest.raises(TypeError):
+        dataclasses.replace(p, z=1)
+    d = DPoint(1, 2)
+    assert replace(d, y=3) == DPoint(1, 3)  # a dataclass goes to dataclasses.replace
 
 
 def test_pickle_and_copy():

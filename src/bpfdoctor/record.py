@@ -28,7 +28,7 @@ code; it imports nothing.
 
 from __future__ import annotations
 
-__all__ = ["field", "record"]
+__all__ = ["field", "record", "replace"]
 
 _MISSING = object()
 
@@ -110,6 +110,24 @@ def _build(cls, frozen: bool):
     new = type(cls)(cls.__name__, cls.__bases__, ns)
     new.__init__ = _first_init(new)
     return new
+
+
+def replace(obj, /, **changes):
+    """``dataclasses.replace`` for a record, without importing dataclasses
+    (2-3 ms at start); a dataclass goes to ``dataclasses.replace``."""
+    names = getattr(type(obj), "__record_fields__", None)
+    if names is None:
+        import dataclasses
+
+        return dataclasses.replace(obj, **changes)
+    unknown = changes.keys() - names.keys()
+    if unknown:
+        raise TypeError(f"{type(obj).__qualname__}.__init__() got an unexpected keyword argument "
+                        f"{sorted(unknown)[0]!r}")
+    for name in names:
+        if name not in changes:
+            changes[name] = getattr(obj, name)
+    return type(obj)(**changes)
 
 
 # Instances made by the generic __init__ before a class gets its compiled one.

@@ -80,7 +80,7 @@ def check(state, as_json, prom_file, fix, root, no_probe, no_cache, verbose):
     set_enabled(not no_cache)
     report = run_check(root, probe=not no_probe)
     if fix:
-        from dataclasses import replace
+        from bpfdoctor.record import replace
 
         from bpfdoctor.doctor.fix import apply_fixes
 

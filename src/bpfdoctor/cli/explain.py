@@ -44,9 +44,9 @@ def explain(state, logfile: str, obj: str | None, program: str | None,
         raise InputError(name, f"no verifier log found ({parsed.lines} lines read)",
                          hint="pass the log the kernel returned (bpftool -d prog load OBJ PIN "
                               "prints it), not the object file")
-    import dataclasses
     import os
 
+    from bpfdoctor.record import replace
     from bpfdoctor.verifier.context import ProgramContext
     from bpfdoctor.verifier.sources import SourceCache
 
@@ -61,7 +61,7 @@ def explain(state, logfile: str, obj: str | None, program: str | None,
     # in the object, else next to the object, the log, or here
     roots = tuple(dict.fromkeys(os.path.dirname(os.path.abspath(x)) for x in (obj, logfile, ".")
                                 if x and x != "-"))
-    context = dataclasses.replace(context, sources=SourceCache(roots))
+    context = replace(context, sources=SourceCache(roots))
     result = explain_log(parsed, line_for_insn, context)
     color = state.color
     if one_line:

@@ -135,9 +135,9 @@ def jited_cmd(prog_words, opcodes: bool, source: bool, linum: bool, arch: str | 
 
 
 def _funcs(d, source: bool):
-    import dataclasses
+    from bpfdoctor.record import replace
 
-    return d.funcs if source else tuple(dataclasses.replace(f, sources=None) for f in d.funcs)
+    return d.funcs if source else tuple(replace(f, sources=None) for f in d.funcs)
 
 
 @prog.command("run")

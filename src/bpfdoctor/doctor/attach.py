@@ -117,7 +117,7 @@ def _ksyscall(spec, host: HostView, **kw):
     arch = {"x86_64": "__x64_", "aarch64": "__arm64_", "s390x": "__s390x_", "riscv64": "__riscv_"}
     prefix = arch.get(os.uname().machine, "")
     target = f"{prefix}sys_{spec.target}" if spec.target else None
-    from dataclasses import replace
+    from bpfdoctor.record import replace
 
     return _kprobe(replace(spec, target=target), host, **kw)
 

@@ -70,7 +70,7 @@ def _merge_privilege(found: list[Finding], errno: int, facts, acct) -> list[Find
     """The probes' EPERM diagnosed, without saying one cause twice: when the
     privilege check already fails, its finding carries the errno and the
     sysctl, and the diagnosis adds only other causes."""
-    from dataclasses import replace
+    from bpfdoctor.record import replace
 
     from bpfdoctor.doctor.eperm import diagnose_eperm
 

@@ -9,12 +9,12 @@ names; BTF line_info adds the source text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from bpfdoctor.record import field, record
 from bpfdoctor.verifier.numbers import num
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapFacts:
     """What is known of one map, from the object or the verifier log: its type
     name ("" when only the log named the map) and sizes (None when unknown)."""
@@ -26,7 +26,7 @@ class MapFacts:
     max_entries: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramContext:
     """What the object says about the program a verifier log is for; fields
     stay empty when there is only the log."""

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from bpfdoctor.record import record
 from bpfdoctor.verifier.numbers import num
 from bpfdoctor.verifier.trace import Step
 
@@ -30,7 +30,7 @@ _CALL = re.compile(r"call (\S+?)(?:#(\d{1,9}))?$")
 _REF_IDS = re.compile(r"(?:ref_obj_id|id)=(\d+)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Event:
     """One def-use event: ``kind`` is one of ``def`` (value defined: ``how``
     says by what), ``copy``, ``trunc32`` (a 32-bit op on the tracked value),
@@ -45,7 +45,7 @@ class Event:
     value: str = ""      # the verifier's state of ``what`` after this step
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Insn:
     """The parts of an instruction the analysis needs."""
 

@@ -9,8 +9,9 @@ docs/readme/explain.md); ``render/diagnostic.py`` draws the text forms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
+
+from bpfdoctor.record import field, record
 
 
 class ErrorClass(str, Enum):
@@ -53,7 +54,7 @@ _LAYERS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Span:
     """A place in the program: instruction index and, from BTF line_info
     (or the log's ``; text @ file:line`` comments), its source location.
@@ -84,7 +85,7 @@ class Span:
                 "column": self.column, "text": self.text or None}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One rejection, explained."""
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from bpfdoctor.record import field, record
 
 _ESCAPED_LITERAL = set("()[]{}.*+?|^$\\/-:'\"<>=!#&%,;@ ")
 _QUANTIFIERS = "?*{"
@@ -97,7 +98,7 @@ def _anchored(pattern: str) -> str:
     return pattern
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CatalogEntry:
     """One known verifier error.
 

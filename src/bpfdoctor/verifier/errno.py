@@ -9,10 +9,11 @@ specific EPERM diagnosis is bpfdoctor.doctor.diagnose_eperm.
 from __future__ import annotations
 
 import errno as _errno
-from dataclasses import dataclass
+
+from bpfdoctor.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ErrnoInfo:
     """One errno and its usual causes in BPF_PROG_LOAD and in BPF_MAP_CREATE."""
 

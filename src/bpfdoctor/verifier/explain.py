@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from bpfdoctor.findings import Finding, Severity
+from bpfdoctor.record import field, record
 from bpfdoctor.verifier.catalog import CATALOG
 from bpfdoctor.verifier.context import ProgramContext
 from bpfdoctor.verifier.diagnostic import Diagnostic
@@ -34,7 +34,7 @@ _ALLOC = re.compile(r"alloc_insn=(\d+)")
 _MENTIONED = re.compile(r"(?:unreachable insn|from insn|at insn) (\d+)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Explanation:
     """A parsed log, the catalog entry it matched (if any), and the finding."""
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
+
+from bpfdoctor.record import field, record
 
 
 class Verdict(str, Enum):
@@ -14,7 +15,7 @@ class Verdict(str, Enum):
     UNKNOWN = "unknown"     # neither: truncated, empty, or not a verifier log
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Insn:
     """One instruction line ``N: (op) text`` as the verifier printed it."""
 
@@ -27,7 +28,7 @@ class Insn:
         return f"{self.index}: ({self.opcode:02x}) {self.text}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceLine:
     """A C source line, from the log's ``; text @ file:line`` comments or BTF line_info."""
 
@@ -39,7 +40,7 @@ class SourceLine:
         return f"{self.file}:{self.line}" + (f": {self.text}" if self.text else "")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Branch:
     """``from SRC to DST``: the verifier resumed at DST, the other side of the jump at SRC."""
 
@@ -47,7 +48,7 @@ class Branch:
     dst: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stats:
     """The closing statistics (``BPF_LOG_STATS``); absent fields are None (older kernels)."""
 
@@ -61,7 +62,7 @@ class Stats:
     stack_depth: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedLog:
     """Everything the parser could find in one verifier log.
 

@@ -45,9 +45,9 @@ def explain_result(result, maps=(), read_sources: bool = True):
     if parsed is None or parsed.verdict.value != "rejected":
         parsed = parse_text(result.log)
     if parsed.errno is None and result.errno is not None:
-        import dataclasses
+        from bpfdoctor.record import replace
 
-        parsed = dataclasses.replace(parsed, errno=result.errno)
+        parsed = replace(parsed, errno=result.errno)
     return explain_log(parsed, result.line_for_insn, ctx)
 
 

@@ -24,14 +24,14 @@ log = get_logger(__name__)
 
 def runtime_shape(plan: MapPlan) -> MapPlan:
     if plan.map_type == MapType.PERF_EVENT_ARRAY and not plan.max_entries:
-        from dataclasses import replace
+        from bpfdoctor.record import replace
 
         from bpfdoctor.host.cpus import possible_cpus
 
         return replace(plan, max_entries=possible_cpus())
     if plan.map_type in (MapType.RINGBUF, MapType.USER_RINGBUF):  # libbpf.c map_is_ringbuf
         import mmap
-        from dataclasses import replace
+        from bpfdoctor.record import replace
 
         from bpfdoctor.elf.map_rules import ringbuf_size
 

@@ -58,7 +58,7 @@ class MapPlan:
         return self.kind in ("data", "rodata", "bss", "kconfig")
 
     def without_btf(self) -> "MapPlan":
-        from dataclasses import replace
+        from bpfdoctor.record import replace
 
         return replace(self, btf_key_type_id=0, btf_value_type_id=0)
 

@@ -81,7 +81,7 @@ class LoadedObject:
 
     def pin(self, directory: str) -> None:
         """Pin every loaded program and map under ``directory`` (on bpffs)."""
-        from dataclasses import replace
+        from bpfdoctor.record import replace
 
         from bpfdoctor.kernel.loader.pin import Pins, check_pin_dir
 
