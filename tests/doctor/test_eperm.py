@@ -79,7 +79,7 @@ def _as_nobody_create_map() -> dict:
     """The map create of a child that became nobody, and its diagnosis."""
     import bpfdoctor.doctor.live  # noqa: F401 - nobody may not read the interpreter's library
     import bpfdoctor.host.facts  # noqa: F401
-    import gzip  # noqa: F401 - host.kernel_info imports it lazily for /proc/config.gz
+    import zlib  # noqa: F401 - host.kernel_info imports it lazily for /proc/config.gz
     from bpfdoctor.doctor.eperm import diagnose_eperm
     from bpfdoctor.errors import SyscallError
     from bpfdoctor.kernel import maps

@@ -15,7 +15,7 @@ def _check_as_nobody() -> list[dict]:
     """The whole check, run in-process by a child that became nobody."""
     import bpfdoctor.doctor.report as report
     import bpfdoctor.kernel.probes  # noqa: F401 - imported before losing read access
-    import gzip  # noqa: F401 - host.kernel_info imports it lazily for /proc/config.gz
+    import zlib  # noqa: F401 - host.kernel_info imports it lazily for /proc/config.gz
 
     def work() -> list[dict]:
         rep = report.run_check("/")

@@ -35,6 +35,17 @@ def test_config_gz_unlimited_memlock_v1_cgroup(tmp_path):
     assert (f.memcg.version, f.memcg.limit, f.memcg.limit_at) == (1, 64 << 20, "/a/b")
 
 
+def test_config_gz_truncated_or_not_gzip(tmp_path):
+    import gzip
+
+    from bpfdoctor.host.kernel_info import kernel_config
+
+    for content in (gzip.compress(b"CONFIG_BPF=y\n" * 100)[:40], b"CONFIG_BPF=y\n", b""):
+        root = build_tree(tmp_path / str(len(content)), {"config_at": None})
+        (root / "proc" / "config.gz").write_bytes(content)
+        assert kernel_config(root, "x").source is None, content
+
+
 def test_missing_everything(tmp_path):
     root = build_tree(tmp_path, {"config_at": None, "lockdown": None, "btf": False, "mounts": [],
                                  "sysctls": {k: None for k in sysctl.BPF_SYSCTLS}})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno as E
 import os
-from dataclasses import dataclass, field
 
 from bpfdoctor.doctor.attach import HostView, check
 from bpfdoctor.errors import SyscallError
@@ -19,9 +18,10 @@ from bpfdoctor.findings import Finding, Severity
 from bpfdoctor.host import tracefs as T
 from bpfdoctor.kernel import links
 from bpfdoctor.kernel.attach_spec import AttachSpec, attach_spec
+from bpfdoctor.record import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AttachResult:
     """The kernel's answer to one attach.  ``how`` is the call that attached (or
     failed), ``meaning`` what the errno means for this attach kind; ``note``
@@ -39,7 +39,7 @@ class AttachResult:
                 "meaning": self.meaning, "note": self.note}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramAttach:
     """One program of ``attach``: where it attaches, what the host checks found,
     and the attach itself."""
@@ -61,7 +61,7 @@ class ProgramAttach:
                 "attach": self.result.to_dict() if self.result else None, "ok": self.ok}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AttachReport:
     """The ``attach`` report: one ProgramAttach per program, and notes on what was
     done to make the run possible (a tracefs mounted)."""

@@ -9,18 +9,18 @@ config, never changed.
 from __future__ import annotations
 
 import ctypes
-from bpfdoctor.lazylog import get_logger
 import os
-from dataclasses import asdict, dataclass
 
 from bpfdoctor.doctor.checks_fs import BPFFS
 from bpfdoctor.host.limits import raise_memlock
 from bpfdoctor.host.sysctl import sysctl_path
+from bpfdoctor.lazylog import get_logger
+from bpfdoctor.record import record
 
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FixAction:
     """One ``--fix`` change: the id of the finding it answers, the action in words
     (a command), whether it was applied, and why not."""
@@ -31,7 +31,7 @@ class FixAction:
     error: str | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def _enable_jit(root: str) -> FixAction:

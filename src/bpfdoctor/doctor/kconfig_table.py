@@ -7,12 +7,12 @@ init/Kconfig, net/Kconfig, kernel/trace/Kconfig, lib/Kconfig.debug).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from bpfdoctor.findings import Severity
+from bpfdoctor.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KconfigOption:
     """One kernel option: what it enables, what breaks without it, and the
     severity of its finding when it is missing."""

@@ -8,14 +8,14 @@ import errno as E
 from bpfdoctor.lazylog import get_logger
 import os
 import resource
-from dataclasses import dataclass
 
 from bpfdoctor.errors import SyscallError
+from bpfdoctor.record import record
 
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JitUse:
     """Whether the kernel JIT-compiles programs, found by loading one: the sizes
     in bytes of its JIT image and translated (xlated) code, or the load's errno."""
@@ -26,7 +26,7 @@ class JitUse:
     errno: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Accounting:
     """``mode`` is ``memcg``, ``rlimit`` or None (unknown); ``how`` says how we know."""
 
@@ -35,7 +35,7 @@ class Accounting:
     errno: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LiveFacts:
     """What ``gather_live`` found out by trying things on the running kernel."""
 

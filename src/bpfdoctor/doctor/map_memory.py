@@ -13,9 +13,9 @@ Pure code: a function of the map's shape and the number of possible CPUs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from bpfdoctor.kernel.enums import MapType
+from bpfdoctor.record import record
 
 PAGE_SIZE = 4096
 PTR = 8
@@ -31,7 +31,7 @@ SIZEOF = {
 BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_MMAPABLE = 0x1, 0x2, 0x400
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapMemory:
     """What one map charges, by its type's formula in the kernel; ``note``
     qualifies the figure (charged per use, max_entries not set) or is empty."""

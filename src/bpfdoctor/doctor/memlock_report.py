@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from bpfdoctor.doctor.checks_memory import check_memlock, fmt_bytes
 from bpfdoctor.doctor.live import Accounting, infer_accounting, probe_accounting
@@ -12,9 +11,10 @@ from bpfdoctor.findings import Finding, Severity, worst
 from bpfdoctor.host.cpus import possible_cpus
 from bpfdoctor.host.facts import HostFacts, read_host
 from bpfdoctor.host.kernel_info import version_tuple
+from bpfdoctor.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MemlockReport:
     """The ``memlock`` report: the host's limits and accounting and, with an object
     (``object_path``, else None), each map's charge and their ``total`` in bytes."""

@@ -4,7 +4,6 @@ turn them into findings."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from bpfdoctor.doctor.checks_fs import check_btf, check_features, check_filesystems
 from bpfdoctor.doctor.checks_host import check_jit, check_kernel_config, check_kernel_version, check_privilege
@@ -13,12 +12,13 @@ from bpfdoctor.doctor.live import LiveFacts, gather_live, infer_accounting
 from bpfdoctor.findings import Finding, Severity, worst
 from bpfdoctor.host.facts import HostFacts, read_host
 from bpfdoctor.host.kernel_info import version_code, version_tuple
+from bpfdoctor.record import field, record
 
 AREAS = ("kernel", "jit", "privilege", "memlock", "btf", "filesystems", "features")
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckReport:
     """The ``check`` report: the findings for the host at ``root``; ``probed``
     when kernel probes ran (live host only).  ``meta`` goes to neither the

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
 
 from bpfdoctor.errors import BpfDoctorError
 from bpfdoctor.host._files import under
+from bpfdoctor.record import record
 
 LIB_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
             "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu")
@@ -41,7 +41,7 @@ def resolve_binary(name: str, root: str | os.PathLike = "/", env: dict | None = 
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FuncLookup:
     """Where a function is in a binary: its file offset for a uprobe, or None
     when it is not there or the file cannot be read."""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
-from bpfdoctor.host._files import under
+from bpfdoctor.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelBtf:
     """Kernel BTF on the host: whether ``/sys/kernel/btf/vmlinux`` exists and
     starts with the BTF magic (``vmlinux_readable``), and its size in bytes."""
@@ -20,15 +19,15 @@ class KernelBtf:
 
 
 def read_kernel_btf(root: str | os.PathLike = "/") -> KernelBtf:
-    base = under(root, "/sys/kernel/btf")
-    vmlinux = base / "vmlinux"
-    present = vmlinux.exists()
+    base = os.path.join(root, "sys/kernel/btf")
+    vmlinux = os.path.join(base, "vmlinux")
+    present = os.path.exists(vmlinux)
     readable, size = False, 0
     if present:
         try:
             with open(vmlinux, "rb") as f:
                 readable = f.read(4)[:2] in (b"\x9f\xeb", b"\xeb\x9f")
-            size = vmlinux.stat().st_size
+                size = os.fstat(f.fileno()).st_size
         except OSError:
             readable = False
     try:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from bpfdoctor.host._files import read_text
 from bpfdoctor.kernel.enums import Capability
+from bpfdoctor.record import record
 
 
 def decode_caps(mask: int) -> frozenset[Capability]:
@@ -14,7 +14,7 @@ def decode_caps(mask: int) -> frozenset[Capability]:
     return frozenset(Capability(bit) for bit in range(64) if mask >> bit & 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProcessCaps:
     """The uid, effective uid and capability sets (effective, permitted,
     bounding) of a process, from ``/proc/PID/status``."""

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
 
 from bpfdoctor.host._files import read_text
 from bpfdoctor.host.mounts import Mount, read_mounts
+from bpfdoctor.record import record
 
 # v1 reports "no limit" as PAGE_COUNTER_MAX pages: anything this large is unlimited.
 V1_UNLIMITED = 1 << 62
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MemoryCgroup:
     """The memory cgroup of this process and the limit BPF memory counts
     against; ``usage`` in bytes, None when unreadable."""

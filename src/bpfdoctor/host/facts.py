@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from bpfdoctor.host.btf import KernelBtf, read_kernel_btf
 from bpfdoctor.host.caps import ProcessCaps, read_caps
@@ -13,9 +12,10 @@ from bpfdoctor.host.limits import Limit, read_memlock
 from bpfdoctor.host.mounts import Mount, read_mounts
 from bpfdoctor.host.security import Security, read_security
 from bpfdoctor.host.sysctl import BpfSysctls, read_bpf_sysctls
+from bpfdoctor.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostFacts:
     """Everything ``check`` reads from the host under ``root``; ``caps``,
     ``memlock`` and ``memcg`` are None when the host does not tell (unreadable

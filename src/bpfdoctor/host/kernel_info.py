@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bpfdoctor.host._files import read_text, under
+from bpfdoctor.host._files import read_text
 from bpfdoctor.record import field, record
 
 
@@ -71,10 +71,12 @@ def kernel_config(root: str | os.PathLike = "/", release: str | None = None) -> 
     text = read_text(root, boot)
     if text is not None:
         return KernelConfig(boot, parse_config(text))
-    import gzip  # only when /boot has no config
+    import zlib  # only when /boot has no config; zlib alone (gzip brings pathlib's cost)
 
     try:
-        with gzip.open(under(root, "/proc/config.gz"), "rt", errors="replace") as f:
-            return KernelConfig("/proc/config.gz", parse_config(f.read()))
-    except (OSError, EOFError):
+        with open(os.path.join(root, "proc/config.gz"), "rb") as f:
+            data = f.read()
+        text = zlib.decompress(data, wbits=31).decode(errors="replace")  # 31: gzip framing
+    except (OSError, zlib.error):
         return KernelConfig(None)
+    return KernelConfig("/proc/config.gz", parse_config(text))

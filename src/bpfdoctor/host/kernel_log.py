@@ -21,9 +21,9 @@ from __future__ import annotations
 import errno
 from bpfdoctor.lazylog import get_logger
 import os
-from dataclasses import dataclass
 
 from bpfdoctor.errors import HostError
+from bpfdoctor.record import record
 
 log = get_logger(__name__)
 
@@ -33,7 +33,7 @@ CAP_SYSLOG = 34
 _RECORD_MAX = 8192  # a /dev/kmsg read must fit one record (PRINTK_MESSAGE_MAX + header)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelLog:
     """The log text and how it was read (``klogctl`` or a device path)."""
 

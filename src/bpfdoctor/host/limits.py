@@ -6,14 +6,14 @@ from __future__ import annotations
 from bpfdoctor.lazylog import get_logger
 import os
 import resource
-from dataclasses import dataclass
 
 from bpfdoctor.host._files import read_text
+from bpfdoctor.record import record
 
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limit:
     """Soft and hard limit in bytes; None is unlimited."""
 
@@ -57,7 +57,7 @@ def live_memlock() -> Limit:
     return Limit(_from_rlim(soft), _from_rlim(hard))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MemlockChange:
     """This process's RLIMIT_MEMLOCK before and after ``raise_memlock``."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from bpfdoctor.host._files import read_text
+from bpfdoctor.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mount:
     """One line of ``/proc/PID/mountinfo``: mount point, filesystem type,
     source, mount and superblock options (comma-separated), and ``root``, the

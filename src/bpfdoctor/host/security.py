@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
 from bpfdoctor.host._files import read_text
+from bpfdoctor.record import record
 
 SECURITYFS = "/sys/kernel/security"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Security:
     """``lockdown`` is ``none``/``integrity``/``confidentiality``, or None when
     it cannot be read (no securityfs mounted, or no lockdown LSM)."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from bpfdoctor.host._files import read_int
+from bpfdoctor.record import record
 
 BPF_SYSCTLS = (
     "net.core.bpf_jit_enable", "net.core.bpf_jit_harden", "net.core.bpf_jit_kallsyms",
@@ -23,7 +23,7 @@ def read_sysctl(name: str, root: str | os.PathLike = "/") -> int | None:
     return read_int(root, sysctl_path(name))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BpfSysctls:
     """None means absent: no JIT built in, or no BPF syscall at all."""
 

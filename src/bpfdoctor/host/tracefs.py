@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
 from bpfdoctor.host._files import read_text, under
 from bpfdoctor.host.mounts import read_mounts
+from bpfdoctor.record import record
 
 TRACEFS_DEFAULT = "/sys/kernel/tracing"
 _CLONE = re.compile(r"^(?P<base>[A-Za-z_][A-Za-z0-9_]*)\.(?P<suffix>(isra|constprop|part|cold|llvm|lto_priv|"
@@ -65,7 +65,7 @@ def tracepoints_in(root: str | os.PathLike, tracefs: str, category: str) -> list
         return []
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Symbol:
     """One ``/proc/kallsyms`` line: name, type letter (``t``, ``T``...) and
     module (None for the kernel itself)."""
