@@ -12,7 +12,6 @@ offset; oddities libbpf tolerates are collected in ``Btf.problems``.
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
 import struct
 import sys
 from array import array
@@ -21,6 +20,7 @@ from operator import itemgetter
 
 from bpfdoctor.btf.kinds import EXTRA_WORDS, Kind
 from bpfdoctor.errors import ParseError
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 

@@ -25,18 +25,17 @@ json_writer does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bpfdoctor.btf.kinds import IntEncoding, Kind
 from bpfdoctor.btf.query import resolve_size
 from bpfdoctor.errors import BpfDoctorError
+from bpfdoctor.record import record
 
 
 class Raw(str):
     """A token printed as is (bpftool ``jsonw_printf`` of unquoted text)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Obj:
     """An object of the tree: (name, value) pairs in order (not a dict: BTF allows
     two members named "")."""

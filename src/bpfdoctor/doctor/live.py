@@ -5,11 +5,11 @@ here is closed again before the function returns."""
 from __future__ import annotations
 
 import errno as E
-from bpfdoctor.lazylog import get_logger
 import os
 import resource
 
 from bpfdoctor.errors import SyscallError
+from bpfdoctor.lazylog import get_logger
 from bpfdoctor.record import record
 
 log = get_logger(__name__)

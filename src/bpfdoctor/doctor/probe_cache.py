@@ -17,10 +17,10 @@ for another key is ignored, never an error.
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
 import os
 
 from bpfdoctor.host import cache as host_cache
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 

@@ -19,10 +19,10 @@ readers at files.
 from __future__ import annotations
 
 import errno
-from bpfdoctor.lazylog import get_logger
 import os
 
 from bpfdoctor.errors import HostError
+from bpfdoctor.lazylog import get_logger
 from bpfdoctor.record import record
 
 log = get_logger(__name__)

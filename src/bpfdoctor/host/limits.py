@@ -3,11 +3,11 @@ and from ``getrlimit`` (this process), and :func:`raise_memlock`."""
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
 import os
 import resource
 
 from bpfdoctor.host._files import read_text
+from bpfdoctor.lazylog import get_logger
 from bpfdoctor.record import record
 
 log = get_logger(__name__)

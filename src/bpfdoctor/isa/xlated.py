@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from bpfdoctor.btf import Btf, Kind
 from bpfdoctor.errors import BpfDoctorError
 from bpfdoctor.isa import kernel as ktext
 from bpfdoctor.isa.insn import Instruction, decode
+from bpfdoctor.record import field, record
 
 U64 = (1 << 64) - 1
 # kernel/bpf/disasm.c func_id_str[]: __BPF_FUNC_MAPPER starts with FN(unspec),
@@ -41,7 +41,7 @@ PSEUDO_MAP_FD, PSEUDO_MAP_VALUE, PSEUDO_FUNC = 1, 2, 4
 PSEUDO_CALL, PSEUDO_KFUNC_CALL = 1, 2
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FuncRecord:
     """struct bpf_func_info as the kernel reports it (insn_off in instructions)."""
 
@@ -49,7 +49,7 @@ class FuncRecord:
     type_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineRecord:
     """struct bpf_line_info: offsets into the program's BTF string section."""
 
@@ -82,7 +82,7 @@ def parse_line_info(raw: bytes, rec_size: int) -> tuple[LineRecord, ...]:
                  for off in range(0, len(raw) - rec_size + 1, rec_size))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """One ``; line`` annotation: bpftool's ``src`` plus the ``linum`` fields."""
 
@@ -200,7 +200,7 @@ def _func(btf: Btf, proto, name: str | None, out: list[str], depth: int) -> None
 
 # --- call and immediate names ------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record
 class Symbols:
     """What bpftool's ``dump_data`` holds: ``__bpf_call_base`` and kallsyms.
 
@@ -260,7 +260,7 @@ def _imm_name(insn: Instruction, full: int) -> str:
 
 # --- the dump ------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record
 class XlatedLine:
     """One instruction of the dump with what bpftool prints before it."""
 

@@ -13,14 +13,15 @@ interface or cgroup comes from the user.  Pure: no host access.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from bpfdoctor.record import field, record
 
 # enum bpf_attach_type values newer than the generated 6.1 table (include/uapi/linux/bpf.h)
 ATTACH_TYPE_VALUES = {"XDP": 37, "PERF_EVENT": 41, "TCX_INGRESS": 46, "TCX_EGRESS": 47,
                       "CGROUP_INET_INGRESS": 0, "CGROUP_INET_EGRESS": 1}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AttachSpec:
     """``kind`` is one of: kprobe, kretprobe, kprobe_multi, ksyscall, uprobe, uretprobe, usdt,
     tracepoint, raw_tp, tp_btf, fentry, fexit, fmod_ret, lsm, freplace, iter, xdp,

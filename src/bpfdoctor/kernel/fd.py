@@ -8,9 +8,8 @@ collected.  Nothing is left in the kernel by accident.
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
-
 from bpfdoctor.kernel import syscall
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 

@@ -15,8 +15,6 @@ a million-entry map does not flood a terminal; the dump says it stopped.
 from __future__ import annotations
 
 import errno as E
-from bpfdoctor.lazylog import get_logger
-from dataclasses import dataclass
 
 from bpfdoctor.errors import NotFoundError, SyscallError, UsageError
 from bpfdoctor.kernel import info as kinfo
@@ -27,6 +25,8 @@ from bpfdoctor.kernel.objects import KernelObject, ObjKind
 from bpfdoctor.kernel.prog_list import fdinfo_field
 from bpfdoctor.kernel.prog_refs import ProcRef, fd_holders, pinned_ids
 from bpfdoctor.kernel.prog_select import open_pinned_kind
+from bpfdoctor.lazylog import get_logger
+from bpfdoctor.record import record
 
 log = get_logger(__name__)
 BPF_F_RDONLY = 1 << 3
@@ -36,7 +36,7 @@ PERCPU = frozenset({MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCP
 MAP_OF_MAPS = frozenset({MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapSelector:
     """A ``MAP`` argument: ``kind`` (id, name, pinned) and ``value`` as given;
     ``number`` is the id for ``id`` (else 0)."""
@@ -94,7 +94,7 @@ def open_pinned(path: str, open_flags: int = BPF_F_RDONLY) -> KernelObject:
 
 # -- map list ------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapEntry:
     """One map as ``map list`` shows it: its info, what fdinfo adds (``memlock``
     in bytes, ``frozen``, the owner program's type and JIT for prog arrays;
@@ -110,7 +110,7 @@ class MapEntry:
     pids: tuple[ProcRef, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapList:
     """``map list``: the maps, and whether any map is pinned (bpftool -j then
     gives every entry a ``"pinned"`` list)."""
@@ -158,7 +158,7 @@ def map_holders() -> dict[int, list[ProcRef]]:
 
 # -- map dump ------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record
 class DumpEntry:
     """One key of a map dump and its value; a per-CPU map's value holds every
     possible CPU's, each padded to 8 bytes."""
@@ -168,7 +168,7 @@ class DumpEntry:
     errno: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapDump:
     """A map's entries in GET_NEXT_KEY order (at most ``limit``), with what
     formatting them needs: the BTF and the number of CPUs (1 unless per-CPU)."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import socket
 import struct
-from dataclasses import dataclass
 
 from bpfdoctor.errors import SyscallError
+from bpfdoctor.record import record
 
 NETLINK_ROUTE, RTM_GETLINK, RTM_NEWLINK = 0, 18, 16
 NLM_F_REQUEST, NLMSG_ERROR, NLMSG_DONE = 1, 2, 3
@@ -23,7 +23,7 @@ IFLA_XDP_ATTACHED, IFLA_XDP_PROG_ID, IFLA_XDP_DRV_PROG_ID, IFLA_XDP_SKB_PROG_ID,
 XDP_MODES = {0: None, 1: "native", 2: "generic", 3: "offload", 4: "multi"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class XdpState:
     """The XDP program(s) on one interface, as rtnetlink reports them."""
 

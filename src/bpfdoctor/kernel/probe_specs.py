@@ -7,11 +7,11 @@ from __future__ import annotations
 import ctypes
 import errno as E
 import struct
-from dataclasses import dataclass
 
 from bpfdoctor.kernel import syscall
 from bpfdoctor.kernel.attrs import BtfLoadAttr, MapCreateAttr, used_size
 from bpfdoctor.kernel.enums import AttachType, BpfCmd, MapType, ProgType
+from bpfdoctor.record import record
 
 ENOTSUPP = 524  # kernel-internal errno, leaks to user space from struct_ops
 BPF_F_NO_PREALLOC, BPF_F_SLEEPABLE = 0x1, 0x10
@@ -43,7 +43,7 @@ def prog_load_opts(pt: ProgType, kern_version: int) -> dict[str, int]:
     return {}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MapProbeSpec:
     """The attributes of a minimal map of one type, for its probe; ``needs_btf``
     (local storage: typed key and value) and ``inner_map`` (maps of maps) say

@@ -7,10 +7,11 @@ enums.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bpfdoctor.record import field, record
 
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Probe:
     """One probe's answer.  ``available`` is None when the kernel would not
     let us find out (EPERM: privilege or a security module)."""
@@ -21,7 +22,7 @@ class Probe:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Features:
     """Everything ``probe_all`` found: one Probe per program type, map type and
     misc feature (verifier limits, ISA levels), and per program type the

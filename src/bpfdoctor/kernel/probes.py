@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import ctypes
 import errno as E
-from bpfdoctor.lazylog import get_logger
 import os
 import re
 from collections.abc import Iterable
+
 from bpfdoctor.kernel import insns as I
 from bpfdoctor.kernel import syscall
 from bpfdoctor.kernel.attrs import ProgLoadAttr
 from bpfdoctor.kernel.enums import AttachType, BpfCmd, BpfFunc, MapType, ProgType
 from bpfdoctor.kernel.log import summarize
 from bpfdoctor.kernel.probe_types import Features, Probe
+from bpfdoctor.lazylog import get_logger
 from bpfdoctor.kernel.probe_specs import (
     HELPER_SKIP, MAP_PROBE_SPECS, create_probe_map, prog_load_opts,
 )

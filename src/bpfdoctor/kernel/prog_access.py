@@ -18,16 +18,15 @@ blinded program replaces the loaded one, so the xlated dump shows it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bpfdoctor.host.caps import read_caps
 from bpfdoctor.host.sysctl import read_sysctl
 from bpfdoctor.kernel.enums import Capability
+from bpfdoctor.record import record
 
 AX = 11  # BPF_REG_AX: only blinding and other kernel rewrites use it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DumpAccess:
     """The sysctls (None when unreadable) and the capability that decide what
     the kernel withholds from a program dump (see the module docstring)."""

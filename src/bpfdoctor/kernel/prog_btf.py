@@ -9,13 +9,13 @@ set, not vmlinux) is split BTF and is parsed on top of vmlinux.
 from __future__ import annotations
 
 import errno as E
-from bpfdoctor.lazylog import get_logger
 
 from bpfdoctor.btf import Btf, Kind, parse_btf
 from bpfdoctor.errors import BpfDoctorError, SyscallError
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects
 from bpfdoctor.kernel.objects import ObjKind
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 VMLINUX_BTF = "/sys/kernel/btf/vmlinux"

@@ -8,9 +8,6 @@ sysctls that decide what the kernel withholds; the formatting is pure
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
-from dataclasses import dataclass
-
 from bpfdoctor.btf import Btf
 from bpfdoctor.errors import UsageError
 from bpfdoctor.isa import xlated as X
@@ -22,6 +19,8 @@ from bpfdoctor.kernel.objects import KernelObject
 from bpfdoctor.kernel.prog_btf import kernel_helper_names, program_btf
 from bpfdoctor.kernel.prog_kallsyms import KernelSymbols, read_kernel_symbols
 from bpfdoctor.kernel.prog_list import ProgramEntry, describe
+from bpfdoctor.lazylog import get_logger
+from bpfdoctor.record import record
 
 log = get_logger(__name__)
 _XLATED = frozenset({"xlated_prog_insns", "jited_ksyms", "jited_func_lens", "func_info", "line_info",
@@ -30,7 +29,7 @@ _JITED = frozenset({"jited_prog_insns", "xlated_prog_insns", "jited_ksyms", "jit
                     "func_info", "line_info", "jited_line_info", "map_ids"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramData:
     """One program's info with its arrays, BTF and annotation records."""
 
@@ -41,7 +40,7 @@ class ProgramData:
     lines: tuple[X.LineRecord, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class XlatedDump:
     """What ``prog dump xlated`` prints: the program, its translated instructions
     as lines, and notes on what is missing and why."""
@@ -51,7 +50,7 @@ class XlatedDump:
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JitedFunc:
     """One function of a JIT image: its kallsyms name (or address, or "unknown"
     when withheld), BTF prototype (None without BTF), start address and
@@ -65,7 +64,7 @@ class JitedFunc:
     sources: object = None    # pc -> X.Source | None, stateful like bpftool's nr_skip
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JitedDump:
     """What ``prog dump jited`` prints: the program, its functions' machine code,
     and notes on what is missing and why."""

@@ -11,16 +11,17 @@ for each address (C speed): same answers, a fraction of the time.
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
 import re
-from dataclasses import dataclass, field
+
+from bpfdoctor.lazylog import get_logger
+from bpfdoctor.record import field, record
 
 log = get_logger(__name__)
 KALLSYMS = "/proc/kallsyms"
 _CALL_BASE = re.compile(rb"^([0-9a-f]+) \S __bpf_call_base$", re.M)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelSymbols:
     """``call_base`` 0 and no names when the addresses are hidden."""
 

@@ -18,20 +18,20 @@ Sources, as bpftool uses them (tools/bpf/bpftool/prog.c ``show_prog``,
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
 import os
 import time
-from dataclasses import dataclass
 
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects, prog_select
 from bpfdoctor.kernel.objects import KernelObject, ObjKind
 from bpfdoctor.kernel.prog_refs import ProcRef, pinned_programs, program_holders
+from bpfdoctor.lazylog import get_logger
+from bpfdoctor.record import record
 
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramEntry:
     """One loaded program as ``prog show`` prints it: its info, its full name
     (``prog_select.full_name``), ``memlock`` from fdinfo in bytes (None if
@@ -45,7 +45,7 @@ class ProgramEntry:
     pids: tuple[ProcRef, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramList:
     """``prog show``: the programs, and whether pinned paths and holding
     processes were looked for; ``pids_method`` says how holders were found."""

@@ -17,22 +17,22 @@ skipped, as the iterator would not skip them: the count is reported.
 from __future__ import annotations
 
 import errno as E
-from bpfdoctor.lazylog import get_logger
 import os
 import stat
-from dataclasses import dataclass
 
 from bpfdoctor.errors import SyscallError
 from bpfdoctor.host.mounts import mounts_of, read_mounts
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects
 from bpfdoctor.kernel.prog_select import fd_kind
+from bpfdoctor.lazylog import get_logger
+from bpfdoctor.record import record
 
 log = get_logger(__name__)
 _PROG_LINK = "anon_inode:bpf-prog"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProcRef:
     """A process holding a descriptor of a BPF object: pid and command name."""
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import errno as E
 import os
-from dataclasses import dataclass
 
 from bpfdoctor.errors import BpfDoctorError, NotFoundError, SyscallError, UsageError
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects
 from bpfdoctor.kernel.objects import KernelObject, ObjKind
+from bpfdoctor.record import record
 
 KINDS = ("id", "name", "tag", "pinned")
 NAME_LEN = 16  # BPF_OBJ_NAME_LEN
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selector:
     """A ``PROG`` argument: ``kind`` (id, name, tag, pinned) and ``value`` as
     given (a tag in lower case)."""

@@ -18,7 +18,6 @@ import ctypes
 import errno as E
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from bpfdoctor.errors import SyscallError
 from bpfdoctor.host.sysctl import read_sysctl
@@ -27,6 +26,7 @@ from bpfdoctor.kernel import objects, syscall
 from bpfdoctor.kernel.enums import BpfCmd
 from bpfdoctor.kernel.fd import OwnedFd
 from bpfdoctor.kernel.objects import ObjKind
+from bpfdoctor.record import record
 
 BPF_STATS_RUN_TIME = 0  # enum bpf_stats_type
 
@@ -54,7 +54,7 @@ def enable_stats() -> StatsHandle:
                            if e.errno == E.EINVAL else None) from None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Counters:
     """One program's cumulative counters at a snapshot (``bpf_prog_info``);
     ``type`` is the program type's name in lower case."""
@@ -77,7 +77,7 @@ def snapshot() -> dict[int, Counters]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgRate:
     """One program in one sample: what it did in the interval, and its totals;
     times in ns."""
@@ -93,7 +93,7 @@ class ProgRate:
     recursion_misses: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatsSample:
     """The ``index``-th sample (from 1): the programs that ran in the
     ``interval_s`` seconds it covers, and how many programs are loaded."""
@@ -121,7 +121,7 @@ def diff(before: dict[int, Counters], after: dict[int, Counters], interval_s: fl
     return StatsSample(index, interval_s, tuple(rows), len(after) - len(rows), len(after))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatsSession:
     """What was on before we started, for the closing note."""
 

@@ -13,11 +13,11 @@ several threads at once.
 from __future__ import annotations
 
 import ctypes
-from bpfdoctor.lazylog import get_logger
 import os
 
 from bpfdoctor.errors import SyscallError
 from bpfdoctor.kernel.enums import BpfCmd
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 

@@ -14,12 +14,12 @@ run meets are explained from there, per program type.
 from __future__ import annotations
 
 import errno as E
-from dataclasses import dataclass
 
 from bpfdoctor.errors import SyscallError, UsageError
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel.enums import ProgType
 from bpfdoctor.kernel.progs import Program
+from bpfdoctor.record import record
 
 # Return values by program type (include/uapi/linux/bpf.h enum xdp_action;
 # include/uapi/linux/pkt_cls.h TC_ACT_*; enum bpf_ret_code for lwt/flow dissector).
@@ -80,7 +80,7 @@ def return_meaning(prog_type: ProgType, retval: int) -> tuple[str | None, str]:
     return None, f"return value {signed}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunReport:
     """What ``prog run`` reports: the program, its return value (unsigned, as the
     kernel gives it) with its name and meaning for the program type, the mean

@@ -27,13 +27,13 @@ import select
 import struct
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from bpfdoctor.errors import SyscallError
 from bpfdoctor.host._files import read_text
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects, syscall
 from bpfdoctor.kernel.objects import ObjKind
+from bpfdoctor.record import record
 
 PRINTK_HELPERS = ("bpf_trace_printk", "bpf_trace_vprintk")
 BPF_PROG_STREAM_READ_BY_FD = 37
@@ -54,7 +54,7 @@ def read_stream(prog_fd: int, stream_id: int, size: int = 65536) -> bytes:
     return buf.raw[:n]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Printer:
     """A loaded program that calls a printk helper."""
 
@@ -135,7 +135,7 @@ def pipe_lines(path: str, *, timeout: float | None, stop: Callable[[], bool] = l
         os.close(fd)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Silence:
     """Why a wait on trace_pipe brought nothing."""
 
@@ -182,7 +182,7 @@ def explain_silence(tracefs: str | None, printers: list[Printer], kallsyms_ok: b
 
 # -- the session: what ``bpfdoctor trace`` runs ------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record
 class TraceLine:
     """One line of output: from trace_pipe, or (``stream`` "stdout" or
     "stderr") from program ``prog``'s BPF stream."""
@@ -192,14 +192,14 @@ class TraceLine:
     prog: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TraceNote:
     """Something done on the way that the user should know (a private mount)."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TraceEnd:
     """The end of a session: how many lines came and, when none did, why."""
 

@@ -14,10 +14,10 @@ record's (kernel/bpf/log.c: find_linfo does the same search).
 from __future__ import annotations
 
 import bisect
-from bpfdoctor.lazylog import get_logger
 import os
 
 from bpfdoctor.errors import NotFoundError, ParseError
+from bpfdoctor.lazylog import get_logger
 from bpfdoctor.verifier.explain import LineForInsn
 
 log = get_logger(__name__)

@@ -14,18 +14,18 @@ are counted, never fatal.
 from __future__ import annotations
 
 import io
-from bpfdoctor.lazylog import get_logger
 import os
 import re
 from collections import deque
 from collections.abc import Iterable
 
 from bpfdoctor.errors import input_error
+from bpfdoctor.lazylog import get_logger
 from bpfdoctor.verifier import lines as L
 from bpfdoctor.verifier.model import Branch, Insn, ParsedLog, SourceLine, Stats, Verdict
+from bpfdoctor.verifier.numbers import num
 from bpfdoctor.verifier.state import apply_annotation, parse_state
 from bpfdoctor.verifier.trace import PathRecorder
-from bpfdoctor.verifier.numbers import num
 
 log = get_logger(__name__)
 

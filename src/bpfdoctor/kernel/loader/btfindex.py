@@ -26,7 +26,6 @@ of the name index too.
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
 import struct
 import sys
 from array import array
@@ -34,6 +33,7 @@ from bisect import bisect_left
 
 from bpfdoctor.btf.reader import Btf
 from bpfdoctor.host import cache as host_cache
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 

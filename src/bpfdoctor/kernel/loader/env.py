@@ -9,14 +9,13 @@ build a ``KernelEnv`` with their own values to exercise the older-kernel paths.
 from __future__ import annotations
 
 import errno
-
-from bpfdoctor.lazylog import get_logger
 import os
 import struct
 from functools import cached_property
 
 from bpfdoctor.errors import HostError, SyscallError
 from bpfdoctor.kernel.loader.btfprep import BtfFeatures
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 

@@ -11,13 +11,13 @@ types, internal maps filled with the section bytes and ``.rodata``/
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
 import struct
 
 from bpfdoctor.errors import InputError, SyscallError
 from bpfdoctor.kernel.enums import MapType
 from bpfdoctor.kernel.loader.mapplan import MapPlan
 from bpfdoctor.kernel.maps import Map, create_map
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 

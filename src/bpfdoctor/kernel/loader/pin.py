@@ -10,11 +10,11 @@ made so far: nothing stays pinned that the command did not report.
 from __future__ import annotations
 
 import ctypes
-from bpfdoctor.lazylog import get_logger
 import os
 
 from bpfdoctor.errors import SyscallError, UsageError
 from bpfdoctor.kernel import objects
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 

@@ -9,14 +9,13 @@ the stats bit.
 
 from __future__ import annotations
 
-from bpfdoctor.lazylog import get_logger
-
 from bpfdoctor.errors import SyscallError, VerifierError
 from bpfdoctor.kernel.enums import ProgType
 from bpfdoctor.kernel.info import prog_info
 from bpfdoctor.kernel.loader.consts import BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS
 from bpfdoctor.kernel.loader.results import VerifierStats
 from bpfdoctor.kernel.progs import Program, load_program
+from bpfdoctor.lazylog import get_logger
 
 log = get_logger(__name__)
 
