@@ -28,9 +28,11 @@ from bpfdoctor.errors import InputError, UsageError, check_text
 @cli.option("--type", "prog_type", default=None, metavar="TYPE",
             help="Program type (xdp, sched_cls, kprobe...) for return codes in the fix; "
                    "taken from --object's section when given.")
+@cli.option("--no-skim", "no_skim", is_flag=True,
+            help="Parse every line of a log over 16 MB (by default its middle is counted, not parsed).")
 @cli.pass_state
 def explain(state, logfile: str, obj: str | None, program: str | None,
-            as_json: bool, show_log: bool, one_line: bool, prog_type: str | None) -> int:
+            as_json: bool, show_log: bool, one_line: bool, prog_type: str | None, no_skim: bool) -> int:
     """Explain a verifier log: failing instruction, source line, cause, fix.
 
     LOGFILE is a verifier log as the kernel wrote it, bpftool/libbpf output,
@@ -38,7 +40,7 @@ def explain(state, logfile: str, obj: str | None, program: str | None,
     """
     from bpfdoctor.verifier import explain_log, is_verifier_log
 
-    parsed = _parse(logfile, program)
+    parsed = _parse(logfile, program, skim=not no_skim)
     name = "standard input" if logfile == "-" else logfile
     if not is_verifier_log(parsed):
         raise InputError(name, f"no verifier log found ({parsed.lines} lines read)",
@@ -83,7 +85,7 @@ def explain(state, logfile: str, obj: str | None, program: str | None,
     return result.exit_code
 
 
-def _parse(logfile: str, program: str | None):
+def _parse(logfile: str, program: str | None, skim: bool = True):
     from bpfdoctor.verifier import parse_file, parse_lines
 
     if logfile == "-":
@@ -94,7 +96,7 @@ def _parse(logfile: str, program: str | None):
             if hasattr(sys.stdin, "buffer") else sys.stdin
         return parse_lines(stream, program)
     check_text(logfile, "a verifier log", "to load an object and explain its rejection: bpfdoctor load OBJ")
-    return parse_file(logfile, program)
+    return parse_file(logfile, program, skim=skim)
 
 
 def _render(result, show_log: bool, color: bool | None) -> None:

@@ -178,6 +178,17 @@ class _Walk:
         self.validating = (name, num)
         self.first_kind = self.first_kind or "start"
 
+    def gap(self) -> None:
+        """Lines were skipped (the middle of a long log, ``skim``): the walk they
+        described is gone; what the head established (subprograms, the first
+        instruction, source lines seen) stays."""
+        self._settle_pending()
+        self.regs, self.frame, self.path, self.jump_pos = {}, 0, [], {}
+        self.rec.restart()
+        self.recent.clear()
+        self.errors.clear()
+        self.next_source = None
+
     def source_comment(self, text: str, file: str, line: int) -> None:
         src = SourceLine(file, line, text.strip())
         self.source = src
@@ -225,10 +236,24 @@ class LogParser:
         self.known = 0
         self.unrecognized = 0
         self.omitted: int | None = None
+        self.skimmed: tuple[int, int] | None = None  # (lines, bytes) counted, not parsed
 
     def feed(self, raw: str) -> None:
         self.lines += 1
         self._feed(raw)
+
+    def skip(self, lines: int, size: int) -> None:
+        """``lines`` lines (``size`` bytes) of the log were counted, not fed."""
+        self.lines += lines
+        done = self.skimmed or (0, 0)
+        self.skimmed = (done[0] + lines, done[1] + size)
+        self.walk.gap()
+
+    def carry(self, raw: str) -> None:
+        """A line of the skipped middle whose effect outlives it (a
+        ``Validating`` line, the latest source comment); counted by ``skip``."""
+        self._feed(raw)
+        self.walk.next_source = None  # it preceded some skipped instruction, not the next one read
 
     def _feed(self, raw: str) -> None:
         s = raw.strip()
@@ -484,6 +509,11 @@ def _notes(w: _Walk, errors: list[str], verdict: Verdict, p: LogParser) -> tuple
                      "(cilium/ebpf: print the error with %+v for the whole log)")
     if verdict is Verdict.REJECTED and not errors:
         notes.append("the loader reports a failure but the log holds no verifier error")
+    if p.skimmed:
+        lines, size = p.skimmed
+        notes.append(f"{lines:,} lines ({size / 1e6:.0f} MB) in the middle of the log were counted, "
+                     "not parsed: the explanation comes from its head and its last megabytes "
+                     "(explain --no-skim parses all of it)")
     if w.path_dropped:
         notes.append(f"{w.path_dropped} older branch(es) of the path were dropped")
     return notes, truncated
@@ -502,9 +532,18 @@ def parse_text(text: str, program: str | None = None) -> ParsedLog:
     return parse_lines(io.StringIO(text), program)
 
 
-def parse_file(path: str | os.PathLike, program: str | None = None) -> ParsedLog:
-    """Parse a log file, streaming it; undecodable bytes are replaced, not fatal."""
+def parse_file(path: str | os.PathLike, program: str | None = None, skim: bool = True) -> ParsedLog:
+    """Parse a log file, streaming it; undecodable bytes are replaced, not fatal.
+
+    ``skim``: a log of many megabytes is parsed at its head and tail only,
+    its middle counted (``verifier.skim``)."""
     try:
+        if skim:
+            from bpfdoctor.verifier.skim import skim_file
+
+            parsed = skim_file(path, LogParser(program))
+            if parsed is not None:
+                return parsed
         with open(path, encoding="utf-8", errors="replace", newline=None) as f:
             return parse_lines(f, program)
     except OSError as e:
