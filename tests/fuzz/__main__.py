@@ -109,7 +109,7 @@ FAMILY_MODULES = {
     "isa": ["elf/objdump", "elf/listing", "isa/insn", "isa/llvm", "isa/kernel", "isa/opcodes", "isa/helpers"],
     "btf": ["btf/reader", "btf/packed", "btf/rawdump", "btf/jsondump", "btf/cdump", "btf/query", "btf/records"],
     "core": ["btf/ext", "btf/core_spec", "btf/core_resolve", "btf/core", "elf/listing"],
-    "verifier": ["verifier/parser", "verifier/state", "verifier/explain", "verifier/lines", "verifier/numbers",
+    "verifier": ["verifier/parser", "verifier/skim", "verifier/state", "verifier/explain", "verifier/lines", "verifier/numbers",
                  "verifier/model"],
     "jit": ["jit/logparse", "jit/disasm", "jit/x86style", "jit/cslib"],
     "diagnostic": ["verifier/diagnostic", "verifier/rootcause", "verifier/rootcause_access", "verifier/defuse",

@@ -236,6 +236,13 @@ def t_verifier_parse(data: bytes) -> None:
 
     parsed = parse_text(data.decode("utf-8", "replace"))
     to_jsonable(explain_log(parsed).to_dict())
+    # the same log skimmed, with sizes scaled down to the input's
+    from bpfdoctor.verifier.parser import LogParser
+    from bpfdoctor.verifier.skim import skim_file
+
+    skimmed = skim_file(_write(data, "verifier.log"), LogParser(), over=0, head=64, tail=256, chunk=128)
+    if skimmed is not None:
+        to_jsonable(explain_log(skimmed).to_dict())
 
 
 # -- JIT kernel log -----------------------------------------------------------------
@@ -283,7 +290,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
     Target("verifier.explain", "verifier", "vlog", t_verifier_explain,
            (("explain", "{}"), ("explain", "--json", "--log", "{}")), "explain, text and JSON"),
     Target("verifier.parse", "verifier", "vlog", t_verifier_parse, (("explain", "--json", "{}"),),
-           "parser and explanation, in process"),
+           "parser (whole and skimmed) and explanation, in process"),
     Target("jit.list", "jit", "jitlog", t_jit_list, (("jit", "list", "{}"), ("jit", "list", "--json", "{}")),
            "JIT dump listing"),
     Target("jit.disasm", "jit", "jitlog", t_jit_disasm,
