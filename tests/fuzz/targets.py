@@ -243,6 +243,12 @@ def t_verifier_parse(data: bytes) -> None:
     skimmed = skim_file(_write(data, "verifier.log"), LogParser(), over=0, head=64, tail=256, chunk=128)
     if skimmed is not None:
         to_jsonable(explain_log(skimmed).to_dict())
+    import io
+
+    from bpfdoctor.verifier.skim import skim_stream
+
+    to_jsonable(explain_log(skim_stream(io.BytesIO(data), LogParser(), over=0, head=64, tail=256,
+                                        chunk=128)).to_dict())
 
 
 # -- JIT kernel log -----------------------------------------------------------------

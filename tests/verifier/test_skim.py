@@ -139,3 +139,77 @@ def test_explain_skims_by_default_and_not_with_no_skim(tmp_path, monkeypatch, ca
         data = json.loads(capsys.readouterr().out)
         assert any("counted, not parsed" in n for n in data["log"]["notes"]) is noted
         assert data["finding"]["id"] == "program-too-complex"
+
+
+# -- standard input ------------------------------------------------------------------
+
+@pytest.mark.parametrize("log", LOGS, ids=lambda p: os.path.basename(p))
+def test_a_stream_skims_as_the_file_does(log, tmp_path):
+    import io
+
+    from bpfdoctor.verifier.skim import skim_stream
+
+    text = Path(log).read_text(encoding="utf-8", errors="replace")
+    data = (NOISE * 4000 + text).encode()
+    big = tmp_path / "big.log"
+    big.write_bytes(data)
+    whole = parse_file(big, skim=False)
+    sizes = dict(over=0, head=4096, tail=len(text.encode()) + 512, chunk=50_000)
+    streamed = skim_stream(io.BytesIO(data), LogParser(), **sizes)
+    assert _fields(streamed) == _fields(whole) and streamed.trace == whole.trace
+    assert any("counted, not parsed" in n for n in streamed.notes)
+    # under the threshold: every line parsed, the notes too are the whole parse's
+    small = skim_stream(io.BytesIO(data), LogParser(), **{**sizes, "over": len(data)})
+    assert small.to_dict() == whole.to_dict()
+
+
+def test_a_stream_carries_the_program_frames_of_its_middle(tmp_path):
+    import io
+
+    from bpfdoctor.verifier.skim import skim_stream
+
+    logs = Path(__file__).parent / "logs"
+    first = (logs / "gpl_only.l1.log").read_text()
+    last = (logs / "scalar_deref.l1.log").read_text()
+    data = (first + NOISE * 4000 + last).encode()
+    big = tmp_path / "two.log"
+    big.write_bytes(data)
+    whole = parse_file(big, skim=False)
+    streamed = skim_stream(io.BytesIO(data), LogParser(), over=0, head=256, tail=len(last) + 64, chunk=20_000)
+    assert whole.program == streamed.program == "scalar_deref"
+    for field in ("verdict", "error", "failing_insn", "errno", "registers", "trace", "stats", "lines", "excerpt"):
+        assert getattr(streamed, field) == getattr(whole, field), field
+    # the file form falls back to the whole parse for framed programs
+    assert skim_file(big, LogParser(), over=0, head=256, tail=len(last) + 64) is None
+
+
+def test_explain_skims_standard_input(tmp_path, monkeypatch, capsys):
+    import io
+    import json
+    import sys
+
+    from bpfdoctor.cli import State, load_command
+    from bpfdoctor.verifier import skim
+
+    log = tmp_path / "loop.log"
+    _loop_log(log, 6000)
+    monkeypatch.setattr(skim, "SKIM_OVER", 1 << 20)
+    monkeypatch.setattr(skim, "HEAD", 8192)
+    monkeypatch.setattr(skim, "TAIL", 64 << 10)
+    cmd = load_command("explain")
+    for no_skim, noted in ((False, True), (True, False)):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(log.read_bytes())))
+        cmd.call(State(), logfile="-", as_json=True, no_skim=no_skim)
+        data = json.loads(capsys.readouterr().out)
+        assert any("counted, not parsed" in n for n in data["log"]["notes"]) is noted
+        assert data["finding"]["id"] == "program-too-complex"
+
+
+def test_lines_without_an_end_stay_bounded():
+    import io
+
+    from bpfdoctor.verifier.skim import skim_stream
+
+    data = b"x" * (3 << 20) + b"\rR0 !read_ok\r" * 1000
+    parsed = skim_stream(io.BytesIO(data), LogParser(), over=1 << 20, head=4096, tail=64 << 10, chunk=1 << 16)
+    assert parsed.lines > 0

@@ -92,6 +92,11 @@ def _parse(logfile: str, program: str | None, skim: bool = True):
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("no LOGFILE given and standard input is a terminal",
                              hint="bpfdoctor explain verifier.log  (or pipe the log in)")
+        if skim and program is None and hasattr(sys.stdin, "buffer"):
+            from bpfdoctor.verifier.parser import LogParser
+            from bpfdoctor.verifier.skim import skim_stream
+
+            return skim_stream(sys.stdin.buffer, LogParser())
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") \
             if hasattr(sys.stdin, "buffer") else sys.stdin
         return parse_lines(stream, program)

@@ -19,9 +19,17 @@ A regular file over ``SKIM_OVER`` bytes is therefore read as:
   before it when there is one within another ``TAIL``, so that the walk
   resumes from a complete state), fed line by line.
 
-A log whose middle frames programs (libbpf's ``-- BEGIN PROG LOAD LOG --``)
+A file whose middle frames programs (libbpf's ``-- BEGIN PROG LOAD LOG --``)
 is parsed whole: which program a line belongs to depends on every frame.
-Memory stays flat: one ``CHUNK`` of the middle is held at a time.
+
+Standard input cannot be read twice: ``skim_stream`` parses the head as it
+arrives, keeps a window of the last ``2 * TAIL`` bytes, and scans what leaves
+it; at the end the window's last ``TAIL`` bytes are the tail.  There the
+middle's ``libbpf:`` lines (the program frames, the loader's errno) are all
+carried, in order, instead of parsing the whole input; with ``--program``,
+or when the input ends under ``SKIM_OVER``, every line is parsed.
+
+Memory stays flat: a bounded window of the middle is held at a time.
 """
 
 from __future__ import annotations
@@ -38,11 +46,67 @@ if TYPE_CHECKING:
 SKIM_OVER = 16 << 20
 HEAD = 256 << 10
 TAIL = 4 << 20
-CHUNK = 8 << 20
+CHUNK = 1 << 20
 _FRAMES = (b"-- BEGIN PROG LOAD LOG --", b"-- END PROG LOAD LOG --")
-# Lines of the middle whose effect outlives it (each starts a line: "\n" + text)
-_CARRIED = (b"\nValidating ", b"\n; ")
+# Lines of the middle whose effect outlives it: the last of each kind is carried
+_LAST = (b"Validating ", b"; ")
+_LIBBPF = b"libbpf: "
+_MAX_LIBBPF = 4096  # libbpf lines carried from a stream's middle (the latest)
 _RESUME = b"\nfrom "
+_LONG_LINE = 4 << 20  # a "line" longer than this is cut (bounded memory on any input)
+
+
+class _Middle:
+    """What the skipped middle leaves: its size in lines and bytes, where the
+    last line of each ``_LAST`` kind is and what it says, and either whether
+    a program frame is in it (files) or its ``libbpf:`` lines (streams).
+    ``scan`` takes whole lines only."""
+
+    def __init__(self, start: int, libbpf: bool) -> None:
+        self.at = start          # offset of the next byte scanned
+        self.lines = 0
+        self.size = 0
+        self.last: dict[bytes, tuple[int, bytes]] = {}
+        self.framed = False
+        self.libbpf: list[tuple[int, bytes]] | None = [] if libbpf else None
+
+    def scan(self, block: bytes) -> None:
+        self.lines += block.count(b"\n")
+        self.size += len(block)
+        for key in _LAST:
+            line = _last_line(block, key)
+            if line is not None:
+                self.last[key] = (self.at + line[0], line[1])
+        if self.libbpf is None:
+            self.framed = self.framed or any(mark in block for mark in _FRAMES)
+        else:
+            for at, text in _lines_with(block, _LIBBPF):
+                self.libbpf.append((self.at + at, text))
+            del self.libbpf[:-_MAX_LIBBPF]
+        self.at += len(block)
+
+    def carried(self) -> list[str]:
+        lines = sorted(list(self.last.values()) + (self.libbpf or []))
+        return [text.decode("utf-8", "replace") for _, text in lines]
+
+
+def _last_line(block: bytes, key: bytes) -> tuple[int, bytes] | None:
+    at = block.rfind(b"\n" + key) + 1
+    if not at and not block.startswith(key):
+        return None
+    end = block.find(b"\n", at)
+    return at, block[at:end if end >= 0 else len(block)]
+
+
+def _lines_with(block: bytes, key: bytes):
+    """(offset, text) of every line of ``block`` that starts with ``key``."""
+    padded = b"\n" + block  # offsets in padded, less one, are offsets in block
+    at = padded.find(b"\n" + key)
+    while at >= 0:
+        end = padded.find(b"\n", at + 1)
+        end = len(padded) if end < 0 else end
+        yield at, padded[at + 1:end]
+        at = padded.find(b"\n" + key, end)
 
 
 def skim_file(path: str | os.PathLike, parser: LogParser, *, over: int | None = None, head: int | None = None,
@@ -61,10 +125,10 @@ def skim_file(path: str | os.PathLike, parser: LogParser, *, over: int | None = 
 
 def _skim(f: BinaryIO, size: int, parser: LogParser, head: int, tail: int, chunk: int) -> ParsedLog | None:
     first = f.read(head)
-    first += f.readline()
+    first += f.readline(_LONG_LINE)
     head_end = len(first)
     f.seek(max(size - tail, head_end))
-    f.readline()
+    f.readline(_LONG_LINE)
     tail_start = f.tell()
     if tail_start <= head_end:
         return None
@@ -75,62 +139,81 @@ def _skim(f: BinaryIO, size: int, parser: LogParser, head: int, tail: int, chunk
     resume = f.read(tail_start - window_at).rfind(_RESUME)
     if resume >= 0:
         tail_start = window_at + resume + 1
-    found = _scan_middle(f, head_end, tail_start, chunk)
-    if found is None:
-        return None
-    lines, carried_at = found
-    carried = []
-    for at in sorted(carried_at):
-        f.seek(at)
-        carried.append(f.readline().decode("utf-8", "replace"))
+    middle = _Middle(head_end, libbpf=False)
+    f.seek(head_end)
+    rest = b""
+    while middle.at + len(rest) < tail_start:
+        block = rest + f.read(min(chunk, tail_start - middle.at - len(rest)))
+        cut = block.rfind(b"\n") + 1 if middle.at + len(block) < tail_start else len(block)
+        if not cut and len(block) > _LONG_LINE:
+            cut = len(block)  # no line end in megabytes: not a log, but bounded all the same
+        middle.scan(block[:cut])
+        rest = block[cut:]
+        if middle.framed:
+            return None
     f.seek(tail_start)
     last = f.read()
     _feed_text(parser, first)
-    parser.skip(lines, tail_start - head_end)
-    for raw in carried:
-        parser.carry(raw)
-    _feed_text(parser, last)
+    _finish(parser, middle, last)
     return parser.finish()
 
 
-def _scan_middle(f: BinaryIO, start: int, end: int, chunk: int) -> tuple[int, list[int]] | None:
-    """Lines between ``start`` and ``end`` (line starts), and where the last
-    line of each ``_CARRIED`` kind starts; None when a frame mark is there.
-    One buffer, reused: the middle is never held whole."""
-    buf = bytearray(chunk)
-    lines = 0
-    last = {key: -1 for key in _CARRIED}
-    keep = max(len(m) for m in _FRAMES + _CARRIED) - 1
-    edge = b"\n"  # the bytes before this chunk (a line starts at ``start``)
-    f.seek(start)
-    pos = start
-    while pos < end:
-        n = f.readinto(memoryview(buf)[:min(chunk, end - pos)])
-        if not n:
+def skim_stream(stream: BinaryIO, parser: LogParser, *, over: int | None = None, head: int | None = None,
+                tail: int | None = None, chunk: int | None = None) -> ParsedLog:
+    """The parsed log read from ``stream`` (standard input), skimmed when it
+    runs past ``over`` bytes, parsed whole otherwise."""
+    over = SKIM_OVER if over is None else over
+    head, tail, chunk = head or HEAD, tail or TAIL, chunk or CHUNK
+    first = stream.read(head)
+    while first.find(b"\n", head - 1) < 0 and len(first) < head + _LONG_LINE:
+        more = stream.read(chunk)
+        if not more:
             break
-        lines += buf.count(b"\n", 0, n)
-        # marks across the border: the end of the previous chunk + this one's start
-        border = edge + bytes(buf[:min(n, keep)])
-        for mark in _FRAMES:
-            if buf.find(mark, 0, n) >= 0 or border.find(mark) >= 0:
-                return None
-        for key in _CARRIED:
-            at = buf.rfind(key, 0, n)
-            if at >= 0:
-                last[key] = pos + at + 1
-            else:
-                at = border.rfind(key)
-                if at >= 0:
-                    last[key] = pos - len(edge) + at + 1
-        edge = bytes(buf[max(n - keep, 0):n])
-        pos += n
-    return lines, [at for at in last.values() if at >= 0]
+        first += more
+    cut = first.find(b"\n", head - 1) + 1 or len(first)
+    window = bytearray(first[cut:])
+    first = first[:cut]
+    _feed_text(parser, first)
+    middle = _Middle(len(first), libbpf=True)
+    skimming = False
+    while True:
+        more = stream.read(chunk)
+        if not more:
+            break
+        window += more
+        skimming = skimming or middle.at + len(window) > over
+        if skimming and len(window) > 2 * tail + chunk:
+            cut = window.rfind(b"\n", 0, len(window) - 2 * tail) + 1
+            if not cut and len(window) > 2 * tail + _LONG_LINE:
+                cut = len(window) - 2 * tail  # no line end in megabytes
+            if cut:
+                middle.scan(bytes(window[:cut]))
+                del window[:cut]
+    if not skimming:
+        _feed_text(parser, bytes(window))
+        return parser.finish()
+    tail_start = window.find(b"\n", max(len(window) - tail, 0)) + 1 or len(window)
+    resume = window.rfind(_RESUME, max(tail_start - 1 - tail, 0), tail_start - 1)
+    if resume >= 0:
+        tail_start = resume + 1
+    middle.scan(bytes(window[:tail_start]))
+    _finish(parser, middle, bytes(window[tail_start:]))
+    return parser.finish()
+
+
+def _finish(parser: LogParser, middle: _Middle, last: bytes) -> None:
+    parser.skip(middle.lines, middle.size)
+    for raw in middle.carried():
+        parser.carry(raw)
+    _feed_text(parser, last)
 
 
 def _feed_text(parser: LogParser, data: bytes) -> None:
-    # Lines end at "\n"; the parser strips a "\r" before it.  (Split bytes,
-    # decode line by line: a decoded copy of the whole tail took four times
-    # its size.)
+    # Lines end at "\n", "\r\n" or "\r", as in the text-mode file parse_file
+    # opens.  (Split bytes, decode line by line: a decoded copy of the whole
+    # tail took four times its size.)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     lines = data.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
