@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run a campaign on a target or a whole family")
     run.add_argument("--target", required=True, help="a target (btf.c) or a family (btf)")
     run.add_argument("--execs", type=int, default=0, help="stop after this many inputs (0: no limit)")
+    run.add_argument("--resume", action="store_true",
+                     help="continue the campaign summarised in the workdir: --execs counts its earlier runs too")
     run.add_argument("--seconds", type=float, default=0, help="stop after this long (0: no limit)")
     run.add_argument("--engine", choices=["auto", "atheris", "builtin"], default="auto")
     run.add_argument("--max-len", type=int, default=0, help="largest input (default: by kind)")
@@ -92,7 +94,12 @@ def _run(args) -> int:
     max_len = args.max_len or {"elf": 64 * 1024, "btf": 64 * 1024}.get(kind, 32 * 1024)
     pool = [s for s in seeds(kind) if len(s) <= max_len]
     c = Campaign(label, kind, fn, args.workdir, stop_on_failure=args.stop_on_failure,
-                 memory_mb=args.memory_mb, timed=not args.no_time_bound)
+                 memory_mb=args.memory_mb, timed=not args.no_time_bound, resume=args.resume)
+    if args.execs and c.before["execs"]:
+        args.execs -= c.before["execs"]
+        if args.execs <= 0:
+            sys.stderr.write(f"== {label}: {c.before['execs']} executions already run\n")
+            return 0
     sys.stderr.write(f"== {label}: {engine}, {len(pool)} seeds, max_len {max_len}, workdir {args.workdir}\n")
     if engine == "atheris":
         run_atheris(c, pool, execs=args.execs, seconds=args.seconds, max_len=max_len, seed=args.seed,

@@ -35,7 +35,7 @@ def signature(exc: BaseException) -> str:
 
 class Campaign:
     def __init__(self, label: str, kind: str, fn, workdir: Path, *, stop_on_failure: bool = False,
-                 memory_mb: int = 3072, timed: bool = True) -> None:
+                 memory_mb: int = 3072, timed: bool = True, resume: bool = False) -> None:
         self.label, self.kind, self.fn = label, kind, fn
         self.workdir = workdir
         self.faildir = workdir / "failures" / label
@@ -46,6 +46,16 @@ class Campaign:
         self.errors = 0  # inputs answered with the project's own error
         self.failures: dict[str, str] = {}
         self.started = self._written = time.time()
+        # ``resume``: this run continues the campaign whose summary is in the
+        # workdir (same corpus); executions, time and failures add up.
+        self.before = {"execs": 0, "seconds": 0.0, "runs": 0}
+        path = workdir / f"summary-{label}.json"
+        if resume and path.exists():
+            prev = json.loads(path.read_text())
+            self.before = {"execs": prev.get("total_execs", prev["execs"]),
+                           "seconds": prev.get("total_seconds", prev["seconds"]),
+                           "runs": prev.get("runs", 1)}
+            self.failures.update(prev.get("failures", {}))
         self.mutate_structured = MUTATORS[kind]
         if memory_mb:
             limit = memory_mb << 20
@@ -80,9 +90,12 @@ class Campaign:
             os._exit(1)
 
     def summary(self, extra: dict | None = None, quiet: bool = False) -> dict:
+        seconds = round(time.time() - self.started, 1)
         out = {"target": self.label, "execs": self.execs, "project_errors": self.errors,
-               "seconds": round(time.time() - self.started, 1),
-               "failures": self.failures}
+               "seconds": seconds, "failures": self.failures}
+        if self.before["runs"]:
+            out.update(total_execs=self.before["execs"] + self.execs,
+                       total_seconds=round(self.before["seconds"] + seconds, 1), runs=self.before["runs"] + 1)
         if extra:
             out.update(extra)
         (self.workdir / f"summary-{self.label}.json").write_text(json.dumps(out, indent=2) + "\n")

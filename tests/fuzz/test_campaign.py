@@ -40,3 +40,21 @@ def test_short_campaign_finds_nothing(target, tmp_path, build_dir):
 
 def env_path() -> str:
     return os.environ.get("PYTHONPATH", "")
+
+
+def test_a_resumed_campaign_adds_up(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env_path()]))
+
+    def run(execs: int, *extra: str) -> dict:
+        proc = subprocess.run([sys.executable, "-m", "tests.fuzz", "run", "--target", "jit.list", "--engine",
+                               "builtin", "--execs", str(execs), "--workdir", str(tmp_path), *extra],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads((tmp_path / "summary-jit.list.json").read_text())
+
+    first = run(40)
+    assert first["execs"] >= 40 and "total_execs" not in first
+    second = run(100, "--resume")
+    assert second["total_execs"] == first["execs"] + second["execs"] >= 100 and second["runs"] == 2
+    third = run(100, "--resume")  # already there: nothing runs, the summary stays
+    assert third == second
