@@ -479,5 +479,11 @@ def label_of(name: str, value: int) -> str:
     return next((n.lower() for n, v in _MEMBERS[name] if v == value), f"unknown_{value}")
 
 
+def labels(name: str) -> dict[int, str]:
+    """``{value: <name>(value).label}`` for every member, without building
+    the enum ``name`` (the helper table: 200 members, ~5 ms to build)."""
+    return {v: n.lower() for n, v in _MEMBERS[name]}
+
+
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

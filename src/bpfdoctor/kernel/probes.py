@@ -25,7 +25,8 @@ from collections.abc import Iterable
 from bpfdoctor.kernel import insns as I
 from bpfdoctor.kernel import syscall
 from bpfdoctor.kernel.attrs import ProgLoadAttr
-from bpfdoctor.kernel.enums import AttachType, BpfCmd, BpfFunc, MapType, ProgType
+from bpfdoctor.kernel import enums
+from bpfdoctor.kernel.enums import AttachType, BpfCmd, MapType, ProgType
 from bpfdoctor.kernel.log import summarize
 from bpfdoctor.kernel.probe_types import Features, Probe
 from bpfdoctor.lazylog import get_logger
@@ -97,7 +98,11 @@ _UNAVAILABLE = re.compile(b"|".join(re.escape(m) for m in UNAVAILABLE_MARKS))
 # unless asked ("full"): bpf_trace_printk/bpf_trace_vprintk allocate the
 # trace_printk buffers and print a banner (kernel/trace/bpf_trace.c:
 # bpf_get_trace_printk_proto), bpf_probe_write_user warns in the kernel log.
-SIDE_EFFECT_HELPERS = frozenset({BpfFunc.TRACE_PRINTK, BpfFunc.PROBE_WRITE_USER, BpfFunc.TRACE_VPRINTK})
+SIDE_EFFECT_HELPERS = frozenset(enums.value_of("BpfFunc", n) for n in ("TRACE_PRINTK", "PROBE_WRITE_USER",
+                                                                    "TRACE_VPRINTK"))
+# Helper ids and names as plain ints and strings: the BpfFunc enum (200
+# members) cost ~5 ms to build, before the probes could fork.
+_HELPER_LABELS = enums.labels("BpfFunc")
 
 
 def _helper_batch(pt: ProgType, helper_ids: list[int], kern_version: int) -> tuple[bytes, int]:
@@ -151,8 +156,8 @@ _CALL_ADDR = _CallAddr()
 def kernel_helper_ids(known_max: int | None = None) -> list[int]:
     """Helper ids to probe: every id in our table, plus ids past it that the
     running kernel knows (it says ``invalid func unknown#N`` past its own end)."""
-    top = known_max if known_max is not None else max(BpfFunc)
-    ids = [int(h) for h in BpfFunc if h != 0]
+    top = known_max if known_max is not None else max(_HELPER_LABELS)
+    ids = [h for h in _HELPER_LABELS if h != 0]
     attr = _attr_for(ProgType.SOCKET_FILTER, 0)
     logbuf = ctypes.create_string_buffer(LOG_SIZE)
     hid = top + 1
@@ -247,9 +252,14 @@ def _tabulate(types, ids, results):
         if err:
             log.debug("helper probes for %s refused: errno %d", pt.label, err)
             continue
-        avail[pt.label] = tuple(BpfFunc(h).label for h, st in zip(ids, status) if st == 121)
-        unavail[pt.label] = tuple(BpfFunc(h).label for h, st in zip(ids, status) if st != 121)
+        avail[pt.label] = tuple(_helper_label(h) for h, st in zip(ids, status) if st == 121)
+        unavail[pt.label] = tuple(_helper_label(h) for h, st in zip(ids, status) if st != 121)
     return avail, unavail, loads
+
+
+def _helper_label(hid: int) -> str:
+    """``BpfFunc(hid).label``, unknown ids included."""
+    return _HELPER_LABELS.get(hid) or f"unknown_{hid}"
 
 
 def probe_helpers(prog_types: Iterable[ProgType], helper_ids: list[int], kern_version: int = 0,
@@ -286,7 +296,7 @@ def probe_all(*, helpers: bool = True, workers: int = WORKERS, kern_version: int
     extra = 0
     if helpers:
         ids = kernel_helper_ids()
-        extra = len(ids) - len(BpfFunc) + 2
+        extra = len(ids) - len(_HELPER_LABELS) + 2
         finish = start_helper_probes([pt for pt in ProgType if pt != ProgType.UNSPEC], ids,
                                      kern_version, workers)
     prog_types = tuple(probe_prog_type(pt, kern_version) for pt in ProgType if pt != ProgType.UNSPEC)
