@@ -122,25 +122,6 @@ def test_small_files_and_pipes_are_not_skimmed(tmp_path):
         os.close(r)
 
 
-def test_explain_skims_by_default_and_not_with_no_skim(tmp_path, monkeypatch, capsys):
-    import json
-
-    from bpfdoctor.cli import State, load_command
-    from bpfdoctor.verifier import skim
-
-    log = tmp_path / "loop.log"
-    _loop_log(log, 6000)
-    monkeypatch.setattr(skim, "SKIM_OVER", 1 << 20)
-    monkeypatch.setattr(skim, "HEAD", 8192)
-    monkeypatch.setattr(skim, "TAIL", 64 << 10)
-    cmd = load_command("explain")
-    for no_skim, noted in ((False, True), (True, False)):
-        cmd.call(State(), logfile=str(log), as_json=True, no_skim=no_skim)
-        data = json.loads(capsys.readouterr().out)
-        assert any("counted, not parsed" in n for n in data["log"]["notes"]) is noted
-        assert data["finding"]["id"] == "program-too-complex"
-
-
 # -- standard input ------------------------------------------------------------------
 
 @pytest.mark.parametrize("log", LOGS, ids=lambda p: os.path.basename(p))
@@ -183,7 +164,8 @@ def test_a_stream_carries_the_program_frames_of_its_middle(tmp_path):
     assert skim_file(big, LogParser(), over=0, head=256, tail=len(last) + 64) is None
 
 
-def test_explain_skims_standard_input(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_explain_skims_by_default_and_not_with_no_skim(source, tmp_path, monkeypatch, capsys):
     import io
     import json
     import sys
@@ -198,8 +180,9 @@ def test_explain_skims_standard_input(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(skim, "TAIL", 64 << 10)
     cmd = load_command("explain")
     for no_skim, noted in ((False, True), (True, False)):
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(log.read_bytes())))
-        cmd.call(State(), logfile="-", as_json=True, no_skim=no_skim)
+        if source == "stdin":
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(log.read_bytes())))
+        cmd.call(State(), logfile=str(log) if source == "file" else "-", as_json=True, no_skim=no_skim)
         data = json.loads(capsys.readouterr().out)
         assert any("counted, not parsed" in n for n in data["log"]["notes"]) is noted
         assert data["finding"]["id"] == "program-too-complex"
