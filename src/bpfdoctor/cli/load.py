@@ -92,7 +92,16 @@ def map_error_entry(lo) -> dict | None:
 
 
 def build_report(lo, with_log: bool) -> dict:
-    progs = [_program_entry(r, with_log, lo.map_results) for r in lo.results]
+    facts: list = []
+
+    def host():  # the host's facts, read once for every program's EPERM diagnosis
+        if not facts:
+            from bpfdoctor.host.facts import read_host
+
+            facts.append(read_host("/"))
+        return facts[0]
+
+    progs = [_program_entry(r, with_log, lo.map_results, host) for r in lo.results]
     return {
         "map_error": map_error_entry(lo),
         "object": lo.path,
@@ -106,7 +115,7 @@ def build_report(lo, with_log: bool) -> dict:
     }
 
 
-def _program_entry(r, with_log: bool, maps=()) -> dict:
+def _program_entry(r, with_log: bool, maps=(), host=None) -> dict:
     d = r.to_dict()
     d["errno_meaning"] = None
     d["explanation"] = None
@@ -134,7 +143,8 @@ def _program_entry(r, with_log: bool, maps=()) -> dict:
             from bpfdoctor.kernel.loader.consts import prog_type_by_name
 
             pt = prog_type_by_name(r.prog_type)
-            d["diagnosis"] = [f.to_dict() for f in diagnose_eperm(r.errno, prog_type=pt)]
+            d["diagnosis"] = [f.to_dict() for f in diagnose_eperm(r.errno, prog_type=pt,
+                                                                  facts=host() if host else None)]
     return d
 
 
