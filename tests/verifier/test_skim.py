@@ -114,6 +114,8 @@ def test_small_files_and_pipes_are_not_skimmed(tmp_path):
     log = tmp_path / "loop.log"
     _loop_log(log, 50)
     assert skim_file(log, LogParser()) is None  # under SKIM_OVER
+    size = log.stat().st_size
+    assert skim_file(log, LogParser(), over=0, head=size // 2, tail=size // 2) is None  # nothing between
     r, w = os.pipe()
     os.close(w)
     try:

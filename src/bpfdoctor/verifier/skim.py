@@ -127,7 +127,9 @@ def _skim(f: BinaryIO, size: int, parser: LogParser, head: int, tail: int, chunk
     first = f.read(head)
     first += f.readline(_LONG_LINE)
     head_end = len(first)
-    f.seek(max(size - tail, head_end))
+    if size - tail <= head_end:
+        return None  # head and tail meet: nothing to skip
+    f.seek(size - tail)
     f.readline(_LONG_LINE)
     tail_start = f.tell()
     if tail_start <= head_end:
