@@ -15,6 +15,11 @@ HUGE = 10 ** MAX_DIGITS
 
 def num(text: str | int, base: int = 10) -> int:
     """``int(text, base)`` for a regex-matched number; saturates past MAX_DIGITS digits."""
+    if text.__class__ is str and len(text) <= MAX_DIGITS:  # the common case: a short number
+        try:
+            return int(text, base)
+        except ValueError:  # digits int() does not take
+            return HUGE
     if isinstance(text, int):
         return text
     body = text.lstrip("+-").lstrip("0")
