@@ -6,8 +6,9 @@ Usage: ``python bench/bench_corpus_load.py DIR_OR_OBJECTS... [--runs 3]
 objects, as for bench/parity.py: nothing here builds or ships them.
 
 Each object is loaded by both tools in turn, ``--runs`` times, as whole
-processes; bpftool's pins are removed after each run (bpfdoctor pins
-nothing unless asked).  Prints the objects with the highest median ratio,
+processes; what bpftool pinned is removed after each run, its pin directory
+and the maps libbpf pins by name under /sys/fs/bpf (bpfdoctor pins nothing
+unless asked).  Prints the objects with the highest median ratio,
 and the median and maximum time of each tool over the corpus: the goal of
 issue 12 is that no object takes more than 2x bpftool's time, which on an
 object bpftool handles in 20 ms is below bpfdoctor's start-up alone.
@@ -36,6 +37,20 @@ def timed(cmd: list[str]) -> float:
     return time.perf_counter() - t
 
 
+def remove_new_pins(before: set[str]) -> None:
+    """libbpf pins maps declared ``LIBBPF_PIN_BY_NAME`` under /sys/fs/bpf even
+    when the load then fails: remove what bpftool left there."""
+    for name in set(os.listdir("/sys/fs/bpf")) - before:
+        path = os.path.join("/sys/fs/bpf", name)
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
 def objects(args: list[str]) -> list[Path]:
     out: list[Path] = []
     for a in args:
@@ -56,17 +71,18 @@ def main() -> int:
     if not args.bpfdoctor:
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [env_src, os.environ.get("PYTHONPATH")]))
     rows = []
+    before = set(os.listdir("/sys/fs/bpf"))
     try:
         for obj in objects(args.paths):
             a, b = [], []
             for _ in range(args.runs):
                 a.append(timed([*ours, "load", str(obj)]))
                 b.append(timed(["bpftool", "prog", "loadall", str(obj), PIN]))
-                shutil.rmtree(PIN, ignore_errors=True)
+                remove_new_pins(before)
             rows.append((statistics.median(x / y for x, y in zip(a, b)), statistics.median(a),
                          statistics.median(b), obj.name))
     finally:
-        shutil.rmtree(PIN, ignore_errors=True)
+        remove_new_pins(before)
     if not rows:
         print("no 64-bit little-endian objects given")
         return 1
