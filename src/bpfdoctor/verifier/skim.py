@@ -35,6 +35,7 @@ Memory stays flat: a bounded window of the middle is held at a time.
 from __future__ import annotations
 
 import os
+import stat
 
 from bpfdoctor.verifier.model import ParsedLog
 from bpfdoctor.verifier.parser import LogParser
@@ -118,7 +119,7 @@ def skim_file(path: str | os.PathLike, parser: LogParser, *, over: int | None = 
     head, tail, chunk = head or HEAD, tail or TAIL, chunk or CHUNK
     with open(path, "rb") as f:
         st = os.fstat(f.fileno())
-        if not (st.st_mode & 0o170000 == 0o100000 and st.st_size > over):
+        if not (stat.S_ISREG(st.st_mode) and st.st_size > over):
             return None
         return _skim(f, st.st_size, parser, head, tail, chunk)
 
