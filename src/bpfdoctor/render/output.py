@@ -75,8 +75,13 @@ class PrintableStream:
         return getattr(self._stream, name)
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def to_jsonable(value: object) -> object:
     """Records to plain JSON values: dataclasses via ``to_dict``/asdict, enums by value."""
+    if value.__class__ in _LEAVES:  # most values: answered before any attribute lookup
+        return value
     import enum
 
     if hasattr(value, "to_dict"):
