@@ -131,12 +131,11 @@ def t_btf_valuefmt(data: bytes) -> None:
         for tid in range(1, min(btf.type_count, 51)):
             for size, plain in ((64, False), (7, True), (0, False), (4096, True))[:4 if tid <= 2 else 3]:
                 value = (tail * (size // len(tail) + 1))[:size]
-                if True:
-                    tree = format_value(btf, tid, value, plain=plain, byteorder="big" if size == 7 else "little")
-                    w = JsonWriter()
-                    w.value(tree)
-                    w.text()
-                    write_json(to_python(tree))
+                tree = format_value(btf, tid, value, plain=plain, byteorder="big" if size == 7 else "little")
+                w = JsonWriter()
+                w.value(tree)
+                w.text()
+                write_json(to_python(tree))
 
 
 # -- object rules -----------------------------------------------------------------------
