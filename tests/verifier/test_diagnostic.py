@@ -232,3 +232,10 @@ def test_check_on_a_copy_is_a_lowering_artifact():
     assert d.primary.line == 15 and "copy" in d.primary.label
     assert {s.role for s in d.secondary} >= {"rejected", "value-from"}
     assert any("barrier_var" in h for h in d.help)
+
+
+def test_source_names_the_filesystem_refuses_read_as_missing(tmp_path):
+    (tmp_path / "prog.c").write_text("int x;\n")
+    cache = SourceCache((str(tmp_path),))
+    assert cache.lines("pr\0og.c") is None  # a NUL in a name from a log or BTF: open() raises ValueError
+    assert cache.lines("/elsewhere/prog.c") == ["int x;"]

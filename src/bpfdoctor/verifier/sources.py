@@ -34,7 +34,7 @@ class SourceCache:
             try:
                 with open(cand, "rb") as f:
                     data = f.read(MAX_BYTES + 1)
-            except OSError:
+            except (OSError, ValueError):  # ValueError: a NUL in the name (a log or BTF can hold one)
                 continue
             if len(data) > MAX_BYTES or b"\0" in data:
                 return None
