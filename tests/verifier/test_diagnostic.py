@@ -239,3 +239,26 @@ def test_source_names_the_filesystem_refuses_read_as_missing(tmp_path):
     cache = SourceCache((str(tmp_path),))
     assert cache.lines("pr\0og.c") is None  # a NUL in a name from a log or BTF: open() raises ValueError
     assert cache.lines("/elsewhere/prog.c") == ["int x;"]
+
+
+def test_each_instruction_text_is_decoded_once(monkeypatch):
+    """origin() walks back up to 4,000 steps for each register it traces;
+    decoding every step again made a 30 KB log (found by the fuzz campaign)
+    take a second.  Counted, not timed."""
+    from collections import Counter
+    from pathlib import Path
+
+    from bpfdoctor.verifier import defuse, explain_log, parse_text
+
+    log = Path(__file__).parents[1] / "fuzz" / "regressions" / "verifier.explain" / "origin-walks-decoding-again"
+    calls: Counter = Counter()
+    real = defuse._decode
+
+    def counting(text):
+        calls[text] += 1
+        return real(text)
+
+    monkeypatch.setattr(defuse, "_decode", counting)
+    monkeypatch.setattr(defuse, "_DECODED", {})
+    explain_log(parse_text(log.read_bytes().decode("utf-8", "replace")))
+    assert calls and max(calls.values()) == 1

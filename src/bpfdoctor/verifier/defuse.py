@@ -60,8 +60,24 @@ class Insn:
     callee: str = ""
 
 
+_DECODED: dict[str, Insn] = {}  # text -> its Insn: a program has few distinct instructions
+_DECODED_MAX = 1 << 16
+
+
 def decode(text: str) -> Insn:
-    """Read one instruction's kernel-syntax text."""
+    """Read one instruction's kernel-syntax text (records are immutable: the
+    same text gives the same one).  ``origin`` walks back up to 4,000 steps
+    per register it traces, and the diagnosis traces hundreds: decoding each
+    step again made a 30 KB log take a second."""
+    got = _DECODED.get(text)
+    if got is None:
+        if len(_DECODED) >= _DECODED_MAX:
+            _DECODED.clear()
+        got = _DECODED[text] = _decode(text)
+    return got
+
+
+def _decode(text: str) -> Insn:
     t = text.strip()
     if t == "exit":
         return Insn("exit")
