@@ -440,8 +440,8 @@ class LogParser:
             self._numbered(im.group(1))
             rest = im.group(2)
         for part in rest.split(": ") if rest else ():
-            if part and not self._numbered(part):
-                self.walk.errors.append(part)
+            if part and not self._numbered(part) and len(self.walk.errors) <= _MAX_DETAIL:
+                self.walk.errors.append(part)  # capped as in _other: the catalog tries each
         return True
 
     def finish(self) -> ParsedLog:
