@@ -89,8 +89,10 @@ def seeds(kind: str) -> list[bytes]:
     return list(unique.values())
 
 
-def vmlinux_slices(count: int = 6, path: str = "/sys/kernel/btf/vmlinux") -> list[bytes]:
-    """Small raw BTF blobs cut from vmlinux: a few named types and everything they reference."""
+def vmlinux_slices(count: int = 6, path: str = "/sys/kernel/btf/vmlinux",
+                   budgets: tuple[int, ...] = (30, 300)) -> list[bytes]:
+    """Small raw BTF blobs cut from vmlinux: a few named types and everything
+    they reference, one slice per type budget."""
     try:
         data = Path(path).read_bytes()
     except OSError:
@@ -102,7 +104,7 @@ def vmlinux_slices(count: int = 6, path: str = "/sys/kernel/btf/vmlinux") -> lis
     btf = parse_btf(data, path=path)
     out = []
     for name in ("task_struct", "sk_buff", "xdp_md", "bpf_map", "file", "iphdr", "bpf_prog", "cgroup")[:count]:
-        for budget in (30, 300):
+        for budget in budgets:
             try:
                 out.append(slice_btf(btf, name, max_types=budget))
             except Exception:  # noqa: BLE001 - a missing type gives no slice
@@ -114,19 +116,9 @@ def split_base_bytes() -> bytes:
     """The base BTF of the split targets: an 80-type slice of vmlinux, or a
     small hand-made one.  (``btf.split`` C-dumps the base with every input: a
     300-type base made the btf family run at 7 inputs a second.)"""
-    try:
-        data = Path("/sys/kernel/btf/vmlinux").read_bytes()
-    except OSError:
-        data = None
-    if data is not None:
-        from bpfdoctor.btf.reader import parse_btf
-
-        from .btfslice import slice_btf
-
-        try:
-            return slice_btf(parse_btf(data, path="vmlinux"), "task_struct", max_types=80)
-        except Exception:  # noqa: BLE001 - no task_struct: the hand-made base
-            pass
+    got = vmlinux_slices(count=1, budgets=(80,))
+    if got:
+        return got[0]
     import sys
 
     sys.path.insert(0, str(TESTS))
