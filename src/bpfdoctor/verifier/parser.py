@@ -172,13 +172,17 @@ class _Walk:
             frame = self.full_state(state)
         self.rec.branch(src, dst, state, frame)
 
+    def _fresh_walk(self) -> None:
+        """Registers, frame and path start again (the previous instruction settled)."""
+        self._settle_pending()
+        self.regs, self.frame, self.path, self.jump_pos = {}, 0, [], {}
+        self.rec.restart()
+
     def validate(self, name: str, num: int) -> None:
         """``Validating f() func#N...``: a global function is verified on its
         own, from its first instruction (kernel/bpf/verifier.c:
         do_check_subprogs), with a fresh state."""
-        self._settle_pending()
-        self.regs, self.frame, self.path, self.jump_pos = {}, 0, [], {}
-        self.rec.restart()
+        self._fresh_walk()
         self.validating = (name, num)
         self.first_kind = self.first_kind or "start"
 
@@ -186,9 +190,7 @@ class _Walk:
         """Lines were skipped (the middle of a long log, ``skim``): the walk they
         described is gone; what the head established (subprograms, the first
         instruction, source lines seen) stays."""
-        self._settle_pending()
-        self.regs, self.frame, self.path, self.jump_pos = {}, 0, [], {}
-        self.rec.restart()
+        self._fresh_walk()
         self.recent.clear()
         self.errors.clear()
         self.next_source = None
