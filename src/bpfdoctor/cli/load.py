@@ -92,14 +92,13 @@ def map_error_entry(lo) -> dict | None:
 
 
 def build_report(lo, with_log: bool) -> dict:
-    facts: list = []
+    from functools import cache
 
+    @cache
     def host():  # the host's facts, read once for every program's EPERM diagnosis
-        if not facts:
-            from bpfdoctor.host.facts import read_host
+        from bpfdoctor.host.facts import read_host
 
-            facts.append(read_host("/"))
-        return facts[0]
+        return read_host("/")
 
     progs = [_program_entry(r, with_log, lo.map_results, host) for r in lo.results]
     return {
