@@ -95,7 +95,7 @@ def test_plain_text_commands_import_no_rich(tmp_path):
 
 
 def test_kernel_enums_are_built_on_first_use():
-    """The generated tables become the same IntEnums, one class per name."""
+    """The generated tables become the same enum classes, one per name."""
     from bpfdoctor.kernel import enums
 
     for name in enums.__all__:

@@ -82,6 +82,10 @@ def to_jsonable(value: object) -> object:
     """Records to plain JSON values: dataclasses via ``to_dict``/asdict, enums by value."""
     if value.__class__ in _LEAVES:  # most values: answered before any attribute lookup
         return value
+    if isinstance(value, int):  # IntEnum, IntFlag and KeepUnknown members: the number
+        return int(value)
+    if isinstance(value, str):  # str enums and StrMembers (Severity): the string
+        return str.__str__(value)
     import enum
 
     if hasattr(value, "to_dict"):
@@ -91,7 +95,7 @@ def to_jsonable(value: object) -> object:
 
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):
-        return value.value if not isinstance(value, int) else int(value)
+        return value.value
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
