@@ -96,3 +96,32 @@ def test_prog_list_path_imports_no_enum():
                          env={"PYTHONPATH": ":".join(p for p in sys.path if p)})
     assert out.stdout.strip() == "[]", out.stdout
 
+
+class _RefSeverity(str, enum.Enum):
+    OK = "ok"
+    INFO = "info"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+def test_severity_behaves_as_the_str_enum_it_replaced():
+    from bpfdoctor.findings import Severity
+
+    assert [(s.name, s.value) for s in Severity] == [(s.name, s.value) for s in _RefSeverity]
+    for ours, ref in zip(Severity, _RefSeverity):
+        assert repr(ours).replace("Severity", "X") == repr(ref).replace("_RefSeverity", "X")
+        assert str(ours).split(".")[1] == str(ref).split(".")[1] and f"{ours:>14}".endswith(ours.name)
+        assert ours == ref.value and Severity(ref.value) is ours and hash(ours) == hash(ours.name)
+        assert pickle.loads(pickle.dumps(ours)) is ours and copy.deepcopy(ours) is ours
+        assert to_jsonable(ours) == ref.value and type(to_jsonable(ours)) is str
+    assert [s.rank for s in Severity] == [0, 1, 2, 3] and Severity["WARN"] is Severity.WARN
+    with pytest.raises(ValueError, match="is not a valid Severity"):
+        Severity("bad")
+
+
+def test_check_path_imports_no_enum_and_no_re():
+    code = ("import sys\nimport bpfdoctor.cli.check, bpfdoctor.doctor.report, bpfdoctor.render.findings\n"
+            "print(sorted(m for m in ('enum', 're', 'collections', 'functools') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": ":".join(p for p in sys.path if p)})
+    assert out.stdout.strip() == "[]", out.stdout

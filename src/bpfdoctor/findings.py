@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
+from bpfdoctor.rawenum import StrMembers
 from bpfdoctor.record import field, record
 
 
-class Severity(str, Enum):
-    """Ordered from best to worst; ``rank`` gives the order."""
+class Severity(StrMembers):
+    """Ordered from best to worst; ``rank`` gives the order.  A ``str, Enum``
+    in behaviour, built without ``enum`` (8 ms of ``check``'s start-up)."""
 
     OK = "ok"
     INFO = "info"

@@ -92,3 +92,17 @@ def test_this_host_btf_and_release():
 
     assert kernel_info.kernel_release("/") == os.uname().release
     assert btf.read_kernel_btf("/").vmlinux_present == os.path.exists("/sys/kernel/btf/vmlinux")
+
+
+def test_parse_lockdown_matches_the_bracketed_word_regex():
+    """String methods give what ``re.search(r"\\[(\\w+)\\]")`` gives, on random text."""
+    import random
+    import re
+
+    rng = random.Random(7)
+    alphabet = "[]ab_ 1\u00e9\u00b2-\n"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        m = re.search(r"\[(\w+)\]", text)
+        assert security.parse_lockdown(text) == (m.group(1) if m else None), text
+    assert security.parse_lockdown("[" * 50000 + "x]") == "x"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 from bpfdoctor.host._files import read_text
 from bpfdoctor.record import record
@@ -22,9 +21,20 @@ class Security:
 
 
 def parse_lockdown(text: str) -> str | None:
-    """``none [integrity] confidentiality`` -> ``integrity``."""
-    m = re.search(r"\[(\w+)\]", text)
-    return m.group(1) if m else None
+    """``none [integrity] confidentiality`` -> ``integrity``: the first run of
+    word characters (``\\w+``) in brackets.  String methods, not ``re``: its
+    import is 4 ms of ``check``'s start-up."""
+    start = text.find("[")
+    while start >= 0:
+        end = text.find("]", start + 1)
+        if end < 0:
+            return None
+        word = text[start + 1:end]
+        if word and (word.isalnum() or all(c.isalnum() or c == "_" for c in word)):
+            return word
+        inner = word.rfind("[")  # a later "[" before this "]" may open a word
+        start = start + 1 + inner if inner >= 0 else text.find("[", end)
+    return None
 
 
 def read_security(root: str | os.PathLike = "/") -> Security:
