@@ -29,6 +29,7 @@ EXPECTED = {
     "misaligned_stack": ("misaligned-stack-access", 1, 7),
     "modified_ctx": ("modified-ctx-deref", 1, 9),
     "nullable_deref": ("nullable-pointer-deref", 7, 15),
+    "ok_loop_scan": ("verifier-accepted", None, None),
     "ok_program": ("verifier-accepted", None, None),
     "packet_no_bounds": ("packet-bounds-check-missing", 1, 10),
     "pointer_32bit": ("pointer-arithmetic-32bit", 1, 9),

@@ -178,3 +178,49 @@ processed 7 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_stat
 """
     parsed = parse_text(text)
     assert [(b.src, b.dst) for b in parsed.path] == [(1, 4)]
+
+
+# The tail of an accepted level-2 log of a loop, as Linux 6.18 prints it
+# (tests/verifier/logs/ok_loop_scan.log ends this way): after the last
+# instruction come a pruned path ("16: safe"), precision propagated to a
+# parent state, the loop's SCC bookkeeping and more pruned branches.
+ACCEPTED_LOOP_TAIL = """\
+Live regs before insn:
+      0: .1........ (61) r2 = *(u32 *)(r1 +4)
+  1   7: .1234..... (bc) w4 = w3
+0: R1=ctx() R10=fp0
+0: (61) r2 = *(u32 *)(r1 +4)          ; R1=ctx() R2=pkt_end()
+SCC enter (1)
+7: (bc) w4 = w3                       ; R3=1 R4=1
+{tail}
+from 4 to 26: safe
+verification time 1578 usec
+stack depth 0
+processed 186 insns (limit 1000000) max_states_per_insn 2 total_states 16 peak_states 16 mark_read 0
+"""
+
+
+def test_accepted_log_ending_in_pruning_precision_and_scc_lines():
+    for tail in ("16: safe", "frame 0: propagating r3", "frame 1: propagating r3,r4,fp8", "SCC exit (1)",
+                 "frame 0: propagating r3\nmark_precise: frame0: last_idx 9 first_idx 20 subseq_idx -1\n"
+                 "16: safe\nSCC exit (1)"):
+        parsed = parse_text(ACCEPTED_LOOP_TAIL.format(tail=tail))
+        assert parsed.verdict is Verdict.ACCEPTED and parsed.error is None, (tail, parsed.error)
+        assert explain_log(parsed).exit_code == 0
+
+
+def test_an_error_after_pruned_paths_is_still_the_error():
+    text = ("0: R1=ctx() R10=fp0\n0: (b7) r0 = 0\n1: (15) if r1 == 0x0 goto pc+2\n2: safe\n"
+            "from 1 to 4: R0=0 R1=ctx() R10=fp0\nframe 0: propagating r1\n4: (bf) r0 = r9\nR9 !read_ok\n"
+            "processed 4 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n")
+    parsed = parse_text(text)
+    assert parsed.verdict is Verdict.REJECTED and parsed.error == "R9 !read_ok"
+
+
+def test_lines_between_branches_are_not_the_error():
+    """A "from X to Y" line means the walk went on: what came before it since
+    the last instruction was no error."""
+    text = ("0: R1=ctx() R10=fp0\n0: (15) if r1 == 0x0 goto pc+1\n1: (95) exit\nsome future debug line\n"
+            "from 0 to 2: R1=ctx() R10=fp0\n2: (95) exit\n"
+            "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n")
+    assert parse_text(text).verdict is Verdict.ACCEPTED

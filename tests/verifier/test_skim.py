@@ -95,6 +95,21 @@ def test_a_real_walk_in_the_middle_is_counted(tmp_path):
     assert explain_log(skimmed).finding.id == explain_log(whole).finding.id == "program-too-complex"
 
 
+def test_a_branch_from_a_jump_before_the_gap_starts_the_path_afresh(tmp_path):
+    """The last "from 1 to 32" pops a branch pushed at insn 1, in the head: the
+    path is that branch alone, skimmed as whole (not appended to the tail's)."""
+    log = tmp_path / "loop.log"
+    body = "".join(BODY.format(i=i, j=i + 1, s=i * 0xFFFFFFFF) for i in range(3000))
+    log.write_text(HEAD.replace("1: (b4) w2 = 0", "1: (15) if r1 == 0x0 goto pc+30") + body
+                   + "from 6 to 8: R2=5\n8: (95) exit\nfrom 1 to 32: safe\n"
+                   + "processed 9001 insns (limit 1000000) max_states_per_insn 4 total_states 9 "
+                   + "peak_states 9 mark_read 0\n")
+    whole = parse_file(log, skim=False)
+    skimmed = skim_file(log, LogParser(), over=0, head=4096, tail=32 << 10, chunk=10_000)
+    assert [(b.src, b.dst) for b in skimmed.path] == [(b.src, b.dst) for b in whole.path] == [(1, 32)]
+    assert skimmed.verdict is whole.verdict and whole.error is None
+
+
 def test_the_last_validating_line_and_source_comment_of_the_middle_carry(tmp_path):
     log = tmp_path / "loop.log"
     _loop_log(log, 3000, middle="Validating helper() func#1...\n; int helper(void) @ helpers.c:3\n")

@@ -32,7 +32,9 @@ _SHAPES["PSEUDO_INSN"] = r"(\d+): <([^>]+)>$"
 # "0: R1=ctx() R10=fp0", "12: frame1: R1=...", old "1: R1_w=inv(id=0)"
 _SHAPES["STATE"] = r"(\d+): ((?:frame\d+: ?)?(?:R\d|fp-?\d|refs=).*)$"
 # Liveness table printed at level 2 since 6.16: "   5: .12....... (bf) r1 = r6"
-_SHAPES["LIVE_ROW"] = r"\d+: [.0-9]{10,12} "
+_SHAPES["LIVE_ROW"] = r"(?:\d+ +)?\d+: [.0-9]{10,12} "  # 6.18: a loop's SCC number may lead
+# "12: safe": the walk reached 12 in a state already proven safe (pruned there)
+_SHAPES["PRUNED"] = r"(\d+): safe$"
 # The lookahead fails a line that does not end in ":N" at once; without it the
 # engine retried (.+):(\d+)$ after every " @ " (quadratic on many of them).
 _SHAPES["SOURCE"] = r"; (?=.*:\d+$)(.*) @ (.+):(\d+)$"
@@ -72,6 +74,7 @@ NOISE_PREFIXES = (
     "func#", "caller:", "callee:", "returning from callee", "to caller at", "safe",
     "libbpf: ", "Error: ", "Warning: ", "If it used to work", "processed ",
     "verification time", "stack depth", "is_state_visited", "... ", "; ",
+    "SCC enter", "SCC exit",  # 6.17+: a loop's strongly connected component (kernel/bpf/verifier.c)
 )
 # Errors that start like the noise above (kernel/bpf/btf.c: btf_prepare_func_args)
 _SHAPES["NOISE_ERRORS"] = (r"Global functions? (?:need valid BTF|\S+\(\) (?:with \d+ > \d+ args"

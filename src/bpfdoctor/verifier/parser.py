@@ -94,6 +94,7 @@ class _Walk:
         self.rec = PathRecorder()
         self.annotated = 0
         self.validating: tuple[str, int] | None = None
+        self.gapped = False
 
     # -- instructions and states -------------------------------------------------
 
@@ -159,7 +160,9 @@ class _Walk:
 
     def branch(self, src: int, dst: int, state: str) -> None:
         self._settle_pending()
-        keep = self.jump_pos.get(src, len(self.path))
+        self.errors.clear()  # the walk went on: the lines since the last instruction were no error
+        # A jump not seen since a skim's gap was pushed before it: the path to it is unknown.
+        keep = self.jump_pos.get(src, 0 if self.gapped else len(self.path))
         del self.path[keep:]
         self.path.append(Branch(src, dst))
         if len(self.path) > _MAX_PATH:
@@ -171,6 +174,12 @@ class _Walk:
         if state and state != "safe":
             frame = self.full_state(state)
         self.rec.branch(src, dst, state, frame)
+
+    def pruned(self, idx: int) -> None:
+        """``12: safe``: this path ended at 12, in a state already verified; the
+        walk goes on (the lines since the last instruction were no error)."""
+        self._settle_pending()
+        self.errors.clear()
 
     def _fresh_walk(self) -> None:
         """Registers, frame and path start again (the previous instruction settled)."""
@@ -194,6 +203,7 @@ class _Walk:
         self.recent.clear()
         self.errors.clear()
         self.next_source = None
+        self.gapped = True
 
     def source_comment(self, text: str, file: str, line: int) -> None:
         src = SourceLine(file, line, text.strip())
@@ -316,6 +326,10 @@ class LogParser:
             return True
         if L.LIVE_ROW.match(s):
             return True
+        m = L.PRUNED.match(s)
+        if m:
+            w.pruned(num(m.group(1)))
+            return True
         m = L.PSEUDO_INSN.match(s)
         if m:
             w.insn(num(m.group(1)), None, f"<{m.group(2)}>", None)
@@ -344,7 +358,8 @@ class LogParser:
             if m and "=" in s:
                 w.partial_state(s)
                 return True
-            return False
+            # "frame 0: propagating r3,r4" (precision propagated to a parent state)
+            return s.startswith("frame ") and ": propagating " in s
         if c == "R" and "=" in s.split(" ", 1)[0]:
             w.partial_state(s)
             return True
