@@ -224,3 +224,14 @@ def test_lines_between_branches_are_not_the_error():
             "from 0 to 2: R1=ctx() R10=fp0\n2: (95) exit\n"
             "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n")
     assert parse_text(text).verdict is Verdict.ACCEPTED
+
+
+def test_a_line_of_thousands_of_glued_lines_is_fed_piece_by_piece():
+    """Found by the fuzzer (a thousand glued lines in one): the parser split
+    such a line by recursion and ran out of stack.  Every piece counts."""
+    stats = "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0"
+    parsed = parse_text("0: (b7) r0 = 0" + "verification time 5 usec" * 3000 + stats + "\n")
+    assert parsed.verdict is Verdict.ACCEPTED and parsed.stats.processed_insns == 3
+    aya = parse_text("Error: the BPF_PROG_LOAD syscall failed. Verifier output: " * 500
+                     + "0: (bf) r0 = r9\n" + "R9 !read_ok\n")
+    assert aya.error == "R9 !read_ok"

@@ -47,14 +47,13 @@ _GLUE = re.compile(r"processed \d|BPF program is too large|verification time ")
 _AYA = "Verifier output: "
 
 
-def _glued_at(s: str) -> int:
-    """Where a second line starts inside ``s`` (0 when none); one linear scan.
-    (Substring tests first: almost no line holds any of the three, and
+def _glue_points(s: str) -> list[int]:
+    """Where further lines start inside ``s`` (none: an empty list); one linear
+    scan.  (Substring tests first: almost no line holds any of the three, and
     ``in`` is a fraction of a regex search.)"""
     if "processed " not in s and "BPF program is" not in s and "verification time " not in s:
-        return 0
-    m = _GLUE.search(s, 1)
-    return m.start() if m else 0
+        return []
+    return [m.start() for m in _GLUE.finditer(s, 1)]
 
 
 def _jump_class(opcode: int) -> bool:
@@ -275,16 +274,35 @@ class LogParser:
         s = raw.strip()
         if not s:
             return
-        frame = s.find(_AYA)
-        if frame >= 0 and len(s) > frame + len(_AYA):
-            # aya: "...the BPF_PROG_LOAD syscall failed. Verifier output: <first log line>"
-            self._feed(s[frame + len(_AYA):])
-            return
-        cut = _glued_at(s)
-        if cut:
-            self._feed(s[:cut])
-            self._feed(s[cut:])
-            return
+        if _AYA in s or _glue_points(s):
+            self._pieces(s)
+        else:
+            self._line(raw, s)
+
+    def _pieces(self, s: str) -> None:
+        """A line holding several (glued, as in ``...R0=1processed 3 insns``)
+        or a log behind aya's prefix, fed piece by piece: without recursion
+        and in time linear in the line (a fuzzed line held a thousand glued
+        lines, issue 13)."""
+        pieces = [s]
+        while pieces:
+            raw = pieces.pop()
+            s = raw.strip()
+            if not s:
+                continue
+            frame = s.rfind(_AYA)
+            if frame >= 0:
+                # aya: "...the BPF_PROG_LOAD syscall failed. Verifier output: <first log line>"
+                pieces.append(s[frame + len(_AYA):])
+                continue
+            cuts = _glue_points(s)
+            if cuts:
+                starts = [0, *cuts]
+                pieces.extend(s[a:b] for a, b in zip(reversed(starts), reversed([*cuts, len(s)])))
+                continue
+            self._line(raw, s)
+
+    def _line(self, raw: str, s: str) -> None:
         if self.skipping and not s.startswith("libbpf: "):
             return
         if not s.startswith(_NOT_EXCERPT) and not self.walk.after_stats:
