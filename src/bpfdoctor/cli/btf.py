@@ -67,15 +67,16 @@ def dump(file: str, fmt: str, base_path: str | None, as_json: bool) -> int:
         write_json(dump_json(btf_))
         return 0
     if fmt == "raw":
-        from bpfdoctor.btf.rawdump import dump_raw
+        from bpfdoctor.btf.rawdump import raw_blocks
 
-        out = dump_raw(btf_)
+        blocks = raw_blocks(btf_)  # written as made: a pipe's reader works meanwhile
     else:
         from bpfdoctor.btf.cdump import dump_c
 
-        out = dump_c(btf_).encode("utf-8", "surrogateescape")
+        blocks = (dump_c(btf_).encode("utf-8", "surrogateescape"),)
     sys.stdout.flush()
-    sys.stdout.buffer.write(out)
+    for block in blocks:
+        sys.stdout.buffer.write(block)
     sys.stdout.buffer.flush()
     return 0
 
