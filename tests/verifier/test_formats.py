@@ -235,3 +235,18 @@ def test_a_line_of_thousands_of_glued_lines_is_fed_piece_by_piece():
     aya = parse_text("Error: the BPF_PROG_LOAD syscall failed. Verifier output: " * 500
                      + "0: (bf) r0 = r9\n" + "R9 !read_ok\n")
     assert aya.error == "R9 !read_ok"
+
+
+def test_informational_lines_before_the_error_are_not_the_error():
+    """A tracing program's allowed argument access (btf_ctx_access) and the
+    6.18 stack-liveness debug lines with a callchain are printed on the way;
+    the error is the line that says what was refused."""
+    text = ("func 'sched_switch' arg1 has btf_id 120 type STRUCT 'task_struct'\n"
+            "(0,3) frame 1 insn 12 +live -8,-16\n(0,3) live stack update done in 2 iterations\n"
+            "R1 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_\n"
+            "processed 0 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n")
+    parsed = parse_text(text)
+    assert parsed.error.startswith("R1 type=scalar expected=fp") and parsed.error_detail == ()
+    # the errors btf.c prints about an argument still are errors
+    refused = parse_text("func 'tcp_probe' arg2 type STRUCT is not a struct\n")
+    assert refused.error == "func 'tcp_probe' arg2 type STRUCT is not a struct"

@@ -79,8 +79,11 @@ NOISE_PREFIXES = (
 # Errors that start like the noise above (kernel/bpf/btf.c: btf_prepare_func_args)
 _SHAPES["NOISE_ERRORS"] = (r"Global functions? (?:need valid BTF|\S+\(\) (?:with \d+ > \d+ args"
                            r"|doesn't return scalar))")
-# "(0) frame 0 insn 3 +live r1": the 6.18 liveness analysis debug output.
-_SHAPES["LIVENESS_DEBUG"] = r"\(\d+\) "
+# "(0) frame 0 insn 3 +live -8", "(0,3) live stack update done in 2 iterations":
+# the 6.18 stack liveness analysis's debug output (a callchain in the parentheses).
+_SHAPES["LIVENESS_DEBUG"] = r"\(\d+(?:,\d+)*\) "
+# kernel/bpf/btf.c btf_ctx_access, when the access is allowed (a tracing program's argument)
+_SHAPES["BTF_ARG_INFO"] = r"func '[^']*' arg\d+ has btf_id \d+ type "
 
 
 def __getattr__(name: str) -> re.Pattern[str]:

@@ -452,7 +452,7 @@ class LogParser:
             self.unrecognized += 1
             return
         if (s.startswith(L.NOISE_PREFIXES) and not L.NOISE_ERRORS.match(s)) \
-                or L.LIVENESS_DEBUG.match(s):
+                or L.LIVENESS_DEBUG.match(s) or (s.startswith("func '") and L.BTF_ARG_INFO.match(s)):
             return
         w = self.walk
         if w.after_stats:
