@@ -250,3 +250,101 @@ def test_informational_lines_before_the_error_are_not_the_error():
     # the errors btf.c prints about an argument still are errors
     refused = parse_text("func 'tcp_probe' arg2 type STRUCT is not a struct\n")
     assert refused.error == "func 'tcp_probe' arg2 type STRUCT is not a struct"
+
+
+# Shapes seen in logs pasted into public issue threads (lines written here in
+# those formats, not copied): loggers wrapping each line, loader summaries,
+# logs cut to their last lines.
+
+def _explained(text: str):
+    parsed = parse_text(text)
+    return parsed, explain_log(parsed)
+
+
+def test_logfmt_wrapped_lines_are_unwrapped():
+    text = ('time="2025-01-02T03:04:05Z" level=warning msg="Verifier analysis:" subsys=loader\n'
+            'time="2025-01-02T03:04:05Z" level=warning msg="Skipped 1921 bytes, use \'verb\' option '
+            'for the full verbose log." subsys=loader\n'
+            'level=warning msg="[...]"\n'
+            'level=warning msg="12: (61) r2 = *(u32 *)(r6 +76)"\n'
+            'level=warning msg="13: (71) r3 = *(u8 *)(r6 +44)"\n'
+            'level=warning msg="invalid bpf_context access off=44 size=1"\n')
+    parsed, result = _explained(text)
+    assert parsed.error == "invalid bpf_context access off=44 size=1" and parsed.failing_insn.index == 13
+    assert result.finding.id == "invalid-ctx-access"
+    # escapes and a line break inside one msg
+    parsed = parse_text('level=error msg="0: (79) r1 = *(u64 *)(r1 +0)\\nR1 invalid mem access \\"scalar\\""\n')
+    assert parsed.error == 'R1 invalid mem access "scalar"'
+
+
+def test_logrus_and_syslog_prefixes_are_removed():
+    for prefix in ("ERRO[0045] ", "WARN[0001] ", "Dec  2 10:00:01 myhost agent[3080]: ",
+                   "2025-01-02T03:04:05.123456+00:00 myhost agent[3080]: ", "agent[3080]: "):
+        text = "".join(prefix + line + "\n" for line in (
+            "0: (bf) r6 = r1", "1: (0f) r6 += r2",
+            "math between ctx pointer and register with unbounded min value is not allowed",
+            "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0"))
+        parsed = parse_text(text)
+        assert parsed.error.startswith("math between ctx pointer"), prefix
+        assert parsed.stats.processed_insns == 2 and parsed.failing_insn.index == 1, prefix
+
+
+def test_a_loader_summary_line_is_the_error_and_what_surrounds_it_is_not():
+    # program output before, a logger's notes after; backtracking quoted by the summary is dropped
+    text = ("Loading probe program\nOpening collection failed, dumping verifier log.\n"
+            "prog: load program: bad address: regs=10 stack=0 before 994: (67) r4 <<= 32: regs=10 stack=0 "
+            "(truncated, 960 line(s) omitted)\n"
+            "Cleaning up maps\n")
+    parsed, result = _explained(text)
+    assert parsed.error is None and parsed.errno == 14 and parsed.verdict is Verdict.REJECTED
+    assert result.finding.id == "load-failed-efault"
+    parsed = parse_text("Error: load program: invalid argument:\n"
+                        "processed 67 insns (limit 1000000) max_states_per_insn 0 total_states 3 "
+                        "peak_states 3 mark_read 1\n")
+    assert parsed.verdict is Verdict.REJECTED and parsed.errno == 22
+
+
+def test_a_summary_keeps_its_error_when_the_log_tail_after_it_is_cut():
+    text = ("load program: permission denied: 30: (71) r1 = *(u8 *)(r9 +23): R9 invalid mem access 'inv' "
+            "(46 line(s) omitted)\n"
+            "Verifier error tail: load program: permission denied:\n\t(38 line(s) omitted)\n"
+            "\t28: (56) if w1 != 0x0 goto pc+178\n\t29: (79) r9 = *(u64 *)(r10 -256)\n")
+    parsed, result = _explained(text)
+    assert parsed.error == "R9 invalid mem access 'inv'" and result.finding.id == "scalar-deref"
+
+
+def test_a_log_framed_by_another_loader():
+    text = ("-- BEGIN PROG LOAD LOG --\ninsn 6910 cannot be patched due to 16-bit range\n"
+            "processed 40396 insns (limit 1000000) max_states_per_insn 1 total_states 4057 peak_states 4057 "
+            "mark_read 73\n-- END PROG LOAD LOG --\n"
+            "could not load the engine: bpf_load_program(): Operation not permitted\n")
+    parsed, result = _explained(text)
+    assert parsed.error == "insn 6910 cannot be patched due to 16-bit range"
+    assert result.finding.id == "too-many-insns"  # a size limit, not a kernel bug
+
+
+def test_statistics_over_the_limit_say_the_program_was_too_complex():
+    parsed, result = _explained("processed 1000001 insns (limit 1000000) max_states_per_insn 28 total_states "
+                                "45898 peak_states 2906 mark_read 371\n")
+    assert parsed.verdict is Verdict.REJECTED and result.finding.id == "program-too-complex"
+    assert parse_text("processed 99 insns (limit 1000000) max_states_per_insn 0 total_states 0 "
+                      "peak_states 0 mark_read 0\n").verdict is Verdict.ACCEPTED
+
+
+def test_old_wordings_and_a_static_callees_arg_mismatch():
+    assert explain_text("0: (0f) r1 += r2\nR1 unbounded memory access, make sure to bounds check any "
+                        "array access into a map\n").finding.id == "map-value-unbounded-access"
+    # 5.x: a mismatch on a call to a static function only marks its BTF unreliable
+    parsed = parse_text("12: (85) call pc+40\nR1 type=ctx expected=fp\n"
+                        "reg type unsupported for arg#0 function is_iter_type#258\n"
+                        "math between map_value pointer and register with unbounded min value is not allowed\n"
+                        "processed 1039 insns (limit 1000000) max_states_per_insn 2 total_states 77 "
+                        "peak_states 77 mark_read 55\n")
+    assert parsed.error.startswith("math between map_value pointer") and parsed.error_detail == ()
+
+
+def test_a_register_state_quoted_by_a_loader_summary_is_not_the_error():
+    parsed = parse_text("prog: load program: permission denied: R0=inv0 R1=map_value(id=0,off=0,ks=4,vs=64) "
+                        "R10=fp0: R1 unbounded memory access, make sure to bounds check any array access into "
+                        "a map (12 line(s) omitted)\n")
+    assert parsed.error.startswith("R1 unbounded memory access") and parsed.error_detail == ()

@@ -25,7 +25,7 @@ FIRST = (
     _e("verifier-internal-error", "the verifier hit an internal error (a kernel bug)",
        (r"verifier internal error", r"[Vv]erifier (?:bug|BUG)", r"internal bug\b", r"^bug: ",
         r"REG INVARIANTS VIOLATION", r"misconfigured", r"btf_vmlinux is malformed",
-        r"in-kernel BTF is malformed", r"Please fix kernel", r"cannot be patched due to 16-bit range",
+        r"in-kernel BTF is malformed", r"Please fix kernel",
         r"not eliminated in verifier pass", r"adding tail call poke descriptor failed",
         r"tracking tail call prog failed", r"non-overwritten BPF_PTR_POISON",
         r"(?:unknown|invalid) return type \d+ of func", r"Helper has invalid btf"),

@@ -162,7 +162,7 @@ ENTRIES = (
     E(
         id="map-value-unbounded-access",
         title="index into a map value has no upper bound",
-        patterns=(r"unbounded memory access, make sure to bounds check any such access",),
+        patterns=(r"unbounded memory access, make sure to bounds check any (?:such|array) access",),
         explanation="A variable offset was added to a map value pointer and the verifier cannot "
                     "bound it from above, so the access could land outside the value.",
         cause="An array element of a map value indexed by a number from the packet, the "

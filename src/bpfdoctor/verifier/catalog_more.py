@@ -131,10 +131,14 @@ ENTRIES = (
        "use the sleepable section (e.g. SEC(\"fentry.s/...\")/SEC(\"lsm.s/...\")) or a "
        "non-sleeping helper", "check_helper_call"),
     _e("too-many-insns", "more instructions than the kernel accepts",
-       (r"BPF program is too large\.?$", r"program too large \(\d+ insns\)"),
-       "The program itself exceeds BPF_MAXINSNS (4096 on old kernels, 1M privileged).",
+       (r"BPF program is too large\.?$", r"program too large \(\d+ insns\)",
+        r"cannot be patched due to 16-bit range"),
+       "The program itself exceeds BPF_MAXINSNS (4096 on old kernels, 1M privileged), or "
+       "grows past what a jump can span: the verifier's rewrites (inlined helpers, checks it "
+       "adds) would put a jump's target beyond a 16-bit offset (\"insn N cannot be patched due "
+       "to 16-bit range\").",
        "Aggressive unrolling or inlining.", "reduce unrolling, use subprograms or tail calls",
-       "bpf_prog_load"),
+       "bpf_prog_load, bpf_patch_insn_data"),
     _e("stack-var-offset", "variable-offset stack access out of range",
        (r"invalid (?:unbounded )?variable-offset (?:indirect )?(?:read from|write to) stack",
         r"variable stack access var_off=",

@@ -62,7 +62,10 @@ BEGIN_MARK = "-- BEGIN PROG LOAD LOG --"
 END_MARK = "-- END PROG LOAD LOG --"
 # cilium/ebpf: "load program: permission denied: 7: (79) r1 = ...: R0 invalid
 # mem access 'scalar' (5 line(s) omitted)"
-_SHAPES["CILIUM"] = r"load program: ([a-z][a-z ]*?)(?:: (.*?))?(?: \((\d+) line\(s\) omitted\))?$"
+# (cilium/ebpf 0.12+ says "(truncated, N line(s) omitted)"; a bare "load program: invalid argument:"
+# ends in the colon when the log it would quote is empty)
+_SHAPES["CILIUM"] = (r"load program: ([a-z][a-z ]*?)(?:: (.*?))?:?"
+                     r"(?: \((?:truncated, )?(\d+) line\(s\) omitted\))?$")
 _SHAPES["CILIUM_INSN"] = r"(\d+: \([0-9a-f]{2}\) [^:;]*?)(?:\s+;[^:]*)?: (.*)$"
 
 # Lines the verifier prints that are neither instructions, states nor the
@@ -75,7 +78,18 @@ NOISE_PREFIXES = (
     "libbpf: ", "Error: ", "Warning: ", "If it used to work", "processed ",
     "verification time", "stack depth", "is_state_visited", "... ", "; ",
     "SCC enter", "SCC exit",  # 6.17+: a loop's strongly connected component (kernel/bpf/verifier.c)
+    # iproute2 (tc, ip link ... xdp) around a log it shortened
+    "Verifier analysis:", "Skipped ", "[...]",
 )
+# Loggers that wrap each line of a pasted log: logfmt (cilium, kmesh: level=warning msg="..."),
+# logrus's text format ("ERRO[0045] ..."), syslog and journald ("Dec  2 10:00:01 host sysmon[3080]: ...").
+_SHAPES["LOGFMT_MSG"] = r'(?:^|\s)msg="((?:[^"\\]|\\.)*)"'
+LOGRUS_LEVELS = ("ERRO[", "WARN[", "INFO[", "DEBU[", "FATA[", "PANI[", "TRAC[")
+_SHAPES["SYSLOG"] = (r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? |\d{4}-\d\d-\d\d[T ]\S+ )?"
+                     r"(?:[\w.-]+ )?[\w.@/-]+\[\d+\]: ")
+# 5.x btf_check_func_arg_match on a call to a static function: the mismatch only marks the
+# callee's BTF unreliable and the walk goes on; the lines up to it are no error.
+_SHAPES["ARG_MISMATCH_NOTE"] = r"reg type unsupported for arg#\d+ function \S+#\d+$"
 # Errors that start like the noise above (kernel/bpf/btf.c: btf_prepare_func_args)
 _SHAPES["NOISE_ERRORS"] = (r"Global functions? (?:need valid BTF|\S+\(\) (?:with \d+ > \d+ args"
                            r"|doesn't return scalar))")

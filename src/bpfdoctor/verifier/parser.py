@@ -56,6 +56,34 @@ def _glue_points(s: str) -> list[int]:
     return [m.start() for m in _GLUE.finditer(s, 1)]
 
 
+def _noise(s: str) -> bool:
+    """A line the verifier prints on the way that is never the error."""
+    return ((s.startswith(L.NOISE_PREFIXES) and not L.NOISE_ERRORS.match(s))
+            or L.LIVENESS_DEBUG.match(s) is not None
+            or (s.startswith("func '") and L.BTF_ARG_INFO.match(s) is not None))
+
+
+def _unwrap(s: str) -> str:
+    """The log line inside a logger's line (``s`` itself when there is none):
+    logfmt's ``msg="..."`` (unescaped), logrus's ``ERRO[0045] ``, a syslog or
+    journald ``host proc[pid]: `` prefix.  Substring tests first: a kernel
+    line holds none of them."""
+    if 'msg="' in s:
+        m = L.LOGFMT_MSG.search(s)
+        if m:
+            return (m.group(1).replace("\\\\", "\0").replace('\\"', '"').replace("\\t", "\t")
+                    .replace("\\n", "\n").replace("\0", "\\"))
+    if s.startswith(L.LOGRUS_LEVELS):
+        end = s.find("] ", 5)
+        if end > 5 and s[5:end].isdecimal():
+            return s[end + 2:]
+    if "]: " in s:
+        m = L.SYSLOG.match(s)
+        if m:
+            return s[m.end():]
+    return s
+
+
 def _jump_class(opcode: int) -> bool:
     """Conditional jumps: the verifier pushes the other side as a state (BPF_JMP/JMP32)."""
     cls = opcode & 0x07
@@ -94,6 +122,7 @@ class _Walk:
         self.annotated = 0
         self.validating: tuple[str, int] | None = None
         self.gapped = False
+        self.closed = False  # a loader's one-line error was read: other text is not the error
 
     # -- instructions and states -------------------------------------------------
 
@@ -102,6 +131,7 @@ class _Walk:
         if self.first_insn is None:
             self.first_insn = idx
         self.insn_lines += 1
+        self.closed = False
         insn = Insn(idx, opcode if opcode is not None else -1, text, self.frame)
         self.pending = (insn, ann)
         self.recent.append(insn)
@@ -252,6 +282,7 @@ class LogParser:
         self.unrecognized = 0
         self.omitted: int | None = None
         self.skimmed: tuple[int, int] | None = None  # (lines, bytes) counted, not parsed
+        self.summary_errors: list[str] = []  # the error a loader's one-line summary quoted
 
     def feed(self, raw: str) -> None:
         self.lines += 1
@@ -272,6 +303,20 @@ class LogParser:
 
     def _feed(self, raw: str) -> None:
         s = raw.strip()
+        if not s:
+            return
+        if 'msg="' in s or "]: " in s or s.startswith(L.LOGRUS_LEVELS):
+            inner = _unwrap(s)
+            if inner is not s:  # a logger's line around the log's (once: no wrapper inside a wrapper)
+                for piece in inner.split("\n"):
+                    self._feed_bare(piece, piece.strip())
+                return
+        if _AYA in s or _glue_points(s):
+            self._pieces(s)
+        else:
+            self._line(raw, s)
+
+    def _feed_bare(self, raw: str, s: str) -> None:
         if not s:
             return
         if _AYA in s or _glue_points(s):
@@ -446,16 +491,22 @@ class LogParser:
         if L.END_MARK in s:
             self.in_frame = False
             return
+        if s.startswith(L.BEGIN_MARK) and self.want is None:
+            # a loader other than libbpf framing the log the same way (falco's libscap)
+            self.walk = _Walk()
+            self.excerpt.clear()
+            self.in_frame = self.framed = True
+            return
         if "load program: " in s and self._cilium(s):
             return
         if self.framed and not self.in_frame:
             self.unrecognized += 1
             return
-        if (s.startswith(L.NOISE_PREFIXES) and not L.NOISE_ERRORS.match(s)) \
-                or L.LIVENESS_DEBUG.match(s) or (s.startswith("func '") and L.BTF_ARG_INFO.match(s)):
-            return
+        if (s.startswith(L.NOISE_PREFIXES) and not L.NOISE_ERRORS.match(s)) or L.LIVENESS_DEBUG.match(s) \
+                or (s.startswith("func '") and L.BTF_ARG_INFO.match(s)):
+            return  # (_noise, inline: most lines of a level-2 log end here)
         w = self.walk
-        if w.after_stats:
+        if w.after_stats or w.closed:
             self.unrecognized += 1
             return
         if len(w.errors) <= _MAX_DETAIL:
@@ -474,15 +525,34 @@ class LogParser:
         if im:
             self._numbered(im.group(1))
             rest = im.group(2)
+        # The line states the whole error: what came before it since the last
+        # instruction (a program's own output) is not part of it.
+        w = self.walk
+        w.errors.clear()
         for part in rest.split(": ") if rest else ():
-            if part and not self._numbered(part) and len(self.walk.errors) <= _MAX_DETAIL:
-                self.walk.errors.append(part)  # capped as in _other: the catalog tries each
+            if _noise(part):  # backtracking ("regs=10 stack=0 before 994") quoted by the error
+                continue
+            if part and not self._numbered(part) and not self._prefixed(part) \
+                    and len(w.errors) <= _MAX_DETAIL:  # (a state "R0=inv0 R1=..." is no error)
+                w.errors.append(part)  # capped as in _other: the catalog tries each
+        if w.errors:
+            self.summary_errors = list(w.errors)
+        w.closed = True  # until an instruction line: the log's tail may follow (cilium's "error tail")
         return True
 
     def finish(self) -> ParsedLog:
         w = self.walk
         insn = w.failing()
         errors = [e for e in w.errors if e]
+        notes_at = [i for i, e in enumerate(errors[:-1]) if L.ARG_MISMATCH_NOTE.match(e)]
+        if notes_at:  # a static callee's BTF mismatch: the walk went on past these lines
+            errors = errors[notes_at[-1] + 1:]
+        if not errors and self.summary_errors:  # the log's tail was cut before its error line
+            errors = list(self.summary_errors)
+        st = w.stats
+        if not errors and st is not None and st.insn_limit and st.processed_insns > st.insn_limit:
+            # only the statistics survived (a loader kept the last line): they say the limit was hit
+            errors = [f"BPF program is too large. Processed {st.processed_insns} insn"]
         verdict = _verdict(errors, w.stats, self.loader_failed)
         notes, truncated = _notes(w, errors, verdict, self)
         return ParsedLog(
