@@ -63,6 +63,33 @@ def _jit_forms() -> list[bytes]:
     return [make_log(specs, form, rng=random.Random(0), noise=0.2).encode() for form in FORMS.values()]
 
 
+def _vlog_forms() -> list[bytes]:
+    """Saved logs as people paste them: each line wrapped by a logger (logfmt,
+    logrus, syslog), cut behind a loader's one-line summary, framed by
+    iproute2 or by a bare BEGIN/END pair."""
+    logs = TESTS / "verifier" / "logs"
+    try:
+        cuts = [(logs / n).read_text().splitlines()[-40:] for n in ("map_value_oob.log", "ok_loop_scan.log")]
+    except OSError:
+        return []
+    wrap = {
+        "logfmt": lambda ln: 'time="2025-01-02T03:04:05Z" level=warning msg="%s" subsys=loader'
+                             % ln.replace("\\", "\\\\").replace('"', '\\"'),
+        "logrus": lambda ln: "ERRO[0045] " + ln,
+        "syslog": lambda ln: "Dec  2 10:00:01 host agent[3080]: " + ln,
+    }
+    out = ["\n".join(map(f, lines)).encode() for f in wrap.values() for lines in cuts]
+    tail = "\n".join(cuts[0][-12:])
+    out.append(("prog: load program: permission denied: 10: (71) r1 = *(u8 *)(r9 +23): regs=10 stack=0: "
+                "R0=inv0 R1=map_value(id=0,off=0,ks=4,vs=8): R1 unbounded memory access "
+                "(truncated, 40 line(s) omitted)\nVerifier error tail: load program: invalid argument:\n"
+                + tail).encode())
+    out.append(("Verifier analysis:\n\nSkipped 19625 bytes, use 'verb' option for the full verbose log.\n"
+                "[...]\n" + tail).encode())
+    out.append(("-- BEGIN PROG LOAD LOG --\n" + tail + "\n-- END PROG LOAD LOG --\nengine: failed\n").encode())
+    return out
+
+
 def regression_inputs(targets: list[str]) -> list[bytes]:
     out = []
     for t in targets:
@@ -77,7 +104,7 @@ def seeds(kind: str) -> list[bytes]:
         objs = _files(BUILD, "*.o")
         got = objs if kind == "elf" else _btf_sections(objs) + vmlinux_slices() + split_seeds()
     elif kind == "vlog":
-        got = _files(TESTS / "verifier" / "logs", "*")
+        got = _files(TESTS / "verifier" / "logs", "*") + _vlog_forms()
     elif kind == "jitlog":
         got = _files(HERE / "seeds" / "jitlog", "*") + _jit_forms()
     elif kind == "image":
