@@ -110,7 +110,28 @@ class _MembersType(type):
         return f"<enum {cls.__name__!r}>"
 
 
-class KeepUnknown(int, metaclass=_MembersType):
+class _Member:
+    """What every member has: its name and value, pickling by value, no copies."""
+
+    @property
+    def name(self) -> str:
+        return self._name_
+
+    @property
+    def value(self):
+        return self._value_
+
+    def __reduce_ex__(self, protocol):
+        return type(self), (self._value_,)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class KeepUnknown(_Member, int, metaclass=_MembersType):
     """An int enum that turns an unknown raw value into a pseudo-member."""
 
     @classmethod
@@ -121,14 +142,6 @@ class KeepUnknown(int, metaclass=_MembersType):
         member._name_ = f"UNKNOWN_{value}"
         member._value_ = int(value)
         return member
-
-    @property
-    def name(self) -> str:
-        return self._name_
-
-    @property
-    def value(self) -> int:
-        return self._value_
 
     @property
     def known(self) -> bool:
@@ -145,20 +158,11 @@ class KeepUnknown(int, metaclass=_MembersType):
     __str__ = int.__repr__
     __format__ = int.__format__
 
-    def __reduce_ex__(self, protocol):
-        return type(self), (self._value_,)
-
-    def __copy__(self):
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
-
     def __dir__(self):
         return [*object.__dir__(self), "name", "value"]
 
 
-class StrMembers(str, metaclass=_MembersType):
+class StrMembers(_Member, str, metaclass=_MembersType):
     """A closed set of strings, as ``class X(str, Enum)`` of Python 3.11:
     members are the str attributes of the class body; ``str()`` and
     ``format()`` give ``X.NAME`` and ``.value`` the string; an unknown value
@@ -167,14 +171,6 @@ class StrMembers(str, metaclass=_MembersType):
     @classmethod
     def _missing_(cls, value):
         return None
-
-    @property
-    def name(self) -> str:
-        return self._name_
-
-    @property
-    def value(self) -> str:
-        return self._value_
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}.{self._name_}: {self._value_!r}>"
@@ -187,12 +183,3 @@ class StrMembers(str, metaclass=_MembersType):
 
     def __hash__(self) -> int:
         return hash(self._name_)
-
-    def __reduce_ex__(self, protocol):
-        return type(self), (self._value_,)
-
-    def __copy__(self):
-        return self
-
-    def __deepcopy__(self, memo):
-        return self
