@@ -38,6 +38,8 @@ SAMPLES = {
     "irq-flag-misuse": ["expected an initialized irq flag as arg#0"],
     "rcu-lock-unbalanced": ["bpf_rcu_read_unlock is missing"],
     "exception-callback": ["cannot call exception cb directly"],
+    "complexity-reported-as-size": ["bpf: Argument list too long. Program  too large (113 insns), "
+                                    "at most 4096 insns"],
     "kptr-misuse": ["off=8 kptr isn't referenced kptr"],
     "sleepable-context": ["helper call might sleep in a non-sleepable prog"],
     "infinite-loop": ["back-edge from insn 12 to 5", "infinite loop detected at insn 7"],

@@ -348,3 +348,16 @@ def test_a_register_state_quoted_by_a_loader_summary_is_not_the_error():
                         "R10=fp0: R1 unbounded memory access, make sure to bounds check any array access into "
                         "a map (12 line(s) omitted)\n")
     assert parsed.error.startswith("R1 unbounded memory access") and parsed.error_detail == ()
+
+
+def test_bccs_too_large_line_under_the_limit_is_the_complexity_limit():
+    """bcc prints its own line for any E2BIG, with no kernel line; 113 insns
+    is far below 4096, so the E2BIG was the verifier's complexity limit."""
+    text = ("$ sudo python3 tool.py\n"
+            "bpf: Argument list too long. Program  too large (113 insns), at most 4096 insns\n\n"
+            "Failed to load BPF program b'trace_exec': Argument list too long\n")
+    parsed, result = _explained(text)
+    assert parsed.error == "Program  too large (113 insns), at most 4096 insns" and parsed.errno == 7
+    assert result.finding.id == "complexity-reported-as-size" and result.exit_code == 1
+    over = explain_text("bpf: Argument list too long. Program foo too large (5000 insns), at most 4096 insns\n")
+    assert over.finding.id == "too-many-insns"

@@ -130,8 +130,21 @@ ENTRIES = (
        "bpf_copy_from_user() in a kprobe, or inside an RCU/lock section.",
        "use the sleepable section (e.g. SEC(\"fentry.s/...\")/SEC(\"lsm.s/...\")) or a "
        "non-sleeping helper", "check_helper_call"),
+    E(id="complexity-reported-as-size", title="E2BIG reported as 'too large' though the program is small",
+      patterns=(r"[Pp]rogram +(?:\S+ +)?too large \(\d+ insns\), at most \d+ insns",),
+      requires="under-the-limit",
+      explanation="The loader (bcc prints 'Program NAME too large (N insns), at most M insns') "
+                  "turned the kernel's E2BIG into a size message, but N is below M: the program's "
+                  "size is fine. Since Linux 5.2 the kernel also answers E2BIG when the verifier "
+                  "gives up after 1,000,000 processed instructions, the complexity limit.",
+      cause="A loop or many branches the verifier walks path by path (each iteration and each "
+            "branch counts), not the number of instructions.",
+      fix="replace big loops with bpf_loop() or bpf_for(), move code into global functions "
+          "(verified once), reduce branches inside loops; a verifier log (bcc: debug=BPF_DEBUG "
+          "flags, or bpftool -d prog load) ends in 'BPF program is too large. Processed 1000001 insn'",
+      snippet="", reference="kernel/bpf/verifier.c: do_check (E2BIG); bcc src/cc/libbpf.c: bpf_prog_load"),
     _e("too-many-insns", "more instructions than the kernel accepts",
-       (r"BPF program is too large\.?$", r"program too large \(\d+ insns\)",
+       (r"BPF program is too large\.?$", r"[Pp]rogram +(?:\S+ +)?too large \(\d+ insns\)",
         r"cannot be patched due to 16-bit range"),
        "The program itself exceeds BPF_MAXINSNS (4096 on old kernels, 1M privileged), or "
        "grows past what a jump can span: the verifier's rewrites (inlined helpers, checks it "

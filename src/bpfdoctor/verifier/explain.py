@@ -27,6 +27,7 @@ _REG = re.compile(r"\b[rwR](\d+)\b")
 _ERR_REG = re.compile(r"\bR(\d+)\b")
 _ASSIGN = re.compile(r"^[rw](\d+) = (.*)$")
 _OFF_SIZE = re.compile(r"off=(-?\d+) (?:access_)?size=(\d+)")
+_SIZE_LIMIT = re.compile(r"too large \((\d+) insns\), at most (\d+) insns")
 _ALLOC = re.compile(r"alloc_insn=(\d+)")
 # Errors found before the walk (check_cfg, check_subprogs) name the instruction
 # in the message instead of printing it: "unreachable insn 2", "jump out of
@@ -76,9 +77,16 @@ def _overflows_frame(log: ParsedLog, line: str) -> bool:
     return m is None or num(m.group(1)) < 0 and num(m.group(1)) + num(m.group(2)) > 0
 
 
+def _under_the_limit(log: ParsedLog, line: str) -> bool:
+    """A loader's "too large (N insns), at most M insns" with N <= M."""
+    m = _SIZE_LIMIT.search(line)
+    return m is not None and num(m.group(1)) <= num(m.group(2))
+
+
 CONTEXT_CHECKS: dict[str, Callable[[ParsedLog, str], bool]] = {
     "call-before": _call_before,
     "overflows-frame": _overflows_frame,
+    "under-the-limit": _under_the_limit,
 }
 
 

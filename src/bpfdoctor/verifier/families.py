@@ -91,6 +91,7 @@ FAMILIES: dict[str, tuple[ErrorClass, str | None]] = {
     "kptr-misuse": (S, None),
     "sleepable-context": (E, "helper"),
     "too-many-insns": (V, None),
+    "complexity-reported-as-size": (V, None),
     "stack-var-offset": (S, "index"),
     "nullable-pointer-arith": (S, "null"),
     "pointer-arith-prohibited": (S, None),

@@ -62,6 +62,8 @@ BEGIN_MARK = "-- BEGIN PROG LOAD LOG --"
 END_MARK = "-- END PROG LOAD LOG --"
 # cilium/ebpf: "load program: permission denied: 7: (79) r1 = ...: R0 invalid
 # mem access 'scalar' (5 line(s) omitted)"
+# bcc's libbpf.c on E2BIG: "bpf: Argument list too long. Program NAME too large (N insns), at most M insns"
+_SHAPES["BCC_TOO_LARGE"] = r"bpf: ([^.]+)\. ([Pp]rogram +(?:\S+ +)?too large \(\d+ insns\), at most \d+ insns)"
 # (cilium/ebpf 0.12+ says "(truncated, N line(s) omitted)"; a bare "load program: invalid argument:"
 # ends in the colon when the log it would quote is empty)
 _SHAPES["CILIUM"] = (r"load program: ([a-z][a-z ]*?)(?:: (.*?))?:?"

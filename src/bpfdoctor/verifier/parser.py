@@ -499,6 +499,8 @@ class LogParser:
             return
         if "load program: " in s and self._cilium(s):
             return
+        if s.startswith("bpf: ") and "too large (" in s and self._bcc_too_large(s):
+            return
         if self.framed and not self.in_frame:
             self.unrecognized += 1
             return
@@ -512,6 +514,19 @@ class LogParser:
         if len(w.errors) <= _MAX_DETAIL:
             w.errors.append(s)
         self.unrecognized += 1
+
+    def _bcc_too_large(self, s: str) -> bool:
+        """bcc's own line for E2BIG (it prints no kernel line with it): the error."""
+        m = L.BCC_TOO_LARGE.match(s)
+        if not m:
+            return False
+        self.errno = _STRERROR.get(m.group(1).strip().lower())
+        self.loader_failed = True
+        w = self.walk
+        w.errors[:] = [m.group(2)]
+        self.summary_errors = [m.group(2)]
+        w.closed = True
+        return True
 
     def _cilium(self, s: str) -> bool:
         m = L.CILIUM.search(s)
