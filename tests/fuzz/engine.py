@@ -150,9 +150,12 @@ def run_atheris(c: Campaign, seeds: list[bytes], *, execs: int, seconds: float, 
         return out[:max_size]
 
     c.summary({"engine": "atheris"}, quiet=True)
+    # libFuzzer's own wall-clock "slow unit" reports are off (-report_slow_units): the
+    # contract's CPU budget per input, proportional to its size, is the time check, and a
+    # campaign paused with SIGSTOP (to free the CPUs for a benchmark) made false ones.
     argv = [sys.argv[0], str(corpus), f"-max_len={max_len}", f"-seed={seed or 1}", "-timeout=120",
             "-rss_limit_mb=0", "-print_final_stats=1", f"-artifact_prefix={c.faildir}/",
-            "-reload=0"]
+            "-reload=0", "-report_slow_units=100000"]
     if execs:
         argv.append(f"-runs={execs}")
     if seconds:
