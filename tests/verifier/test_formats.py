@@ -361,3 +361,13 @@ def test_bccs_too_large_line_under_the_limit_is_the_complexity_limit():
     assert result.finding.id == "complexity-reported-as-size" and result.exit_code == 1
     over = explain_text("bpf: Argument list too long. Program foo too large (5000 insns), at most 4096 insns\n")
     assert over.finding.id == "too-many-insns"
+
+
+def test_a_summary_of_one_program_does_not_follow_the_next_log():
+    text = ("load program: permission denied: R9 invalid mem access 'inv' (3 line(s) omitted)\n"
+            "libbpf: prog 'next': -- BEGIN PROG LOAD LOG --\n0: (b7) r0 = 0\n1: (95) exit\n"
+            "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n"
+            "libbpf: prog 'next': -- END PROG LOAD LOG --\n")
+    parsed = parse_text(text)
+    assert parsed.program == "next" and parsed.error is None and parsed.stats.processed_insns == 2
+    assert parsed.verdict is Verdict.ACCEPTED and parsed.errno is None

@@ -470,9 +470,9 @@ class LogParser:
             self.skipping = self.want is not None and m.group(1) != self.want
             if self.skipping:
                 return
-            # A new log starts: forget anything before it (other programs).
-            self.walk = _Walk()
-            self.excerpt.clear()
+            # a new log starts: forget anything before it (other programs; libbpf says
+            # "BPF program load failed" for a program just before its own frame)
+            self._new_log(same_program=m.group(1) == self.program)
             self.program, self.in_frame, self.framed = m.group(1), True, True
         elif L.END_MARK in rest:
             self.in_frame = self.skipping = False
@@ -491,10 +491,10 @@ class LogParser:
         if L.END_MARK in s:
             self.in_frame = False
             return
-        if s.startswith(L.BEGIN_MARK) and self.want is None:
-            # a loader other than libbpf framing the log the same way (falco's libscap)
-            self.walk = _Walk()
-            self.excerpt.clear()
+        if s.startswith(L.BEGIN_MARK):
+            # a loader other than libbpf framing the log the same way (falco's libscap);
+            # it names no program, so --program cannot pick among such frames: the last one counts
+            self._new_log()
             self.in_frame = self.framed = True
             return
         if "load program: " in s and self._cilium(s):
@@ -514,6 +514,13 @@ class LogParser:
         if len(w.errors) <= _MAX_DETAIL:
             w.errors.append(s)
         self.unrecognized += 1
+
+    def _new_log(self, same_program: bool = False) -> None:
+        self.walk = _Walk()
+        self.excerpt.clear()
+        self.summary_errors = []
+        if not same_program:
+            self.errno, self.loader_failed, self.omitted = None, False, None
 
     def _bcc_too_large(self, s: str) -> bool:
         """bcc's own line for E2BIG (it prints no kernel line with it): the error."""
