@@ -30,7 +30,7 @@ def parse_lockdown(text: str) -> str | None:
         if end < 0:
             return None
         word = text[start + 1:end]
-        if word and (word.isalnum() or all(c.isalnum() or c == "_" for c in word)):
+        if word and all(c.isalnum() or c == "_" for c in word):
             return word
         inner = word.rfind("[")  # a later "[" before this "]" may open a word
         start = start + 1 + inner if inner >= 0 else text.find("[", end)

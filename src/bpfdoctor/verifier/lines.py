@@ -34,7 +34,7 @@ _SHAPES["STATE"] = r"(\d+): ((?:frame\d+: ?)?(?:R\d|fp-?\d|refs=).*)$"
 # Liveness table printed at level 2 since 6.16: "   5: .12....... (bf) r1 = r6"
 _SHAPES["LIVE_ROW"] = r"(?:\d+ +)?\d+: [.0-9]{10,12} "  # 6.18: a loop's SCC number may lead
 # "12: safe": the walk reached 12 in a state already proven safe (pruned there)
-_SHAPES["PRUNED"] = r"(\d+): safe$"
+_SHAPES["PRUNED"] = r"\d+: safe$"
 # The lookahead fails a line that does not end in ":N" at once; without it the
 # engine retried (.+):(\d+)$ after every " @ " (quadratic on many of them).
 _SHAPES["SOURCE"] = r"; (?=.*:\d+$)(.*) @ (.+):(\d+)$"

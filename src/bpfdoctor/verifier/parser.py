@@ -57,7 +57,8 @@ def _glue_points(s: str) -> list[int]:
 
 
 def _noise(s: str) -> bool:
-    """A line the verifier prints on the way that is never the error."""
+    """A line the verifier prints on the way that is never the error (most
+    lines of a level-2 log end here)."""
     return ((s.startswith(L.NOISE_PREFIXES) and not L.NOISE_ERRORS.match(s))
             or L.LIVENESS_DEBUG.match(s) is not None
             or (s.startswith("func '") and L.BTF_ARG_INFO.match(s) is not None))
@@ -204,7 +205,7 @@ class _Walk:
             frame = self.full_state(state)
         self.rec.branch(src, dst, state, frame)
 
-    def pruned(self, idx: int) -> None:
+    def pruned(self) -> None:
         """``12: safe``: this path ended at 12, in a state already verified; the
         walk goes on (the lines since the last instruction were no error)."""
         self._settle_pending()
@@ -311,12 +312,10 @@ class LogParser:
                 for piece in inner.split("\n"):
                     self._feed_bare(piece, piece.strip())
                 return
-        if _AYA in s or _glue_points(s):
-            self._pieces(s)
-        else:
-            self._line(raw, s)
+        self._feed_bare(raw, s)
 
     def _feed_bare(self, raw: str, s: str) -> None:
+        """A line no logger wraps: whole, or in pieces when it holds several."""
         if not s:
             return
         if _AYA in s or _glue_points(s):
@@ -389,9 +388,8 @@ class LogParser:
             return True
         if L.LIVE_ROW.match(s):
             return True
-        m = L.PRUNED.match(s)
-        if m:
-            w.pruned(num(m.group(1)))
+        if L.PRUNED.match(s):
+            w.pruned()
             return True
         m = L.PSEUDO_INSN.match(s)
         if m:
@@ -504,9 +502,8 @@ class LogParser:
         if self.framed and not self.in_frame:
             self.unrecognized += 1
             return
-        if (s.startswith(L.NOISE_PREFIXES) and not L.NOISE_ERRORS.match(s)) or L.LIVENESS_DEBUG.match(s) \
-                or (s.startswith("func '") and L.BTF_ARG_INFO.match(s)):
-            return  # (_noise, inline: most lines of a level-2 log end here)
+        if _noise(s):
+            return
         w = self.walk
         if w.after_stats or w.closed:
             self.unrecognized += 1
@@ -529,11 +526,18 @@ class LogParser:
             return False
         self.errno = _STRERROR.get(m.group(1).strip().lower())
         self.loader_failed = True
-        w = self.walk
-        w.errors[:] = [m.group(2)]
-        self.summary_errors = [m.group(2)]
-        w.closed = True
+        self.walk.errors[:] = [m.group(2)]
+        self._read_loader_error()
         return True
+
+    def _read_loader_error(self) -> None:
+        """After a loader's one-line error: what it quoted is the error (kept
+        should the log's tail after it be cut), and other text is not until an
+        instruction line (the tail may follow: cilium's "error tail")."""
+        w = self.walk
+        if w.errors:
+            self.summary_errors = list(w.errors)
+        w.closed = True
 
     def _cilium(self, s: str) -> bool:
         m = L.CILIUM.search(s)
@@ -557,9 +561,7 @@ class LogParser:
             if part and not self._numbered(part) and not self._prefixed(part) \
                     and len(w.errors) <= _MAX_DETAIL:  # (a state "R0=inv0 R1=..." is no error)
                 w.errors.append(part)  # capped as in _other: the catalog tries each
-        if w.errors:
-            self.summary_errors = list(w.errors)
-        w.closed = True  # until an instruction line: the log's tail may follow (cilium's "error tail")
+        self._read_loader_error()
         return True
 
     def finish(self) -> ParsedLog:
