@@ -7,8 +7,9 @@ Reads ``enum bpf_cmd``, ``bpf_map_type``, ``bpf_prog_type``,
 ``bpf_attach_type``, ``bpf_link_type`` and the helper list
 (``__BPF_FUNC_MAPPER``, both the old ``FN(name)`` and the 6.1+
 ``FN(name, id, ##ctx)`` spellings) and writes them as plain (name, value)
-tables from which int enums (rawenum.KeepUnknown) that keep unknown raw values are built on first
-use, so a kernel newer than the header never crashes us.  Capability
+tables from which int enums (rawenum.KeepUnknown) that keep unknown raw
+values are built on first use, so a kernel newer than the header never
+crashes us.  Capability
 numbers come from the ``linux/capability.h`` next to it.
 """
 

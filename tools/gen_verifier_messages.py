@@ -45,8 +45,9 @@ LOG_FUNCS = {"add_subprog_and_kfunc", "backtrack_insn", "mark_all_scalars_precis
              "__mark_chain_precision", "prepare_func_exit", "propagate_precision",
              "do_check_subprogs", "print_verification_stats", "print_cand_cache",
              "mark_reg_known_zero", "mark_reg_unknown", "mark_reg_not_init"}
-LOG_MESSAGES = re.compile(r"^(?:caller:|callee:|from %d to %d|%d: safe|Func#%d \('%s'\) is global|func '%s' arg%d has btf_id"
-                          r"|marking pointer arg|frame%d bpf_loop iteration limit|cur state:|old state:|Validating %s\(\))")
+LOG_MESSAGES = re.compile(r"^(?:caller:|callee:|from %d to %d|%d: safe|Func#%d \('%s'\) is global"
+                          r"|func '%s' arg%d has btf_id|marking pointer arg|frame%d bpf_loop iteration limit"
+                          r"|cur state:|old state:|Validating %s\(\))")
 
 
 def strip_comments(text: str) -> str:
