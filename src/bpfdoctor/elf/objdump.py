@@ -242,11 +242,15 @@ def _target_label(labels, addrs, target: int) -> str:
     return f" <{sym.name}>" if disp == 0 else f" <{sym.name}+{disp:#x}>"
 
 
+_NONZERO = re.compile(b"[^\x00]")
+
+
 def _leading_zeros(data: bytes, index: int, end: int) -> int:
-    n = index
-    while n < end and data[n] == 0:
-        n += 1
-    return n - index
+    """How many zero bytes start at ``index`` (up to ``end``), found in C: a
+    byte-by-byte loop was an eighth of a fuzzed object's disassembly."""
+    end = min(end, len(data))
+    m = _NONZERO.search(data, index, end)
+    return (m.start() if m else end) - index
 
 
 def _dump_data(base: int, index: int, end: int, data: bytes, out: list[str]) -> None:
