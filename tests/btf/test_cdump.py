@@ -88,3 +88,40 @@ def test_dump_c_leaves_the_recursion_limit_alone():
     obj = open_object(_Path(__file__).resolve().parents[1] / "bpf" / "build" / "btf_kinds.o")
     dump_c(obj.btf)
     assert _sys.getrecursionlimit() == before
+
+
+def test_padding_of_random_layouts_same_as_bpftool(tmp_path):
+    """btf_dump_emit_bit_padding on 300 random structs: byte gaps, bitfields,
+    gaps of many longs and tails, compared with bpftool's C dump."""
+    import random
+
+    from bpfdoctor.btf.reader import parse_btf
+    from bpfdoctor.btf.writer import BtfWriter
+
+    rng = random.Random(13)
+    w = BtfWriter()
+    ints = [w.int("char", 1), w.int("short", 2), w.int("int", 4), w.int("long", 8)]
+    for n in range(300):
+        members, off = [], 0
+        for k in range(rng.randint(1, 6)):
+            t = rng.randrange(4)
+            size = 1 << t
+            if rng.random() < 0.3:  # a bitfield, maybe after a few bits of gap
+                bits = rng.randint(1, size * 8)
+                off += rng.choice([0, 0, rng.randint(1, 40)])
+                members.append((f"b{k}", ints[t], off, bits))
+                off += bits
+                continue
+            off = -(-off // (size * 8)) * size * 8 + rng.choice([0, 0, 8, 64, 8 * rng.randint(1, 700)])
+            off = -(-off // (size * 8)) * size * 8
+            members.append((f"m{k}", ints[t], off))
+            off += size * 8
+        nbytes = -(-off // 64) * 8 + rng.choice([0, 0, 8, 8 * rng.randint(1, 300)])
+        w.struct(f"s{n}", nbytes, members)
+    path = tmp_path / "pad.btf"
+    path.write_bytes(w.encode())
+    ours = dump_c(parse_btf(path.read_bytes(), path=str(path)))
+    # the cases are there: runs of whole longs and odd-sized bit gaps
+    assert "\tlong: 64;\n\tlong: 64;\n\tlong: 64;" in ours
+    assert any(f"\tint: {b};" in ours or f"\tchar: {b};" in ours for b in (1, 3, 5, 7, 11))
+    assert _normalise(ours) == _normalise(_bpftool_c(path))

@@ -741,17 +741,14 @@ class _CDumper:
                     or (new_off != nxt and nxt - new_off <= new_off - cur)):
                 parts.append(f"\n{pfx}{pad_type}: {new_off - cur if in_bitfield else 0};")
             cur = new_off
-        while cur != nxt:
-            bits = min(nxt - cur, pad_bits)
-            if bits == pad_bits:
-                parts.append(f"\n{pfx}{pad_type}: {pad_bits};")
-                cur += bits
-                continue
-            for ptype, pbits in reversed(pads):
-                if pbits >= bits:
-                    parts.append(f"\n{pfx}{ptype}: {bits};")
-                    cur += bits
-                    break
+        # libbpf's loop, in bulk: whole pad_type units, then the rest in the
+        # smallest type that holds it.
+        full, rest = divmod(nxt - cur, pad_bits)
+        if full:
+            parts.append(f"\n{pfx}{pad_type}: {pad_bits};" * full)
+        if rest:
+            ptype = next(t for t, b in reversed(pads) if b >= rest)
+            parts.append(f"\n{pfx}{ptype}: {rest};")
 
     # -- declarators (btf_dump_emit_type_decl / _chain) -----------------------
 
