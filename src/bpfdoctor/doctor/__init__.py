@@ -4,6 +4,7 @@
 - ``fix.apply_fixes(report) -> tuple[FixAction, ...]``
 - ``memlock_report.memlock_report(obj=None, root="/") -> MemlockReport``
 - ``eperm.diagnose_eperm(errno, facts=None, accounting=None) -> list[Finding]``
+- ``load_report.load_report(loaded_object, with_log) -> LoadReport`` (what ``load`` shows)
 """
 
 
