@@ -1,6 +1,6 @@
 """``bpfdoctor explain``: what a verifier log says, in one screen.
 
-Thin: read the input, call ``bpfdoctor.verifier``, render.  Exit code 0 when
+Thin: read the input, call ``bpfdoctor.verifier``, render (``render.explain``).  Exit code 0 when
 the log shows the program was accepted, 1 when it explains a rejection (or
 the log has no verdict), 2 on bad input (via the CLI's error handling).
 """
@@ -65,23 +65,18 @@ def explain(state, logfile: str, obj: str | None, program: str | None,
                                 if x and x != "-"))
     context = replace(context, sources=SourceCache(roots))
     result = explain_log(parsed, line_for_insn, context)
-    color = state.color
-    if one_line:
-        from bpfdoctor.render.diagnostic import one_line as line_of
+    from bpfdoctor.render import explain as render
 
+    if one_line:
         from bpfdoctor.render.output import write_text
 
-        write_text((line_of(result.diagnostic) if result.diagnostic is not None
-                    else f"{result.finding.id}: {result.finding.summary}") + "\n")
+        write_text(render.one_line_text(result))
     elif as_json:
         from bpfdoctor.render.output import write_json
 
-        data = result.to_dict()
-        if not show_log:
-            data["log"].pop("excerpt", None)
-        write_json(data)
+        write_json(render.explanation_json(result, show_log))
     else:
-        _render(result, show_log, color)
+        render.print_explanation(result, show_log, state.color)
     return result.exit_code
 
 
@@ -102,62 +97,3 @@ def _parse(logfile: str, program: str | None, skim: bool = True):
         return parse_lines(stream, program)
     check_text(logfile, "a verifier log", "to load an object and explain its rejection: bpfdoctor load OBJ")
     return parse_file(logfile, program, skim=skim)
-
-
-def _render(result, show_log: bool, color: bool | None) -> None:
-    from bpfdoctor.render.findings import MARK, STYLE
-    from bpfdoctor.render.output import console, text_type
-
-    con = console(color)
-    Text = text_type(con)
-    f = result.finding
-    con.print(Text(f"{MARK[f.severity]} {f.id}: {f.summary}", style=STYLE[f.severity]))
-    if result.diagnostic is not None:
-        from bpfdoctor.render.diagnostic import diagnostic_lines
-
-        con.print()
-        for text, style in diagnostic_lines(result.diagnostic, "  "):
-            con.print(Text(text, style=style or ""))
-        con.print()
-    for label, value in _evidence_rows(result):
-        con.print(Text(f"  {label:<10} ", style="bold") + Text(value))
-    entry = result.entry
-    if entry is not None and result.diagnostic is None:
-        con.print()
-        con.print(Text("  why       ", style="bold") + Text(entry.explanation))
-        con.print(Text("  cause     ", style="bold") + Text(entry.cause))
-    if f.fix and result.diagnostic is None:
-        first, *rest = f.fix.splitlines()
-        con.print(Text("  fix       ", style="bold") + Text(first))
-        for line in rest:
-            con.print(Text(f"              {line}", style="cyan"))
-    if f.reference:
-        con.print(Text(f"  see       {f.reference}", style="dim"))
-    if show_log and result.log.excerpt:
-        con.print()
-        con.print(Text("  log (last lines before the verdict):", style="bold"))
-        for line in result.log.excerpt:
-            con.print(Text(f"    {line}", style="dim"))
-
-
-def _evidence_rows(result) -> list[tuple[str, str]]:
-    ev = result.finding.evidence
-    rows = []
-    if "insn" not in ev and "insn_index" in ev:
-        rows.append(("insn", f"#{ev['insn_index']} (named in the message)"))
-    for key, label in (("program", "program"), ("message", "error"), ("detail", ""),
-                       ("insn", "insn"), ("subprogram", "function"), ("source", "source"),
-                       ("acquired_by", "acquired"), ("errno", "errno"),
-                       ("processed_insns", "processed")):
-        if key == "detail":
-            rows.extend(("", line) for line in ev.get("detail", [])[:3])
-        elif key in ev:
-            rows.append((label, str(ev[key])))
-    for name, value in ev.get("registers", {}).items():
-        rows.append(("registers" if not any(r[0] == "registers" for r in rows) else "",
-                     f"{name}={value}"))
-    if ev.get("path"):
-        rows.append(("path", ", ".join(ev["path"][-8:])))
-    for note in ev.get("notes", []):
-        rows.append(("note", note))
-    return rows
