@@ -49,30 +49,11 @@ def list_cmd(file: str | None, as_json: bool) -> int:
     jitlog = _parse(file)
     if as_json:
         write_json(jitlog)
-        return 0
-    write_text(_list_text(jitlog))
+    else:
+        from bpfdoctor.render.jit import list_text
+
+        write_text(list_text(jitlog))
     return 0
-
-
-def _status(d) -> str:
-    if d.all_int3:
-        return "int3-only"
-    if d.complete:
-        return "ok"
-    return f"truncated {d.bytes_found}/{d.proglen}" if d.bytes_found < d.proglen else "bad"
-
-
-def _list_text(jitlog) -> str:
-    from bpfdoctor.render.table import columns
-
-    rows = [("INDEX", "LINE", "FLEN", "PROGLEN", "PASS", "IMAGE", "COMM", "PID", "STATUS")]
-    for d in jitlog.dumps:
-        rows.append((d.index, d.first_line, d.flen, d.proglen, d.passes, d.image, d.comm, d.pid, _status(d)))
-    lines = columns(rows)
-    summary = f"{len(jitlog.dumps)} JIT dump(s) in {jitlog.source}"
-    if jitlog.orphan_rows:
-        summary += f"; {jitlog.orphan_rows} 'JIT code:' row(s) without a header"
-    return "\n".join(lines) + "\n" + summary + "\n"
 
 
 @jit.command("disasm")
@@ -90,7 +71,6 @@ def _list_text(jitlog) -> str:
 @cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def disasm_cmd(file, index, pid, comm, opcodes, out, arch, syntax, partial, as_json) -> int:
     """Disassemble one JIT dump (the last by default), like bpf_jit_disasm."""
-    from bpfdoctor.jit import disasm
     from bpfdoctor.jit.logparse import require_complete, select_dump
 
     jitlog = _parse(file)
@@ -101,15 +81,18 @@ def disasm_cmd(file, index, pid, comm, opcodes, out, arch, syntax, partial, as_j
         sys.stderr.write(f"bpfdoctor: warning: dump {dump.index} is all int3 (0xcc): the kernel dumped the "
                          "unfilled image, not the code (x86-64 bpf_prog_pack bug fixed in 2023)\n")
     spec = _arch(arch)
+    from bpfdoctor.render import jit as render
+
     if out is not None:
         return _write_image(dump, out, as_json, jitlog.source)
     if as_json:
-        _write_disasm_json(jitlog.source, dump, spec, syntax)
+        from bpfdoctor.render.output import write_json
+
+        write_json(render.disasm_json(jitlog.source, dump, spec, syntax))
         return 0
     from bpfdoctor.render.output import write_text
 
-    write_text(disasm.format_header(dump.proglen, dump.passes, dump.flen, dump.image)
-               + disasm.format_listing(dump.data, spec, syntax, opcodes=opcodes))
+    write_text(render.disasm_text(dump, spec, syntax, opcodes))
     return 0
 
 
@@ -120,7 +103,7 @@ def _arch(name: str | None):
 
 
 def _write_image(dump, out: str, as_json: bool, source: str | None) -> int:
-    from bpfdoctor.jit.disasm import format_header
+    from bpfdoctor.render import jit as render
     from bpfdoctor.render.output import write_json, write_text
 
     try:
@@ -129,21 +112,7 @@ def _write_image(dump, out: str, as_json: bool, source: str | None) -> int:
     except OSError as e:
         raise InputError(out, f"cannot write the image: {e.strerror}") from None
     if as_json:
-        write_json({"source": source, "dump": dump.to_dict(), "written": os.path.abspath(out)})
+        write_json(render.image_json(source, dump, os.path.abspath(out)))
     else:
-        write_text(format_header(dump.proglen, dump.passes, dump.flen, dump.image))
+        write_text(render.image_header(dump))
     return 0
-
-
-def _write_disasm_json(source, dump, spec, syntax) -> None:
-    from bpfdoctor.jit.disasm import disassemble
-    from bpfdoctor.render.output import write_json
-
-    write_json({
-        "source": source,
-        "dump": dump.to_dict(),
-        "arch": spec.name,
-        "syntax": syntax,
-        "code": dump.data.hex(),
-        "insns": [i.to_dict() for i in disassemble(dump.data, spec, syntax)],
-    })
