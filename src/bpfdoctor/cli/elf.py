@@ -23,14 +23,15 @@ def elf() -> None:
 @cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def sections(obj: str, as_json: bool) -> None:
     """Section headers, as llvm-objdump -h prints them."""
-    from bpfdoctor.elf import objdump
-
     f = _open(obj)
     if as_json:
-        write_json([{"index": s.index, "name": s.name, "size": s.size, "vma": s.addr, "type": s.type,
-                     "flags": s.flags, "kind": objdump.section_kind(s)} for s in f.sections])
+        from bpfdoctor.render.elftables import sections_json
+
+        write_json(sections_json(f))
     else:
-        write_text(objdump.format_sections(f, obj))
+        from bpfdoctor.elf.objdump import format_sections
+
+        write_text(format_sections(f, obj))
 
 
 @elf.command()
@@ -38,16 +39,15 @@ def sections(obj: str, as_json: bool) -> None:
 @cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def symbols(obj: str, as_json: bool) -> None:
     """The symbol table, as llvm-readelf -s prints it."""
-    from bpfdoctor.elf import readelf
-
     f = _open(obj)
     if as_json:
-        write_json([{"index": s.index, "name": f.symbol_name(s), "value": s.value, "size": s.size,
-                     "type": s.type, "bind": s.bind, "visibility": s.visibility,
-                     "section": f.sections[s.shndx].name if 0 < s.shndx < len(f.sections) else None,
-                     "shndx": s.shndx} for s in f.symbols])
+        from bpfdoctor.render.elftables import symbols_json
+
+        write_json(symbols_json(f))
     else:
-        write_text(readelf.format_symbols(f))
+        from bpfdoctor.elf.readelf import format_symbols
+
+        write_text(format_symbols(f))
 
 
 @elf.command()
@@ -55,27 +55,15 @@ def symbols(obj: str, as_json: bool) -> None:
 @cli.option("--json", "as_json", is_flag=True, help="Machine-readable output, with what each relocation means.")
 def relocs(obj: str, as_json: bool) -> None:
     """Every relocation with its BPF type name, as llvm-readelf -r prints them."""
-    from bpfdoctor.elf import readelf
-    from bpfdoctor.elf.relocs import program_relocations, reloc_name
-
     f = _open(obj)
-    if not as_json:
-        write_text(readelf.format_relocations(f))
-        return
-    out = []
-    for rs in f.relocation_sections():
-        target = f.sections[rs.info] if rs.info < len(f.sections) else None
-        meaning = {}
-        if target is not None and target.is_exec:
-            meaning = {r.insn: r.kind for r in program_relocations(f, target)}
-        for r in f.relocations(rs):
-            sym = f.symbols[r.sym] if r.sym < len(f.symbols) else None
-            out.append({"section": rs.name, "target_section": target.name if target else None,
-                        "offset": r.offset, "insn": r.offset // 8 if target is not None and target.is_exec else None,
-                        "type": reloc_name(r.type), "type_id": r.type,
-                        "symbol": f.symbol_name(sym) if sym else None, "symbol_value": sym.value if sym else None,
-                        "kind": meaning.get(r.offset // 8)})
-    write_json(out)
+    if as_json:
+        from bpfdoctor.render.elftables import relocations_json
+
+        write_json(relocations_json(f))
+    else:
+        from bpfdoctor.elf.readelf import format_relocations
+
+        write_text(format_relocations(f))
 
 
 @elf.command()
@@ -88,16 +76,13 @@ def info(state, obj: str, as_json: bool) -> int:
     from bpfdoctor.render.elfinfo import findings_lines, info_dict, info_lines
 
     o = open_object(obj)
-    data = info_dict(o, obj)
+    findings = o.findings()
+    data = info_dict(o, obj, findings)
     if as_json:
         write_json(data)
     else:
-        from bpfdoctor.findings import Finding, Severity
-
-        findings = [Finding(id=f["id"], severity=Severity(f["severity"]), summary=f["summary"],
-                            area=f["area"], fix=f["fix"], detail=f["detail"]) for f in data["findings"]]
         _emit(state, info_lines(data) + findings_lines(findings))
-    return 1 if data["findings"] and any(f["severity"] in ("warn", "fail") for f in data["findings"]) else 0
+    return 1 if any(f.severity.rank >= 2 for f in findings) else 0
 
 
 def _emit(state, lines) -> None:

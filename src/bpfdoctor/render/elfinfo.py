@@ -43,7 +43,10 @@ def core_relocations(obj: BpfObject) -> list[dict]:
     return out
 
 
-def info_dict(obj: BpfObject, display: str) -> dict:
+def info_dict(obj: BpfObject, display: str, findings=None) -> dict:
+    """``elf info --json``; ``findings``: the object's, if already made (``obj.findings()``)."""
+    if findings is None:
+        findings = obj.findings()
     return {
         "file": display,
         "byte_order": "little" if obj.little_endian else "big",
@@ -58,7 +61,7 @@ def info_dict(obj: BpfObject, display: str) -> dict:
                            "variables": list(d.variables)} for d in obj.data_sections],
         "externs": [{"name": e.name, "kind": e.kind, "weak": e.weak} for e in obj.externs],
         "core_relocations": core_relocations(obj),
-        "findings": [f.to_dict() for f in obj.findings()],
+        "findings": [f.to_dict() for f in findings],
     }
 
 
