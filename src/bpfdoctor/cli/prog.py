@@ -62,36 +62,19 @@ def dump() -> None:
 @cli.option("--opcodes", is_flag=True, help="Raw instruction bytes (bpftool 'opcodes').")
 def xlated_cmd(prog_words, as_json: bool, source: bool, linum: bool, opcodes: bool) -> int:
     """The translated (post-verifier) instructions, as 'bpftool prog dump xlated'."""
-    from bpfdoctor.isa import xlated as X
     from bpfdoctor.kernel import prog_dump
-    from bpfdoctor.render import prog as R
+    from bpfdoctor.render import progdump
     from bpfdoctor.render.output import write_json, write_text
 
     dumps = prog_dump.dump_selected(_selector(prog_words), "xlated")
-    many = len(dumps) > 1
+    options = dict(opcodes=opcodes, linum=linum, source=source)
     if as_json:
-        body = [X.to_json(list(d.lines), opcodes=opcodes, linum=linum, source=source) for d in dumps]
-        if many:
-            body = [{**_header_json(d), "insns": b} for d, b in zip(dumps, body)]
-        write_json(body if many else body[0])
+        write_json(progdump.xlated_json(dumps, **options))
     else:
-        parts = []
-        for d in dumps:
-            text = X.format_plain(list(d.lines), opcodes=opcodes, linum=linum, source=source)
-            parts.append(R.header_text(d.data.entry) + "\n" + text if many else text)
-        write_text("\n".join(parts))
+        write_text(progdump.xlated_text(dumps, **options))
     for d in dumps:
         _notes(d.notes)
     return 0
-
-
-def _header_json(d) -> dict:
-    """print_prog_header_json: the leading fields of a 'prog show' entry."""
-    from bpfdoctor.render import prog as R
-
-    full = R.entry_json(d.data.entry, any_pinned=False)
-    keep = ("id", "type", "name", "tag", "gpl_compatible", "run_time_ns", "run_cnt", "recursion_misses")
-    return {k: full[k] for k in keep if k in full}
 
 
 @dump.command("jited")
@@ -109,35 +92,22 @@ def jited_cmd(prog_words, opcodes: bool, source: bool, linum: bool, arch: str | 
     """The native code the JIT produced, one block per function."""
     import os
 
-    from bpfdoctor.jit.disasm import arch_for_machine, disassemble, format_listing, resolve_arch
+    from bpfdoctor.jit.disasm import arch_for_machine, resolve_arch
     from bpfdoctor.kernel import prog_dump
-    from bpfdoctor.render import prog as R
+    from bpfdoctor.render import progdump
     from bpfdoctor.render.output import write_json, write_text
 
     spec = resolve_arch(arch) if arch else arch_for_machine(os.uname().machine, sys.byteorder)
     dumps = prog_dump.dump_selected(_selector(prog_words), "jited")
     if as_kernel_log:
-        write_text("".join(R.kernel_log(d.funcs, comm=d.data.entry.info.name) for d in dumps))
+        write_text(progdump.jited_kernel_log(dumps))
     elif as_json:
-        body = [R.jited_json(_funcs(d, source), insns_of=lambda b: disassemble(b, spec, syntax), linum=linum)
-                for d in dumps]
-        write_json(body if len(body) > 1 else body[0])
+        write_json(progdump.jited_json(dumps, spec, syntax, linum=linum, source=source))
     else:
-        parts = []
-        for d in dumps:
-            text = R.jited_text(_funcs(d, source), linum=linum,
-                                listing=lambda b: format_listing(b, spec, syntax, opcodes=opcodes))
-            parts.append(R.header_text(d.data.entry) + "\n" + text if len(dumps) > 1 else text)
-        write_text("\n".join(parts))
+        write_text(progdump.jited_text(dumps, spec, syntax, opcodes=opcodes, linum=linum, source=source))
     for d in dumps:
         _notes(d.notes)
     return 0
-
-
-def _funcs(d, source: bool):
-    from bpfdoctor.record import replace
-
-    return d.funcs if source else tuple(replace(f, sources=None) for f in d.funcs)
 
 
 @prog.command("run")
