@@ -94,12 +94,9 @@ def check(state, as_json, prom_file, fix, root, no_probe, no_cache, verbose):
 
         write_json(report.to_dict())
         return report.exit_code
-    from bpfdoctor.render.findings import render_text
+    from bpfdoctor.render.findings import check_lines
 
-    extra = [f"fix {'applied' if a.applied else 'FAILED'}: {a.action}" + (f" ({a.error})" if a.error else "")
-             for a in report.actions]
-    _print(state, render_text(report.findings, areas=AREAS, subject=f"eBPF on {report.release}",
-                            verbose=verbose, extra=extra))
+    _print(state, check_lines(report, AREAS, verbose))
     return report.exit_code
 
 
@@ -110,7 +107,6 @@ def check(state, as_json, prom_file, fix, root, no_probe, no_cache, verbose):
 @cli.pass_state
 def memlock(state, obj, as_json, root):
     """Locked memory: limits, accounting mode, and what OBJ's maps need."""
-    from bpfdoctor.doctor.checks_memory import fmt_bytes
     from bpfdoctor.doctor.memlock_report import memlock_report
 
     check_root(root)
@@ -122,15 +118,7 @@ def memlock(state, obj, as_json, root):
 
         write_json(report.to_dict())
         return report.exit_code
-    from bpfdoctor.render.findings import render_text
+    from bpfdoctor.render.findings import memlock_lines
 
-    extra = []
-    if report.maps:
-        extra.append(f"{'map':<20} {'type':<18} {'bytes':>12} {'charged':>12}  formula")
-        for m in report.maps:
-            extra.append(f"{m.name[:20]:<20} {m.type.label[:18]:<18} {m.cost:>12} {m.charged:>12}  "
-                         f"{m.formula}{'  (' + m.note + ')' if m.note else ''}")
-        extra.append(f"{'total':<20} {'':<18} {'':>12} {report.total:>12}  ({fmt_bytes(report.total)})")
-    _print(state, render_text(report.findings, areas=("memlock",), subject=f"memlock on {report.release}",
-                            extra=extra))
+    _print(state, memlock_lines(report))
     return report.exit_code

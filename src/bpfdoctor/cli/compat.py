@@ -73,21 +73,13 @@ def compat(state, obj: str, btf_files: tuple[str, ...], configs: tuple[str, ...]
             raise UsageError(f"unknown program type {prog_type!r}")
     report = compat_report(bobj, targets, prog_type=prog_type)
     if as_json:
+        from bpfdoctor.render.compat import compat_json
         from bpfdoctor.render.output import write_json
 
-        out = report.to_dict()
-        if min_btf is not None:
-            out["min_btf"] = {"path": min_btf, "bytes": len(data)}
-        write_json(out)
+        write_json(compat_json(report, (min_btf, len(data)) if min_btf is not None else None))
     else:
-        from bpfdoctor.render.compat import compat_lines
-        from bpfdoctor.render.output import console, text_type
+        from bpfdoctor.render.compat import print_compat
 
-        con = console(state.color)
-        Text = text_type(con)
-        for line, style in compat_lines(report, details):
-            con.print(Text(line, style=style or ""))
-        if min_btf is not None:
-            con.print(Text(f"wrote {min_btf} ({len(data)} bytes of BTF for {targets[0].name})"))
+        print_compat(report, details, state.color,
+                     (min_btf, len(data), targets[0].name) if min_btf is not None else None)
     return 0 if report.compatible else 1
-

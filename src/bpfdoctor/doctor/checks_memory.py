@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bpfdoctor.findings import Finding, Severity
 from bpfdoctor.host.kernel_info import version_tuple
+from bpfdoctor.units import fmt_bytes
 
 OK, INFO, WARN, FAIL = Severity.OK, Severity.INFO, Severity.WARN, Severity.FAIL
 # Below this, a loader with a few maps hits EPERM on rlimit-accounting kernels
@@ -19,18 +20,6 @@ MEMLOCK_CONFIG = (
     "this shell:       ulimit -l unlimited   (needs CAP_SYS_RESOURCE above the hard limit)\n"
     "in a loader:      bpfdoctor.host.limits.raise_memlock()"
 )
-
-
-def fmt_bytes(n: int | None) -> str:
-    if n is None:
-        return "unlimited"
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size and n % (size // 4 or 1) == 0:
-            value = n / size
-            return f"{value:g} {unit}"
-        if n >= size:
-            return f"{n / size:.1f} {unit}"  # not a round figure: one decimal, never raw bytes
-    return f"{n} B"
 
 
 def check_memlock(facts, accounting) -> list[Finding]:

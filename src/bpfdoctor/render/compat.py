@@ -84,3 +84,24 @@ def _details(report: CompatReport) -> list[tuple[str, str | None]]:
                 at = f" (insn {r.insn})" if r.insn is not None else ""
                 out.append((f"  {_WORD[r.status]:<4} {r.kind} {r.subject}{at}: {r.evidence}", _STYLE[r.status]))
     return out
+
+
+def print_compat(report: CompatReport, details: bool, color: bool | None, wrote: tuple | None = None) -> None:
+    """The text report; ``wrote``: (path, bytes, target name) of an emitted minimal BTF."""
+    from bpfdoctor.render.output import console, text_type
+
+    con = console(color)
+    Text = text_type(con)
+    for line, style in compat_lines(report, details):
+        con.print(Text(line, style=style or ""))
+    if wrote is not None:
+        path, size, target = wrote
+        con.print(Text(f"wrote {path} ({size} bytes of BTF for {target})"))
+
+
+def compat_json(report: CompatReport, min_btf: tuple | None = None) -> dict:
+    """The JSON report; ``min_btf``: (path, bytes) of an emitted minimal BTF."""
+    out = report.to_dict()
+    if min_btf is not None:
+        out["min_btf"] = {"path": min_btf[0], "bytes": min_btf[1]}
+    return out

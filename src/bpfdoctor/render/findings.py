@@ -137,3 +137,25 @@ def _styled(Text, text: str, style: str | None, mark: bool):
         t.stylize(style, lead, lead + len(word))
         return t
     return Text(text, style=style or "")
+
+
+def check_lines(report, areas: Sequence[str], verbose: bool = False) -> list[tuple[str, str | None]]:
+    """``check`` (a ``CheckReport``): the findings by area, then what ``--fix`` did."""
+    extra = [f"fix {'applied' if a.applied else 'FAILED'}: {a.action}" + (f" ({a.error})" if a.error else "")
+             for a in report.actions]
+    return render_text(report.findings, areas=areas, subject=f"eBPF on {report.release}", verbose=verbose,
+                       extra=extra)
+
+
+def memlock_lines(report) -> list[tuple[str, str | None]]:
+    """``memlock`` (a ``MemlockReport``): the findings, then each map's charge and the total."""
+    extra = []
+    if report.maps:
+        from bpfdoctor.units import fmt_bytes
+
+        extra.append(f"{'map':<20} {'type':<18} {'bytes':>12} {'charged':>12}  formula")
+        for m in report.maps:
+            extra.append(f"{m.name[:20]:<20} {m.type.label[:18]:<18} {m.cost:>12} {m.charged:>12}  "
+                         f"{m.formula}{'  (' + m.note + ')' if m.note else ''}")
+        extra.append(f"{'total':<20} {'':<18} {'':>12} {report.total:>12}  ({fmt_bytes(report.total)})")
+    return render_text(report.findings, areas=("memlock",), subject=f"memlock on {report.release}", extra=extra)
