@@ -23,11 +23,6 @@ def _selector(words):
     return parse_selector(tuple(words))
 
 
-def _notes(notes) -> None:
-    for note in notes:
-        sys.stderr.write(f"note: {note}\n")
-
-
 @prog.command("list")
 @cli.argument("prog_words", nargs=-1, metavar="[PROG]")
 @cli.option("--json", "as_json", is_flag=True, help="Machine-readable output (bpftool -j prog show fields).")
@@ -64,7 +59,7 @@ def xlated_cmd(prog_words, as_json: bool, source: bool, linum: bool, opcodes: bo
     """The translated (post-verifier) instructions, as 'bpftool prog dump xlated'."""
     from bpfdoctor.kernel import prog_dump
     from bpfdoctor.render import progdump
-    from bpfdoctor.render.output import write_json, write_text
+    from bpfdoctor.render.output import write_json, write_notes, write_text
 
     dumps = prog_dump.dump_selected(_selector(prog_words), "xlated")
     options = dict(opcodes=opcodes, linum=linum, source=source)
@@ -72,8 +67,7 @@ def xlated_cmd(prog_words, as_json: bool, source: bool, linum: bool, opcodes: bo
         write_json(progdump.xlated_json(dumps, **options))
     else:
         write_text(progdump.xlated_text(dumps, **options))
-    for d in dumps:
-        _notes(d.notes)
+    write_notes(n for d in dumps for n in d.notes)
     return 0
 
 
@@ -95,7 +89,7 @@ def jited_cmd(prog_words, opcodes: bool, source: bool, linum: bool, arch: str | 
     from bpfdoctor.jit.disasm import arch_for_machine, resolve_arch
     from bpfdoctor.kernel import prog_dump
     from bpfdoctor.render import progdump
-    from bpfdoctor.render.output import write_json, write_text
+    from bpfdoctor.render.output import write_json, write_notes, write_text
 
     spec = resolve_arch(arch) if arch else arch_for_machine(os.uname().machine, sys.byteorder)
     dumps = prog_dump.dump_selected(_selector(prog_words), "jited")
@@ -105,8 +99,7 @@ def jited_cmd(prog_words, opcodes: bool, source: bool, linum: bool, arch: str | 
         write_json(progdump.jited_json(dumps, spec, syntax, linum=linum, source=source))
     else:
         write_text(progdump.jited_text(dumps, spec, syntax, opcodes=opcodes, linum=linum, source=source))
-    for d in dumps:
-        _notes(d.notes)
+    write_notes(n for d in dumps for n in d.notes)
     return 0
 
 
