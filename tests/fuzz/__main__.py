@@ -3,6 +3,7 @@
     python -m tests.fuzz list
     python -m tests.fuzz run --target btf.c --execs 100000
     python -m tests.fuzz run --target btf --seconds 3600       # a whole family
+    python -m tests.fuzz status --workdir DIR                  # executions, failures, code unchanged?
     python -m tests.fuzz replay [TARGET ...]                   # the regression corpus
     python -m tests.fuzz save TARGET FILE...                   # add failing inputs to it
     python -m tests.fuzz cover --target btf --corpus /tmp/bpfdoctor-fuzz/corpus/btf
@@ -39,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--stop-on-failure", action="store_true")
     run.add_argument("--no-time-bound", action="store_true", help="do not enforce the per-input CPU budget")
     run.add_argument("libfuzzer_args", nargs="*", help="extra libFuzzer flags (after --)")
+    cp = sub.add_parser("codeprint", help=argparse.SUPPRESS)  # run by codeprint.family_files
+    cp.add_argument("target")
+    cp.add_argument("count", type=int)
+    st = sub.add_parser("status", help="the campaigns summarised in a workdir, and whether their code is unchanged")
+    st.add_argument("--workdir", type=Path, action="append", help="repeatable (default: the default workdir)")
     rp = sub.add_parser("replay", help="replay the saved regression inputs")
     rp.add_argument("targets", nargs="*")
     cv = sub.add_parser("cover", help="line coverage of a family's modules over a corpus (needs coverage.py)")
@@ -68,6 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "replay":
         return _replay(args.targets)
+    if args.cmd == "codeprint":
+        import json
+
+        from .codeprint import loaded_files
+
+        print(json.dumps(loaded_files(args.target, args.count)))
+        return 0
+    if args.cmd == "status":
+        return _status(args.workdir or [DEFAULT_WORKDIR])
     if args.cmd == "cover":
         return _cover(args.target, args.corpus)
     return _run(args)
@@ -93,8 +108,12 @@ def _run(args) -> int:
     warm(args.target)
     max_len = args.max_len or {"elf": 64 * 1024, "btf": 64 * 1024}.get(kind, 32 * 1024)
     pool = [s for s in seeds(kind) if len(s) <= max_len]
+    from .codeprint import code_record
+
+    code = code_record(args.target)
     c = Campaign(label, kind, fn, args.workdir, stop_on_failure=args.stop_on_failure,
-                 memory_mb=args.memory_mb, timed=not args.no_time_bound, resume=args.resume)
+                 memory_mb=args.memory_mb, timed=not args.no_time_bound, resume=args.resume, code=code,
+                 max_len=max_len)
     if args.execs and c.before["execs"]:
         args.execs -= c.before["execs"]
         if args.execs <= 0:
@@ -150,6 +169,43 @@ def _cover(name: str, corpus: Path) -> int:
     print(f"{name}: {len(inputs)} inputs")
     total = cov.report(file=sys.stdout, show_missing=False)
     print(f"{name}: {total:.1f}% of the lines of {len(files)} modules")
+    return 0
+
+
+def status_rows(workdirs) -> list[tuple]:
+    """(target, executions, runs, failures, code state, max_len, workdir) per summary."""
+    import json
+
+    from .codeprint import still_same
+
+    rows = []
+    for wd in workdirs:
+        for path in sorted(Path(wd).glob("summary-*.json")):
+            if ".before-" in path.name:
+                continue
+            s = json.loads(path.read_text())
+            runs = s.get("runs", 1)
+            if not s.get("code"):
+                code = "not recorded"
+            elif not still_same(s["code"]):
+                code = "CHANGED: --resume starts from zero"
+            else:
+                since = s.get("code_since_run", 1)
+                code = "unchanged" + (f" since run {since} of {runs}" if since > 1 else "")
+            rows.append((s["target"], s.get("total_execs", s["execs"]), runs, len(s.get("failures", {})), code,
+                         s.get("max_len", "?"), str(wd)))
+    return rows
+
+
+def _status(workdirs) -> int:
+    rows = status_rows(workdirs)
+    if not rows:
+        print("no campaign summaries in " + ", ".join(map(str, workdirs)))
+        return 0
+    head = ("target", "executions", "runs", "failures", "code", "max_len", "workdir")
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    for r in [head] + rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
     return 0
 
 

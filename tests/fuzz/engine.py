@@ -35,7 +35,8 @@ def signature(exc: BaseException) -> str:
 
 class Campaign:
     def __init__(self, label: str, kind: str, fn, workdir: Path, *, stop_on_failure: bool = False,
-                 memory_mb: int = 3072, timed: bool = True, resume: bool = False) -> None:
+                 memory_mb: int = 3072, timed: bool = True, resume: bool = False, code: dict | None = None,
+                 max_len: int | None = None) -> None:
         self.label, self.kind, self.fn = label, kind, fn
         self.workdir = workdir
         self.faildir = workdir / "failures" / label
@@ -47,15 +48,29 @@ class Campaign:
         self.failures: dict[str, str] = {}
         self.started = self._written = time.time()
         # ``resume``: this run continues the campaign whose summary is in the
-        # workdir (same corpus); executions, time and failures add up.
+        # workdir (same corpus); executions, time and failures add up, as long
+        # as the code it ran on (``code``: codeprint.code_record) is unchanged.
         self.before = {"execs": 0, "seconds": 0.0, "runs": 0}
+        self.code, self.max_len = code, max_len
+        self.code_since_run = 1
         path = workdir / f"summary-{label}.json"
-        if resume and path.exists():
-            prev = json.loads(path.read_text())
+        prev = json.loads(path.read_text()) if resume and path.exists() else None
+        if prev is not None and prev.get("code") and code is not None:
+            from .codeprint import still_same
+
+            if not still_same(prev["code"]):
+                aside = path.with_name(f"summary-{label}.before-{time.strftime('%Y%m%d-%H%M%S')}.json")
+                path.rename(aside)
+                sys.stderr.write(f"== {label}: the code changed since this campaign began: it starts again "
+                                 f"from zero executions (the old summary is {aside.name})\n")
+                prev = None
+        if prev is not None:
             self.before = {"execs": prev.get("total_execs", prev["execs"]),
                            "seconds": prev.get("total_seconds", prev["seconds"]),
                            "runs": prev.get("runs", 1)}
             self.failures.update(prev.get("failures", {}))
+            # runs before the first one that recorded its code are not vouched for
+            self.code_since_run = prev.get("code_since_run", 1) if prev.get("code") else self.before["runs"] + 1
         self.mutate_structured = MUTATORS[kind]
         if memory_mb:
             limit = memory_mb << 20
@@ -96,6 +111,10 @@ class Campaign:
         if self.before["runs"]:
             out.update(total_execs=self.before["execs"] + self.execs,
                        total_seconds=round(self.before["seconds"] + seconds, 1), runs=self.before["runs"] + 1)
+        if self.max_len is not None:
+            out["max_len"] = self.max_len
+        if self.code is not None:
+            out.update(code=self.code, code_since_run=self.code_since_run)
         if extra:
             out.update(extra)
         (self.workdir / f"summary-{self.label}.json").write_text(json.dumps(out, indent=2) + "\n")

@@ -58,3 +58,31 @@ def test_a_resumed_campaign_adds_up(tmp_path):
     assert second["total_execs"] == first["execs"] + second["execs"] >= 100 and second["runs"] == 2
     third = run(100, "--resume")  # already there: nothing runs, the summary stays
     assert third == second
+
+
+def test_a_campaign_records_its_code_and_starts_again_when_it_changed(tmp_path):
+    """--resume adds up only on the same code: the summary holds the files the
+    family loads and their hash; a changed file sends the campaign back to zero
+    (the old summary kept aside), and ``status`` says which summaries still hold."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env_path()]))
+    path = tmp_path / "summary-jit.list.json"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run([sys.executable, "-m", "tests.fuzz", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return proc
+
+    campaign = ("run", "--target", "jit.list", "--engine", "builtin", "--workdir", str(tmp_path))
+    run(*campaign, "--execs", "30")
+    first = json.loads(path.read_text())
+    assert "jit/logparse.py" in first["code"]["files"] and "verifier/parser.py" not in first["code"]["files"]
+    assert "unchanged" in run("status", "--workdir", str(tmp_path)).stdout
+    first["code"]["sha"] = "0" * 16  # as if jit/logparse.py had changed since
+    path.write_text(json.dumps(first))
+    assert "CHANGED" in run("status", "--workdir", str(tmp_path)).stdout
+    proc = run(*campaign, "--execs", "60", "--resume")
+    again = json.loads(path.read_text())
+    assert "starts again from zero" in proc.stderr
+    assert "total_execs" not in again and again["execs"] >= 60 and again["code"]["sha"] != "0" * 16
+    assert len(list(tmp_path.glob("summary-jit.list.before-*.json"))) == 1
