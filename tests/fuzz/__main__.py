@@ -3,6 +3,7 @@
     python -m tests.fuzz list
     python -m tests.fuzz run --target btf.c --execs 100000
     python -m tests.fuzz run --target btf --seconds 3600       # a whole family
+    python -m tests.fuzz campaign --families verifier jit --lanes 2   # each to a million, resumable
     python -m tests.fuzz status --workdir DIR                  # executions, failures, code unchanged?
     python -m tests.fuzz replay [TARGET ...]                   # the regression corpus
     python -m tests.fuzz save TARGET FILE...                   # add failing inputs to it
@@ -43,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     cp = sub.add_parser("codeprint", help=argparse.SUPPRESS)  # run by codeprint.family_files
     cp.add_argument("target")
     cp.add_argument("count", type=int)
+    cg = sub.add_parser("campaign", help="run families to --execs each, resumably: LANES at a time, the next "
+                        "family starting when one ends")
+    cg.add_argument("--families", nargs="+", help="families in the order to run them (default: all)")
+    cg.add_argument("--lanes", type=int, default=1, help="families running at once (one per core)")
+    cg.add_argument("--execs", type=int, default=1_000_000)
+    cg.add_argument("--max-len", type=int, default=0, help="largest input (default: by kind)")
+    cg.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     st = sub.add_parser("status", help="the campaigns summarised in a workdir, and whether their code is unchanged")
     st.add_argument("--workdir", type=Path, action="append", help="repeatable (default: the default workdir)")
     rp = sub.add_parser("replay", help="replay the saved regression inputs")
@@ -81,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(loaded_files(args.target, args.count)))
         return 0
+    if args.cmd == "campaign":
+        return _campaign(args)
     if args.cmd == "status":
         return _status(args.workdir or [DEFAULT_WORKDIR])
     if args.cmd == "cover":
@@ -170,6 +180,42 @@ def _cover(name: str, corpus: Path) -> int:
     total = cov.report(file=sys.stdout, show_missing=False)
     print(f"{name}: {total:.1f}% of the lines of {len(files)} modules")
     return 0
+
+
+def _campaign(args) -> int:
+    """Each family as ``run --target F --execs N --resume`` under ``nice -n 19``,
+    its output in ``WORKDIR/F.log``: a family already at N executions on
+    unchanged code ends at once, one whose code changed starts from zero."""
+    import subprocess
+    import time
+
+    from .targets import FAMILIES
+
+    todo = list(args.families or FAMILIES)
+    unknown = [f for f in todo if f not in FAMILIES]
+    if unknown:
+        sys.stderr.write(f"unknown families: {', '.join(unknown)} (python -m tests.fuzz list)\n")
+        return 2
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    root = Path(__file__).resolve().parents[2]
+    running: dict[str, subprocess.Popen] = {}
+    while todo or running:
+        while todo and len(running) < max(1, args.lanes):
+            fam = todo.pop(0)
+            cmd = [sys.executable, "-m", "tests.fuzz", "run", "--target", fam, "--execs", str(args.execs),
+                   "--resume", "--workdir", str(args.workdir)]
+            if args.max_len:
+                cmd += ["--max-len", str(args.max_len)]
+            with open(args.workdir / f"{fam}.log", "ab") as log:
+                running[fam] = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT,
+                                                preexec_fn=lambda: os.nice(19))
+            print(f"{time.strftime('%H:%M:%S')} {fam}: started", flush=True)
+        time.sleep(2)
+        for fam, proc in list(running.items()):
+            if proc.poll() is not None:
+                del running[fam]
+                print(f"{time.strftime('%H:%M:%S')} {fam}: ended ({proc.returncode})", flush=True)
+    return _status([args.workdir])
 
 
 def status_rows(workdirs) -> list[tuple]:

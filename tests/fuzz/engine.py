@@ -53,6 +53,7 @@ class Campaign:
         self.before = {"execs": 0, "seconds": 0.0, "runs": 0}
         self.code, self.max_len = code, max_len
         self.code_since_run = 1
+        self.stop_at = 0  # the executions this run ends at (libFuzzer's -runs), when there is one
         path = workdir / f"summary-{label}.json"
         prev = json.loads(path.read_text()) if resume and path.exists() else None
         if prev is not None and prev.get("code") and code is not None:
@@ -80,9 +81,11 @@ class Campaign:
 
     def one(self, data: bytes) -> None:
         self.execs += 1
-        if time.time() - self._written > 1:
+        if time.time() - self._written > 1 or (self.stop_at and self.execs > self.stop_at - 1000):
             # libFuzzer ends the process with exit(): atexit handlers do not
-            # run, so the summary is kept up to date as the campaign goes.
+            # run, so the summary is kept up to date as the campaign goes
+            # (each second, and at every input of a run's last thousand, so
+            # the count a ``-runs`` campaign ends on is the one it reports).
             self.summary(quiet=True)
         try:
             if run_one(self.fn, data, timed=self.timed) is not None:
@@ -168,6 +171,7 @@ def run_atheris(c: Campaign, seeds: list[bytes], *, execs: int, seconds: float, 
             return atheris.Mutate(data, max_size)
         return out[:max_size]
 
+    c.stop_at = execs
     c.summary({"engine": "atheris"}, quiet=True)
     # libFuzzer's own wall-clock "slow unit" reports are off (-report_slow_units): the
     # contract's CPU budget per input, proportional to its size, is the time check, and a

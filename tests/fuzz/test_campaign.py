@@ -86,3 +86,22 @@ def test_a_campaign_records_its_code_and_starts_again_when_it_changed(tmp_path):
     assert "starts again from zero" in proc.stderr
     assert "total_execs" not in again and again["execs"] >= 60 and again["code"]["sha"] != "0" * 16
     assert len(list(tmp_path.glob("summary-jit.list.before-*.json"))) == 1
+
+
+def test_the_campaign_command_runs_families_to_their_count_and_no_further(tmp_path):
+    """``campaign``: each family to --execs exactly (the summary is written at
+    every input of a run's last thousand), and a family already there ends at once."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env_path()]))
+
+    def campaign(execs: int) -> dict:
+        proc = subprocess.run([sys.executable, "-m", "tests.fuzz", "campaign", "--families", "jit", "image",
+                               "--lanes", "2", "--execs", str(execs), "--workdir", str(tmp_path)],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "jit: ended (0)" in proc.stdout and "image: ended (0)" in proc.stdout
+        return {f: json.loads((tmp_path / f"summary-{f}.json").read_text()) for f in ("jit", "image")}
+
+    first = campaign(50)
+    assert [s["execs"] for s in first.values()] == [50, 50]
+    again = campaign(50)
+    assert again == first  # already at 50 on the same code: nothing ran, nothing rewritten
