@@ -46,12 +46,12 @@ def loaded_files(target: str, count: int) -> list[str]:
             run_one(fn, data, timed=False)
         except Exception:  # noqa: BLE001 - what ran counts, not whether it passed
             pass
+    base = os.path.realpath(os.path.dirname(sys.modules["bpfdoctor"].__file__))
     files = set()
     for name, mod in list(sys.modules.items()):
         f = getattr(mod, "__file__", None)
         if name.split(".")[0] == "bpfdoctor" and f:
-            files.add(os.path.relpath(os.path.realpath(f), os.path.realpath(os.path.dirname(
-                sys.modules["bpfdoctor"].__file__))))
+            files.add(os.path.relpath(os.path.realpath(f), base))
     return sorted(files)
 
 

@@ -114,5 +114,5 @@ def _write_image(dump, out: str, as_json: bool, source: str | None) -> int:
     if as_json:
         write_json(render.image_json(source, dump, os.path.abspath(out)))
     else:
-        write_text(render.image_header(dump))
+        write_text(render.header_line(dump))
     return 0

@@ -28,12 +28,18 @@ def list_text(jitlog) -> str:
     return "\n".join(columns(rows)) + "\n" + summary + "\n"
 
 
+def header_line(dump) -> str:
+    """The line bpf_jit_disasm prints before the listing (alone with ``-O FILE``)."""
+    from bpfdoctor.jit.disasm import format_header
+
+    return format_header(dump.proglen, dump.passes, dump.flen, dump.image)
+
+
 def disasm_text(dump, spec, syntax: str, opcodes: bool) -> str:
     """bpf_jit_disasm's output: the header line, then the listing."""
-    from bpfdoctor.jit import disasm
+    from bpfdoctor.jit.disasm import format_listing
 
-    return (disasm.format_header(dump.proglen, dump.passes, dump.flen, dump.image)
-            + disasm.format_listing(dump.data, spec, syntax, opcodes=opcodes))
+    return header_line(dump) + format_listing(dump.data, spec, syntax, opcodes=opcodes)
 
 
 def disasm_json(source, dump, spec, syntax: str) -> dict:
@@ -41,13 +47,6 @@ def disasm_json(source, dump, spec, syntax: str) -> dict:
 
     return {"source": source, "dump": dump.to_dict(), "arch": spec.name, "syntax": syntax,
             "code": dump.data.hex(), "insns": [i.to_dict() for i in disassemble(dump.data, spec, syntax)]}
-
-
-def image_header(dump) -> str:
-    """``-O FILE`` without --json: the header line bpf_jit_disasm prints."""
-    from bpfdoctor.jit.disasm import format_header
-
-    return format_header(dump.proglen, dump.passes, dump.flen, dump.image)
 
 
 def image_json(source, dump, written: str) -> dict:
