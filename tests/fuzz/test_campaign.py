@@ -105,3 +105,12 @@ def test_the_campaign_command_runs_families_to_their_count_and_no_further(tmp_pa
     assert [s["execs"] for s in first.values()] == [50, 50]
     again = campaign(50)
     assert again == first  # already at 50 on the same code: nothing ran, nothing rewritten
+
+
+def test_campaign_refuses_an_unknown_family_in_one_line(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env_path()]))
+    proc = subprocess.run([sys.executable, "-m", "tests.fuzz", "campaign", "--families", "jit", "nope",
+                           "--workdir", str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "nope" in proc.stderr
+    assert "Traceback" not in proc.stderr and not list(tmp_path.iterdir())  # nothing started
