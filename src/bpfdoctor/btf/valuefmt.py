@@ -72,6 +72,7 @@ def format_value(btf, type_id: int, data: bytes, *, plain: bool, byteorder: str 
 # over 64 bytes, structs of empty structs nested) would make the tree grow
 # with the BTF's claims instead of the data.
 MAX_DEPTH = 64
+MAX_RESOLVE_DEPTH = 32
 STEPS_BASE = 1024
 STEPS_PER_BYTE = 16
 
@@ -214,10 +215,16 @@ class _Formatter:
         """btf_dumper.c ``is_str_array``: a char[] holding a printable C string."""
         if not a.nelems:
             return None
-        et = self.btf.type(a.type)
-        while et.kind in (Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG):
-            et = self.btf.type(et.type)
-        if et.kind != Kind.INT or et.size != 1:
+        btf, tid = self.btf, a.type
+        # Modifiers looked through (not typedefs: bpftool's is_str_array does
+        # not), at most MAX_RESOLVE_DEPTH of them: a longer chain is a cycle,
+        # where bpftool's loop would never end; the element is then no char.
+        for _ in range(MAX_RESOLVE_DEPTH):
+            if not tid or btf.kind(tid) not in (Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG):
+                break
+            tid = btf.type(tid).type
+        et = btf.type(tid) if tid else None
+        if et is None or et.kind != Kind.INT or et.size != 1:
             return None
         if et.int_info.encoding != IntEncoding.CHAR and et.name != "char":
             return None

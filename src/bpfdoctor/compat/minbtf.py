@@ -22,6 +22,8 @@ from bpfdoctor.btf.types import (ArrayInfo, BtfType, EnumValue, Member, Param, V
 from bpfdoctor.btf.writer import BtfWriter
 from bpfdoctor.errors import InputError
 
+MAX_RESOLVE_DEPTH = 32  # the kernel's (kernel/bpf/btf.c): a longer chain is a cycle
+
 _MODS = (Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.TYPEDEF, Kind.TYPE_TAG)
 
 
@@ -87,8 +89,13 @@ class _Marks:
         tid = spec.root_type_id
         self.mark_type(tid, False)
         for idx in spec.raw[1:]:
-            while btf.kind(tid) in _MODS:
+            for _ in range(MAX_RESOLVE_DEPTH + 1):
+                if btf.kind(tid) not in _MODS:
+                    break
                 tid = btf.header(tid)[3]
+            else:
+                raise InputError(btf.path, f"min BTF: modifiers and typedefs from type [{spec.root_type_id}] "
+                                 f"nest deeper than {MAX_RESOLVE_DEPTH} (a reference cycle?)")
             t = btf.type(tid)
             if t.kind in (Kind.STRUCT, Kind.UNION):
                 self.members.add((tid, idx))

@@ -27,6 +27,9 @@ _CORE_KIND = {0: "byte_off", 1: "byte_sz", 2: "field_exists", 3: "signed", 4: "l
               9: "type_size", 10: "enumval_exists", 11: "enumval_value", 12: "type_matches"}
 _FIELD_KINDS, _TYPE_KINDS, _ENUM_KINDS = {0, 1, 2, 3, 4, 5}, {6, 7, 8, 9, 12}, {10, 11}
 _MODS = {Kind.CONST: "const", Kind.VOLATILE: "volatile", Kind.RESTRICT: "restrict"}
+# BTFParser::symbolize follows at most 32 modifiers; its skipModsAndTypedefs has no
+# bound (a cycle hangs llvm-objdump), ours the same 32 (the kernel's MAX_RESOLVE_DEPTH).
+MAX_CHAIN = 32
 _TAGS = {Kind.TYPEDEF: "typedef", Kind.STRUCT: "struct", Kind.UNION: "union", Kind.ENUM: "enum",
          Kind.ENUM64: "enum"}
 
@@ -54,10 +57,17 @@ def _anon(name: str, idx: int) -> str:
     return name if name else f"<anon {idx}>"
 
 
-def _skip(btf, tid: int) -> int:
-    while btf.kind(tid) in (Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.TYPE_TAG, Kind.TYPEDEF):
-        tid = btf.type(tid).type
-    return tid
+def _skip(btf, tid: int) -> int | None:
+    """skipModsAndTypedefs: stops before an unknown id, as LLVM's does; None
+    past MAX_CHAIN steps (a cycle: LLVM's own loop never ends there)."""
+    for _ in range(MAX_CHAIN + 1):
+        if btf.kind(tid) not in (Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.TYPE_TAG, Kind.TYPEDEF):
+            return tid
+        nxt = btf.type(tid).type
+        if not 0 <= nxt < btf.type_count:
+            return tid
+        tid = nxt
+    return None
 
 
 def core_description(btf, relo) -> str:
@@ -73,10 +83,16 @@ def core_description(btf, relo) -> str:
     if not 0 <= cur < btf.type_count:
         return fail(f"unknown type id: {cur}")
     out = [f"{head} [{cur}]"]
+    chain = 0
     while cur and btf.kind(cur) in (*_MODS, Kind.TYPE_TAG):
+        if chain >= MAX_CHAIN:
+            return fail("modifiers chain is too long")
+        chain += 1
         k = btf.kind(cur)
         out.append(f' type_tag("{btf.name(cur)}")' if k == Kind.TYPE_TAG else f" {_MODS[k]}")
         cur = btf.type(cur).type
+        if not 0 <= cur < btf.type_count:
+            return fail(f"unknown type id: {cur} in modifiers chain")
     if cur == 0:
         out.append(" void")
     else:
@@ -90,10 +106,15 @@ def core_description(btf, relo) -> str:
         return "".join(out) if spec == [0] else fail("unexpected type-based relocation spec: should be '0'")
     out.append("::")
     if kind in _ENUM_KINDS:
-        t = btf.type(_skip(btf, cur))
+        t_id = _skip(btf, cur)
+        if t_id is None:
+            return fail("modifiers chain is too long")
         if len(spec) != 1:
             return fail("unexpected enumval relocation spec size")
-        if not t.is_enum or spec[0] >= len(t.values):
+        t = btf.type(t_id) if t_id else None
+        if t is None or not t.is_enum:
+            return fail(f"unexpected type kind for enum relocation: {int(btf.kind(t_id))}")
+        if spec[0] >= len(t.values):
             return fail(f"bad value index: {spec[0]}")
         v = t.values[spec[0]]
         bits = 64 if t.kind == Kind.ENUM64 else 32
@@ -111,8 +132,11 @@ def core_description(btf, relo) -> str:
     t_id = cur
     for i, idx in enumerate(spec[1:], 1):
         t_id = _skip(btf, t_id)
-        t = btf.type(t_id)
-        if t.kind in (Kind.STRUCT, Kind.UNION):
+        if t_id is None:
+            return fail("modifiers chain is too long")
+        k = btf.kind(t_id)
+        if k in (Kind.STRUCT, Kind.UNION):
+            t = btf.type(t_id)
             if idx >= len(t.members):
                 return fail(f"member index {idx} for spec sub-string {i} is out of range")
             m = t.members[idx]
@@ -120,11 +144,15 @@ def core_description(btf, relo) -> str:
                 out.append(".")
             out.append(_anon(m.name, idx))
             t_id = m.type
-        elif t.kind == Kind.ARRAY:
+            if not 0 <= t_id < btf.type_count:
+                return fail(f"unknown member type id {t_id} for spec sub-string {i}")
+        elif k == Kind.ARRAY:
             out.append(f"[{idx}]")
-            t_id = t.array.type
+            t_id = btf.type(t_id).array.type
+            if not 0 <= t_id < btf.type_count:
+                return fail(f"unknown element type id {t_id} for spec sub-string {i}")
         else:
-            return fail(f"unexpected type kind {int(t.kind)} for spec sub-string {i}")
+            return fail(f"unexpected type kind {int(k)} for spec sub-string {i}")
     return "".join(out) + f" ({relo.access})"
 
 

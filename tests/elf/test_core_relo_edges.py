@@ -1,0 +1,133 @@
+"""``disasm -r`` on CO-RE records that point at broken type chains, against
+``llvm-objdump-19 -dr``.
+
+The fixture ``core.o`` is patched in place: a type turned into a modifier
+or typedef that refers to itself or to an id past the end, an enum
+relocation aimed at a struct, a member whose type id is past the end or
+void.  llvm-objdump (``BTFParser::symbolize``) describes each such record
+with its own ``<...>`` message and goes on; so must we, byte for byte.
+The one case where llvm-objdump never ends (a typedef cycle on a field's
+access path: its ``skipModsAndTypedefs`` has no bound) ends here with
+``<modifiers chain is too long>``.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+
+import pytest
+from testlib import BUILD, require_tool, run_cli
+
+from bpfdoctor.btf.kinds import Kind
+from bpfdoctor.elf import open_object
+
+pytestmark = pytest.mark.tools
+
+SRC = BUILD / "core.o"
+
+
+class Patch:
+    """The bytes of an object, with its .BTF types and CO-RE records editable."""
+
+    def __init__(self, path) -> None:
+        self.obj = open_object(str(path))
+        self.data = bytearray(path.read_bytes())
+        btf_sec = self.obj.elf.section(".BTF")
+        hdr_len, type_off = struct.unpack_from("<II", self.data, btf_sec.offset + 4)
+        self.types_at = btf_sec.offset + hdr_len + type_off
+        ext = self.obj.elf.section(".BTF.ext")
+        ext_hdr_len, = struct.unpack_from("<I", self.data, ext.offset + 4)
+        core_off, core_len = struct.unpack_from("<II", self.data, ext.offset + 24)
+        start = ext.offset + ext_hdr_len + core_off
+        rec_size, = struct.unpack_from("<I", self.data, start)
+        self.relos: list[int] = []  # file offset of each record
+        pos = start + 4
+        while pos < start + core_len:
+            _, count = struct.unpack_from("<II", self.data, pos)
+            pos += 8
+            for _ in range(count):
+                self.relos.append(pos)
+                pos += rec_size
+
+    def _word(self, tid: int, i: int) -> int:
+        _, w = self.obj.btf.raw(tid)
+        return self.types_at + 4 * (w + i)
+
+    def type(self, tid: int, kind: Kind, ref: int) -> "Patch":
+        """Make a 3-word type (here a PTR) a ``kind`` referring to ``ref``."""
+        struct.pack_into("<II", self.data, self._word(tid, 1), int(kind) << 24, ref)
+        return self
+
+    def word(self, tid: int, i: int, value: int) -> "Patch":
+        struct.pack_into("<I", self.data, self._word(tid, i), value)
+        return self
+
+    def relo_types(self, type_id: int, kinds=None) -> "Patch":
+        for at in self.relos:
+            kind, = struct.unpack_from("<I", self.data, at + 12)
+            if kinds is None or kind in kinds:
+                struct.pack_into("<I", self.data, at + 4, type_id)
+        return self
+
+
+def _ptr_and_struct():
+    btf = open_object(str(SRC)).btf
+    ptr = next(t for t in range(1, btf.type_count) if btf.kind(t) == Kind.PTR)
+    struct_id = next(t for t in range(1, btf.type_count)
+                     if btf.kind(t) == Kind.STRUCT and btf.name(t) == "task_struct")
+    return ptr, struct_id
+
+
+# case: (patch, a message llvm-objdump prints for it, None: the listing is all)
+CASES = {
+    "modifier cycle": (lambda p, ptr, s: p.type(ptr, Kind.CONST, ptr).relo_types(ptr),
+                       "<modifiers chain is too long>"),
+    "modifier to an unknown id": (lambda p, ptr, s: p.type(ptr, Kind.VOLATILE, 9999).relo_types(ptr),
+                                  "<unknown type id: 9999 in modifiers chain>"),
+    "typedef to an unknown id": (lambda p, ptr, s: p.type(ptr, Kind.TYPEDEF, 9999).relo_types(ptr),
+                                 "<unexpected type kind 8 for spec sub-string 1>"),
+    "enum relocation on a struct": (lambda p, ptr, s: p.relo_types(s, kinds=(10, 11)),
+                                    "<unexpected type kind for enum relocation: 4>"),
+    # task_struct's first member (pid): its type is the record's 5th word
+    "member of an unknown type": (lambda p, ptr, s: p.word(s, 4, 9999),
+                                  "<unknown member type id 9999 for spec sub-string 1>"),
+    "member of type void": (lambda p, ptr, s: p.word(s, 4, 0), None),
+}
+
+
+@pytest.fixture(scope="module")
+def ids(build_dir):
+    assert SRC.exists(), f"{SRC} not built"
+    return _ptr_and_struct()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_broken_chains_read_as_llvm_objdump_reads_them(case, ids, tmp_path):
+    require_tool("llvm-objdump-19")
+    obj = tmp_path / "patched.o"
+    patch, message = CASES[case]
+    obj.write_bytes(patch(Patch(SRC), *ids).data)
+    ref = subprocess.run(["llvm-objdump-19", "-dr", obj.name], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    assert message is None or message in ref, "the patch no longer makes the case it names"
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        res = run_cli("disasm", "-r", obj.name)
+    finally:
+        os.chdir(old)
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == ref
+
+
+def test_a_typedef_cycle_on_the_access_path_ends(ids, tmp_path):
+    ptr, _ = ids
+    obj = tmp_path / "cycle.o"
+    obj.write_bytes(Patch(SRC).type(ptr, Kind.TYPEDEF, ptr).relo_types(ptr).data)
+    res = run_cli("disasm", "-r", str(obj))
+    assert res.exit_code == 0, res.stderr
+    lines = [ln.strip() for ln in res.stdout.splitlines() if "CO-RE" in ln]
+    field = [ln for ln in lines if "<byte_off>" in ln]
+    assert field and all(ln.endswith("<modifiers chain is too long>") for ln in field), field
