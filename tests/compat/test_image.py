@@ -136,9 +136,18 @@ def test_sibling_config(tmp_path, btf_blob):
     assert t.config == {"KPROBES": "y"}
 
 
+def _ar_header(name: str, size: str) -> bytes:
+    return f"{name + '/':<16}{0:<12}{0:<6}{0:<6}{'100644':<8}{size:<10}`\n".encode()
+
+
 @pytest.mark.parametrize("data,problem", [
     (b"hello world, not a kernel", "not kernel BTF"),
     (b"!<arch>\n", "no data.tar"),
+    # a size of -60 (or -61) led back to the same header: the reader never ended
+    (b"!<arch>\n" + _ar_header("debian-binary", "-60") + b"2.0\n", r"bad ar member header .*'-60'"),
+    (b"!<arch>\n" + _ar_header("debian-binary", "-61") + b"2.0\n", "bad ar member header"),
+    (b"!<arch>\n" + _ar_header("debian-binary", "1_0") + b"2.0\n", "bad ar member header"),
+    (b"!<arch>\n" + _ar_header("debian-binary", "+4") + b"2.0\n", "bad ar member header"),
 ])
 def test_bad_input(data, problem):
     with pytest.raises(InputError, match=problem):

@@ -304,10 +304,12 @@ def _ar_members(data: bytes, path: str):
     while pos + 60 <= len(data):
         hdr = data[pos:pos + 60]
         name = hdr[:16].decode("ascii", "replace").strip().rstrip("/")
-        try:
-            size = int(hdr[48:58].decode("ascii").strip())
-        except ValueError:
-            raise InputError(path, f"bad ar member header at offset {pos}") from None
+        # ar(5): the size is decimal digits; int() would also take a sign
+        # (a size of -60 read the same header for ever) or underscores.
+        field = hdr[48:58].decode("ascii", "replace").strip()
+        if not (field.isascii() and field.isdigit()):
+            raise InputError(path, f"bad ar member header at offset {pos} (size {field!r})")
+        size = int(field)
         yield name, data[pos + 60: pos + 60 + size]
         pos += 60 + size + (size & 1)
 
