@@ -137,3 +137,20 @@ def test_random_bytes(data):
         everything(b"\x7fELF\x02\x01\x01" + data)
     except BpfDoctorError:
         pass
+
+
+def test_kernel_syntax_refuses_a_last_ld_imm64_without_its_second_slot(tmp_path):
+    from bpfdoctor.elf.objdump import code_sections
+
+    data = bytearray((BUILD / "multi_prog.o").read_bytes())
+    sec = code_sections(ElfFile(bytes(data), "m.o"), None)[0]
+    data[sec.offset + sec.size - 8] = 0x18  # the last exit becomes half an ld_imm64
+    bad = tmp_path / "half.o"
+    bad.write_bytes(bytes(data))
+    for args in (["disasm", "--syntax", "kernel"], ["disasm", "--syntax", "kernel", "-S"]):
+        res = run(*args, str(bad))
+        assert res.exit_code == 2 and res.stdout == ""
+        assert res.stderr.strip() == (f"bpfdoctor: {bad}: ld_imm64 without its second slot "
+                                      f"(section {sec.name}, offset {sec.size - 8:#x})")
+    # llvm-objdump's syntax shows it as <unknown> and goes on
+    assert run("disasm", str(bad)).exit_code == 0
