@@ -348,6 +348,7 @@ class _Assembler:
         self.done: list[_Open] = []
         self.orphans = 0
         self.count = 0
+        self.open_with_caller = 0  # open dumps whose header carried a caller id
 
     def header(self, line: bytes, line_no: int) -> None:
         line = line.rstrip(b" \t\r")
@@ -375,19 +376,28 @@ class _Assembler:
             self.done.append(dump)
         else:
             self.open.append(dump)
+            if caller is not None:
+                self.open_with_caller += 1
             if len(self.open) > MAX_OPEN:
-                self.done.append(self.open.pop(0))
+                oldest = self.open.pop(0)
+                self.done.append(oldest)
+                if oldest.caller is not None:
+                    self.open_with_caller -= 1
 
     def _close_superseded(self, caller: str | None) -> None:
         # One task prints its header and rows back to back, so a new header
         # from the same caller ends that caller's previous dump.  Without
         # caller ids, a dump that already has rows ends too; one without
         # rows stays open, since two CPUs may print headers back to back.
+        if not self.open:
+            return
         keep = []
         for d in self.open:
             same = caller is not None and d.caller == caller
             if same or (caller is None or d.caller is None) and d.buf:
                 self.done.append(d)
+                if d.caller is not None:
+                    self.open_with_caller -= 1
             else:
                 keep.append(d)
         self.open = keep
@@ -399,7 +409,7 @@ class _Assembler:
         value_text = m.group(1)
         value = int(value_text, 16)
         chunk = bytes.fromhex(m.group(2).decode("ascii"))
-        caller = _caller(line[:pos]) if self._callers_known() else None
+        caller = _caller(line[:pos]) if self.open_with_caller else None
         target = self._pick(value, len(value_text), caller)
         if target is None:
             self.orphans += 1
@@ -415,9 +425,8 @@ class _Assembler:
                 dump.problems.append(f"rows hold {len(dump.buf)} bytes, more than proglen {dump.proglen}")
             self.open.remove(dump)
             self.done.append(dump)
-
-    def _callers_known(self) -> bool:
-        return any(d.caller is not None for d in self.open)
+            if dump.caller is not None:
+                self.open_with_caller -= 1
 
     def _pick(self, value: int, digits: int, caller: str | None) -> tuple[_Open, str] | None:
         start_candidate = None
