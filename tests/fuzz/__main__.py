@@ -219,7 +219,8 @@ def _campaign(args) -> int:
 
 
 def status_rows(workdirs) -> list[tuple]:
-    """(target, executions, runs, failures, code state, max_len, workdir) per summary."""
+    """(target, executions, runs, failures, code state, executions a second, max_len, workdir)
+    per summary (the rate over every run counted, pauses included)."""
     import json
 
     from .codeprint import still_same
@@ -238,7 +239,10 @@ def status_rows(workdirs) -> list[tuple]:
             else:
                 since = s.get("code_since_run", 1)
                 code = "unchanged" + (f" since run {since} of {runs}" if since > 1 else "")
-            rows.append((s["target"], s.get("total_execs", s["execs"]), runs, len(s.get("failures", {})), code,
+            execs = s.get("total_execs", s["execs"])
+            seconds = s.get("total_seconds", s["seconds"])
+            rate = f"{execs / seconds:.0f}/s" if seconds else "-"
+            rows.append((s["target"], execs, runs, len(s.get("failures", {})), code, rate,
                          s.get("max_len", "?"), str(wd)))
     return rows
 
@@ -248,7 +252,7 @@ def _status(workdirs) -> int:
     if not rows:
         print("no campaign summaries in " + ", ".join(map(str, workdirs)))
         return 0
-    head = ("target", "executions", "runs", "failures", "code", "max_len", "workdir")
+    head = ("target", "executions", "runs", "failures", "code", "rate", "max_len", "workdir")
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     for r in [head] + rows:
         print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
