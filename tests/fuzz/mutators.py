@@ -165,6 +165,9 @@ def _sec_name(d, e, secs, hdr) -> bytes:
 
 _BTF_FIXED = {1: 4, 3: 12, 14: 4, 17: 4}  # extra words after the 3-word header
 _BTF_ITEM = {4: 12, 5: 12, 6: 8, 13: 8, 15: 12, 19: 12}
+# three-word kinds whose third word is a type id: PTR, then TYPEDEF, VOLATILE,
+# CONST, RESTRICT, TYPE_TAG (what a modifier/typedef chain is made of)
+_BTF_REF_KINDS = (2, 8, 9, 10, 11, 18)
 
 
 def _btf_layout(d: bytes):
@@ -218,6 +221,13 @@ def btf_mutate(data: bytes, rng: random.Random, max_size: int, others: list[byte
         struct.pack_into(e + "I", d, pos + 4, info)
         return bytes(d)
     if op <= 6:  # size/type: references, cycles
+        if kind in _BTF_REF_KINDS and rng.random() < 0.3:
+            # a modifier or typedef chain that loops: to itself, or to another
+            # reference type that may point back (the walks must stop)
+            others = [i + 1 for i, r in enumerate(recs) if r[2] in _BTF_REF_KINDS]
+            new_kind = rng.choice(_BTF_REF_KINDS[1:])
+            struct.pack_into(e + "II", d, pos + 4, new_kind << 24, rng.choice([tid, rng.choice(others)]))
+            return bytes(d)
         struct.pack_into(e + "I", d, pos + 8, rng.choice([tid, tid - 1, tid + 1] + ids
                                                          + [interesting(rng, 32)]))
         return bytes(d)
