@@ -71,7 +71,11 @@ def find_candidates(local: Btf, local_id: int, target: Btf) -> list[int]:
     if not ess:
         return []
     found = []
-    for tid in target.find_ids(ess, prefix=True):
+    # The names whose essential part is ``ess``: ``ess`` itself and ``ess___*``
+    # (a prefix search for ``ess`` alone returned every name starting with
+    # it: 1,857 for "u" in vmlinux, each then looked up among 127,000 types).
+    ids = sorted(target.find_ids(ess) + target.find_ids(ess + "___", prefix=True))
+    for tid in ids:
         tkind = target.header(tid)[0]
         if not _kind_compat(tkind, lkind):
             continue
@@ -113,8 +117,25 @@ def fields_are_compat(lb: Btf, lid: int, tb: Btf, tid: int) -> bool:
     raise lb.error("CO-RE field compatibility check too deep")
 
 
-def types_are_compat(lb: Btf, lid: int, tb: Btf, tid: int, level: int = MAX_DEPTH) -> bool:
-    """relo_core.c __bpf_core_types_are_compat."""
+def types_are_compat(lb: Btf, lid: int, tb: Btf, tid: int, level: int = MAX_DEPTH,
+                     _memo: dict | None = None) -> bool:
+    """relo_core.c __bpf_core_types_are_compat.
+
+    libbpf compares a pair again each time it is reached: prototypes whose
+    parameters share types (two pointers to the next prototype, 30 levels)
+    would take 2**30 comparisons.  The answers for (pair, level) are kept
+    for the one top-level call, so it is linear; they are the same answers.
+    """
+    if _memo is None:
+        _memo = {}
+    key = (lid, tid, level)
+    known = _memo.get(key)
+    if known is None:
+        known = _memo[key] = _types_are_compat(lb, lid, tb, tid, level, _memo)
+    return known
+
+
+def _types_are_compat(lb: Btf, lid: int, tb: Btf, tid: int, level: int, memo: dict) -> bool:
     if not _kind_compat(lb.kind(lid), tb.kind(tid)):
         return False
     for _ in range(MAX_DEPTH):
@@ -137,7 +158,8 @@ def types_are_compat(lb: Btf, lid: int, tb: Btf, tid: int, level: int = MAX_DEPT
             if level <= 0:
                 raise lb.error("CO-RE type compatibility check too deep")
             for lp, tp in zip(lt.params, tt.params):
-                if not types_are_compat(lb, skip_mods(lb, lp.type), tb, skip_mods(tb, tp.type), level - 1):
+                if not types_are_compat(lb, skip_mods(lb, lp.type), tb, skip_mods(tb, tp.type), level - 1,
+                                        memo):
                     return False
             lid, tid = lt.type, tt.type
         else:
@@ -146,8 +168,20 @@ def types_are_compat(lb: Btf, lid: int, tb: Btf, tid: int, level: int = MAX_DEPT
 
 
 def types_match(lb: Btf, lid: int, tb: Btf, tid: int, behind_ptr: bool = False,
-                level: int = MAX_DEPTH) -> bool:
-    """relo_core.c __bpf_core_types_match (the stricter TYPE_MATCHES rules)."""
+                level: int = MAX_DEPTH, _memo: dict | None = None) -> bool:
+    """relo_core.c __bpf_core_types_match (the stricter TYPE_MATCHES rules),
+    with each (pair, behind_ptr, level) answered once per top-level call, as
+    in ``types_are_compat``."""
+    if _memo is None:
+        _memo = {}
+    key = (lid, tid, behind_ptr, level)
+    known = _memo.get(key)
+    if known is None:
+        known = _memo[key] = _types_match(lb, lid, tb, tid, behind_ptr, level, _memo)
+    return known
+
+
+def _types_match(lb: Btf, lid: int, tb: Btf, tid: int, behind_ptr: bool, level: int, memo: dict) -> bool:
     if level <= 0:
         raise lb.error("CO-RE type match too deep")
     for _ in range(MAX_DEPTH):
@@ -169,7 +203,7 @@ def types_match(lb: Btf, lid: int, tb: Btf, tid: int, behind_ptr: bool = False,
         if lk in (Kind.STRUCT, Kind.UNION):
             if behind_ptr:
                 return lk == tk or (tk == Kind.FWD and (lk == Kind.UNION) == tt.kflag)
-            return lk == tk and _composites_match(lb, lt, tb, tt, behind_ptr, level)
+            return lk == tk and _composites_match(lb, lt, tb, tt, behind_ptr, level, memo)
         if lk != tk:
             return False
         if lk == Kind.INT:
@@ -187,7 +221,7 @@ def types_match(lb: Btf, lid: int, tb: Btf, tid: int, behind_ptr: bool = False,
             if lt.vlen != tt.vlen:
                 return False
             for lp, tp in zip(lt.params, tt.params):
-                if not types_match(lb, lp.type, tb, tp.type, behind_ptr, level - 1):
+                if not types_match(lb, lp.type, tb, tp.type, behind_ptr, level - 1, memo):
                     return False
             lid, tid = lt.type, tt.type
         else:
@@ -201,12 +235,12 @@ def _enums_match(lt, tt) -> bool:
     return all(any(_names_match(lv.name, tv.name) for tv in tt.values) for lv in lt.values)
 
 
-def _composites_match(lb, lt, tb, tt, behind_ptr, level) -> bool:
+def _composites_match(lb, lt, tb, tt, behind_ptr, level, memo) -> bool:
     if lt.vlen > tt.vlen:
         return False
     for lm in lt.members:
         if not any(_names_match(lm.name, tm.name)
-                   and types_match(lb, lm.type, tb, tm.type, behind_ptr, level - 1)
+                   and types_match(lb, lm.type, tb, tm.type, behind_ptr, level - 1, memo)
                    for tm in tt.members):
             return False
     return True

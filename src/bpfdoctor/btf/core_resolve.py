@@ -15,11 +15,18 @@ from bpfdoctor.btf.reader import Btf
 from bpfdoctor.errors import ParseError
 
 
-def _match_member(lb: Btf, lacc: Accessor, tb: Btf, tid: int, spec: Spec, depth: int = 0):
+def _match_member(lb: Btf, lacc: Accessor, tb: Btf, tid: int, spec: Spec, depth: int = 0,
+                  _failed: set | None = None):
     """Find the local member's namesake in target ``tid``, through anonymous members.
 
     Returns (matched, next target type id).  Mutates ``spec`` like libbpf does.
+    libbpf searches an anonymous member's type again wherever it recurs (2**depth
+    steps for types nested twice in each parent); here a search that failed
+    and left ``spec`` as it found it is not repeated at the same depth and
+    spec length (``_failed``, for one top-level call).
     """
+    if _failed is None:
+        _failed = set()
     if depth > MAX_DEPTH:
         raise tb.error("CO-RE member search too deep")
     lmember = lb.type(lacc.type_id).members[lacc.idx]
@@ -33,9 +40,14 @@ def _match_member(lb: Btf, lacc: Accessor, tb: Btf, tid: int, spec: Spec, depth:
         spec.bit_offset += m.bit_offset
         spec.raw.append(i)
         if not m.name:
-            found, nxt = _match_member(lb, lacc, tb, m.type, spec, depth + 1)
-            if found:
-                return True, nxt
+            key = (m.type, depth + 1, len(spec.raw))  # (the spec's length decides "too long")
+            if key not in _failed:
+                mark = (len(spec.raw), spec.bit_offset, len(spec.accessors))
+                found, nxt = _match_member(lb, lacc, tb, m.type, spec, depth + 1, _failed)
+                if found:
+                    return True, nxt
+                if (len(spec.raw), spec.bit_offset, len(spec.accessors)) == mark:
+                    _failed.add(key)
         elif m.name == lmember.name:
             if fields_are_compat(lb, lmember.type, tb, m.type):
                 spec.accessors.append(Accessor(tid, i, m.name))

@@ -184,10 +184,18 @@ class FieldLocation:
         return self.bit_offset // 8
 
 
-def find_member(btf: Btf, type_id: int, name: str, _depth: int = 0) -> FieldLocation | None:
-    """Member ``name`` of struct/union ``type_id``, searching anonymous members."""
+def find_member(btf: Btf, type_id: int, name: str, _depth: int = 0,
+                _memo: dict | None = None) -> FieldLocation | None:
+    """Member ``name`` of struct/union ``type_id``, searching anonymous members.
+
+    An anonymous member's type is searched once per depth (``_memo``): a
+    type nested twice in each of its parents would otherwise cost 2**depth
+    steps.
+    """
     if _depth > MAX_DEPTH:
         raise _cycle(btf, type_id, "searching anonymous members")
+    if _memo is None:
+        _memo = {}
     t = btf.type(skip_mods(btf, type_id))
     if t.kind not in (Kind.STRUCT, Kind.UNION):
         return None
@@ -195,7 +203,11 @@ def find_member(btf: Btf, type_id: int, name: str, _depth: int = 0) -> FieldLoca
         if m.name == name:
             return FieldLocation(m.bit_offset, m.bitfield_size, m.type, (i,))
         if not m.name:
-            inner = find_member(btf, m.type, name, _depth + 1)
+            key = (m.type, _depth + 1)
+            if key in _memo:
+                inner = _memo[key]
+            else:
+                inner = _memo[key] = find_member(btf, m.type, name, _depth + 1, _memo)
             if inner is not None:
                 return FieldLocation(m.bit_offset + inner.bit_offset, inner.bitfield_size, inner.type,
                                      (i,) + inner.path)

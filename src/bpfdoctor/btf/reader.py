@@ -336,6 +336,12 @@ class Btf:
                     at = section.find(needle, at + 1)
             return found
         name_offs = self.name_offsets()
+        if len(offsets) > 8:
+            # Many offsets (a short prefix): one pass over the names, not one
+            # scan of all of them per offset.
+            wanted = set(offsets)
+            start = self.start_id
+            return [start + i for i, off in enumerate(name_offs) if off in wanted]
         for off in offsets:
             i = -1
             try:

@@ -435,20 +435,24 @@ class Checker:
         return out
 
 
-def _find_member(btf, tid: int, name: str, depth: int = 0):
-    """A member by name, through anonymous members (relo_core.c bpf_core_match_member)."""
+def _find_member(btf, tid: int, name: str, depth: int = 0, _missing: set | None = None):
+    """A member by name, through anonymous members (relo_core.c bpf_core_match_member);
+    an anonymous type searched in vain is not searched again at the same depth."""
     from bpfdoctor.btf.query import skip_mods
 
+    if _missing is None:
+        _missing = set()
     t = btf.type(skip_mods(btf, tid))
     if t.kind not in (Kind.STRUCT, Kind.UNION) or depth > 32:
         return None
     for m in t.members:
         if m.name == name:
             return m
-        if not m.name:
-            found = _find_member(btf, m.type, name, depth + 1)
+        if not m.name and (m.type, depth + 1) not in _missing:
+            found = _find_member(btf, m.type, name, depth + 1, _missing)
             if found is not None:
                 return found
+            _missing.add((m.type, depth + 1))
     return None
 
 

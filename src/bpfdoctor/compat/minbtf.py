@@ -32,11 +32,18 @@ class _Marks:
         self.btf = btf
         self.types: set[int] = set()
         self.members: set[tuple[int, int]] = set()
+        # (type, follow_pointers / behind_ptr) -> the shallowest depth walked
+        # from: gen.c walks a type again each time it is reached, so a chain
+        # of function prototypes whose parameters share a type cost 2**depth
+        # steps.  A walk from a depth at least as deep marks nothing new.
+        self._walked: dict[tuple[int, bool], int] = {}
+        self._matched: dict[tuple[int, bool], int] = {}
 
     def mark_type(self, tid: int, follow_pointers: bool, depth: int = 0) -> None:
         """gen.c btfgen_mark_type."""
-        if tid == 0 or depth > 64:
+        if tid == 0 or depth > 64 or self._walked.get((tid, follow_pointers), 65) <= depth:
             return
+        self._walked[(tid, follow_pointers)] = depth
         self.types.add(tid)
         t = self.btf.type(tid)
         k = t.kind
@@ -57,8 +64,9 @@ class _Marks:
 
     def mark_match(self, tid: int, behind_ptr: bool, depth: int = 0) -> None:
         """gen.c btfgen_mark_type_match (type_matches relocations)."""
-        if tid == 0 or depth > 64:
+        if tid == 0 or depth > 64 or self._matched.get((tid, behind_ptr), 65) <= depth:
             return
+        self._matched[(tid, behind_ptr)] = depth
         self.types.add(tid)
         t = self.btf.type(tid)
         k = t.kind

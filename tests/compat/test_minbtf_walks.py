@@ -1,0 +1,82 @@
+"""The min-BTF marking walks (bpftool gen.c ``btfgen_mark_type`` and
+``btfgen_mark_type_match``) on target BTF built to make them expensive.
+
+gen.c walks a type again every time it reaches it.  A chain of function
+prototypes whose two parameters point at the next prototype then takes
+2**depth steps: 30 levels of 10 words each take hours.  Ours marks the
+same types (a walk from a type already walked at the same or a smaller
+depth adds nothing) in linear time.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from bpfdoctor.btf.reader import parse_btf
+from bpfdoctor.btf.writer import BtfWriter
+from bpfdoctor.compat.minbtf import _Marks
+
+LEVELS = 30  # 60 types deep: inside the walks' depth bound (64)
+
+
+def _doubling_chain():
+    """ptr_0 -> proto_0(ptr_1, ptr_1) -> proto_1(ptr_2, ptr_2) ... -> proto_39()."""
+    w = BtfWriter()
+    int_id = w.int("int", 4, signed=True)
+    nxt = None
+    ids = []
+    for _ in range(LEVELS):
+        params = [("a", nxt), ("b", nxt)] if nxt else []
+        proto = w.func_proto(int_id, params)
+        nxt = w.ptr(proto)
+        ids += [proto, nxt]
+    return parse_btf(w.encode(), path="chain.btf"), nxt, int_id, ids
+
+
+@pytest.fixture
+def bounded():
+    def hung(*_):
+        raise AssertionError("the walk did not end within 30 s (exponential?)")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def test_mark_type_through_shared_prototypes_is_linear(bounded):
+    btf, top, int_id, ids = _doubling_chain()
+    marks = _Marks(btf)
+    marks.mark_type(top, True)
+    assert marks.types == {int_id, *ids}
+    # without following pointers the walk stops at the first pointer
+    shallow = _Marks(btf)
+    shallow.mark_type(top, False)
+    assert shallow.types == {top}
+
+
+def test_mark_match_through_shared_prototypes_is_linear(bounded):
+    btf, top, int_id, ids = _doubling_chain()
+    marks = _Marks(btf)
+    marks.mark_match(btf.type(top).type, False)  # the outermost prototype
+    assert marks.types == {int_id, *ids} - {top}
+
+
+def test_a_deeper_walk_does_not_hide_a_shallower_one():
+    """A type first reached near the depth bound, then again near the top,
+    is walked again from there (what gen.c's unmemoised walk marks)."""
+    w = BtfWriter()
+    int_id = w.int("int", 4)
+    leaf = w.ptr(int_id)
+    # a long typedef chain ending at ``leaf``, and a short one to it
+    deep = leaf
+    for i in range(63):
+        deep = w.typedef(f"d{i}", deep)
+    btf = parse_btf(w.encode(), path="depth.btf")
+    marks = _Marks(btf)
+    marks.mark_type(deep, True)  # reaches leaf at depth 63, its int at 64
+    marks.mark_type(leaf, True)
+    assert int_id in marks.types
