@@ -276,7 +276,8 @@ def rows(py: str, pin: str, large: Path | None, xdp2: Path) -> list[Row]:
         Row("btf dump vmlinux C", ["btf", "dump", VMLINUX, "--format", "c"],
             [["bpftool", "btf", "dump", "file", VMLINUX, "format", "c"]], 2.0, needs=["bpftool", VMLINUX]),
         # ours also checks every requirement of the object against the target
-        Row("compat --emit-min-btf", ["compat", core, "--btf", VMLINUX, "--emit-min-btf", str(WORK / "min.btf")],
+        Row("compat --emit-min-btf",
+            ["compat", core, "--btf", VMLINUX, "--emit-min-btf", str(WORK / "min.btf")],
             [["bpftool", "gen", "min_core_btf", VMLINUX, str(WORK / "min-ref.btf"), core]], None,
             needs=["bpftool", VMLINUX]),
         Row("disasm 300k insns", ["disasm", big], [["llvm-objdump-19", "-d", big]], 1.0,

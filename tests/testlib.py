@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -46,6 +48,22 @@ def open_fds() -> set[int]:
     import os
 
     return {int(n) for n in os.listdir("/proc/self/fd")}
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int, what: str):
+    """Fail (AssertionError) instead of hanging when the block runs longer
+    than ``seconds``: a regression that loops fails its test, not the suite."""
+    def hung(*_):
+        raise AssertionError(f"{what}: no answer within {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def require_tool(name: str) -> str:

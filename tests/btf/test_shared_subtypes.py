@@ -12,9 +12,8 @@ answered from memory, with the same answer.
 
 from __future__ import annotations
 
-import signal
-
 import pytest
+from testlib import time_limit
 
 from bpfdoctor.btf.core import types_are_compat, types_match
 from bpfdoctor.btf.core_resolve import resolve_relocation
@@ -29,14 +28,8 @@ LEVELS = 30  # within the 32 levels every one of these walks allows
 
 @pytest.fixture(autouse=True)
 def bounded():
-    def hung(*_):
-        raise AssertionError("no answer within 30 s (a walk exponential in the depth?)")
-
-    old = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(30)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+    with time_limit(30, "a walk exponential in the depth?"):
+        yield
 
 
 def _protos(levels=LEVELS):

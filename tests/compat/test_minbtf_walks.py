@@ -10,9 +10,8 @@ depth adds nothing) in linear time.
 
 from __future__ import annotations
 
-import signal
-
 import pytest
+from testlib import time_limit
 
 from bpfdoctor.btf.reader import parse_btf
 from bpfdoctor.btf.writer import BtfWriter
@@ -37,14 +36,8 @@ def _doubling_chain():
 
 @pytest.fixture
 def bounded():
-    def hung(*_):
-        raise AssertionError("the walk did not end within 30 s (exponential?)")
-
-    old = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(30)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+    with time_limit(30, "the walk (exponential?)"):
+        yield
 
 
 def test_mark_type_through_shared_prototypes_is_linear(bounded):

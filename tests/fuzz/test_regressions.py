@@ -8,10 +8,9 @@ each CLI view of that target: exit code 0, 1 or 2 and never a traceback.
 
 from __future__ import annotations
 
-import contextlib
-import signal
-
 import pytest
+
+from testlib import time_limit
 
 from bpfdoctor.cli import main
 
@@ -20,21 +19,6 @@ from .seeds import BUILD, REGRESSIONS
 from .targets import TARGETS, _fake_root, warm
 
 HANG_SECONDS = 120  # a saved hang fails the test instead of stopping the suite
-
-
-@contextlib.contextmanager
-def bounded(what: str):
-    def hung(*_):
-        raise AssertionError(f"{what}: no answer within {HANG_SECONDS} s")
-
-    old = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(HANG_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
 
 CASES = sorted((t, p) for t in TARGETS if (REGRESSIONS / t).is_dir() for p in (REGRESSIONS / t).iterdir())
 
@@ -47,7 +31,7 @@ def test_the_corpus_is_not_empty():
 @pytest.mark.parametrize("target,path", CASES, ids=[f"{t}/{p.name}" for t, p in CASES])
 def test_target_keeps_the_contract(target, path):
     warm(target)
-    with bounded(f"{target}/{path.name}"):
+    with time_limit(HANG_SECONDS, f"{target}/{path.name}"):
         run_one(TARGETS[target].fn, path.read_bytes(), timed=False)
 
 
@@ -58,7 +42,7 @@ def test_cli_prints_no_traceback(target, path, tmp_path, capsysbinary):
     for argv in TARGETS[target].cli:
         args = [str(src) if a == "{}" else _fake_root() if a == "@root" else
                 str(BUILD / "core.o") if a == "core@" else a for a in argv]
-        with pytest.raises(SystemExit) as exit_info, bounded(" ".join(args)):
+        with pytest.raises(SystemExit) as exit_info, time_limit(HANG_SECONDS, " ".join(args)):
             main(args)
         _, err = capsysbinary.readouterr()  # btf dump --format c writes names' own bytes, like bpftool
         err = err.decode("utf-8", "backslashreplace")
