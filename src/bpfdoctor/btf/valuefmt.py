@@ -26,7 +26,7 @@ json_writer does.
 from __future__ import annotations
 
 from bpfdoctor.btf.kinds import IntEncoding, Kind
-from bpfdoctor.btf.query import resolve_size
+from bpfdoctor.btf.query import resolve_size, skip_mods
 from bpfdoctor.errors import BpfDoctorError
 from bpfdoctor.record import record
 
@@ -72,7 +72,6 @@ def format_value(btf, type_id: int, data: bytes, *, plain: bool, byteorder: str 
 # over 64 bytes, structs of empty structs nested) would make the tree grow
 # with the BTF's claims instead of the data.
 MAX_DEPTH = 64
-MAX_RESOLVE_DEPTH = 32
 STEPS_BASE = 1024
 STEPS_PER_BYTE = 16
 
@@ -215,15 +214,10 @@ class _Formatter:
         """btf_dumper.c ``is_str_array``: a char[] holding a printable C string."""
         if not a.nelems:
             return None
-        btf, tid = self.btf, a.type
-        # Modifiers looked through (not typedefs: bpftool's is_str_array does
-        # not), at most MAX_RESOLVE_DEPTH of them: a longer chain is a cycle,
-        # where bpftool's loop would never end; the element is then no char.
-        for _ in range(MAX_RESOLVE_DEPTH):
-            if not tid or btf.kind(tid) not in (Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG):
-                break
-            tid = btf.type(tid).type
-        et = btf.type(tid) if tid else None
+        # Modifiers looked through, not typedefs (bpftool's is_str_array does
+        # not); skip_mods stops a cycle, where bpftool's loop never ends.
+        tid = skip_mods(self.btf, a.type, typedefs=False)
+        et = self.btf.type(tid) if tid else None
         if et is None or et.kind != Kind.INT or et.size != 1:
             return None
         if et.int_info.encoding != IntEncoding.CHAR and et.name != "char":

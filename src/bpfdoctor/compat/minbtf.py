@@ -17,14 +17,11 @@ from bpfdoctor.btf.core import find_candidates
 from bpfdoctor.btf.core_resolve import spec_match
 from bpfdoctor.btf.core_spec import CoreReloKind, parse_spec
 from bpfdoctor.btf.kinds import Kind
+from bpfdoctor.btf.query import skip_mods
 from bpfdoctor.btf.reader import Btf
 from bpfdoctor.btf.types import (ArrayInfo, BtfType, EnumValue, Member, Param, VarSecinfo)
 from bpfdoctor.btf.writer import BtfWriter
 from bpfdoctor.errors import InputError
-
-MAX_RESOLVE_DEPTH = 32  # the kernel's (kernel/bpf/btf.c): a longer chain is a cycle
-
-_MODS = (Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.TYPEDEF, Kind.TYPE_TAG)
 
 
 class _Marks:
@@ -97,13 +94,7 @@ class _Marks:
         tid = spec.root_type_id
         self.mark_type(tid, False)
         for idx in spec.raw[1:]:
-            for _ in range(MAX_RESOLVE_DEPTH + 1):
-                if btf.kind(tid) not in _MODS:
-                    break
-                tid = btf.header(tid)[3]
-            else:
-                raise InputError(btf.path, f"min BTF: modifiers and typedefs from type [{spec.root_type_id}] "
-                                 f"nest deeper than {MAX_RESOLVE_DEPTH} (a reference cycle?)")
+            tid = skip_mods(btf, tid)
             t = btf.type(tid)
             if t.kind in (Kind.STRUCT, Kind.UNION):
                 self.members.add((tid, idx))
