@@ -86,6 +86,39 @@ def test_cut_off_and_invalid_bytes_like_objdump(objdump, tmp_path, tail):
     _compare(objdump, path, data, "att")
 
 
+def test_bad_bytes_are_not_probed_for_a_cut_off_tail(monkeypatch):
+    # Only the last 14 bytes can start an instruction that runs past the end
+    # (x86's limit is 15 bytes); probing every bad byte with a copy of the
+    # rest of the image made 256 KB of bad bytes take 22 s.
+    from bpfdoctor.jit import disasm
+
+    probed = []
+    real_handle = disasm._handle
+
+    class Counting:
+        def __init__(self, md):
+            self.md = md
+
+        def disasm(self, code, pos=0, count=0, address=None):
+            if count == 1:
+                probed.append(len(code) - pos)
+            return self.md.disasm(code, pos, count, address)
+
+    monkeypatch.setattr(disasm, "_handle", lambda *a, **k: Counting(real_handle(*a, **k)))
+    blob = bytes([0x06]) * 4096 + bytes.fromhex("f0480fb1")
+    text = format_listing(blob)
+    assert text.count("(bad)") == 4096 and text.endswith("1003:\t.byte 0xb1\n")
+    assert 0 < len(probed) < 16 and sum(probed) < 16 * 30, "bad bytes far from the end were probed"
+
+
+@pytest.mark.tools
+def test_many_bad_bytes_then_a_cut_off_tail_like_objdump(objdump, tmp_path):
+    data = bytes.fromhex("06" * 40 + "90" + "06" * 20 + "f0480fb1")
+    path = tmp_path / "bad.bin"
+    path.write_bytes(data)
+    _compare(objdump, path, data, "att")
+
+
 @pytest.mark.parametrize("name", sorted(ARCHES))
 def test_every_arch_decodes_and_covers_the_image(name):
     spec = ARCHES[name]

@@ -217,10 +217,18 @@ def iter_text(image: bytes, arch: ArchSpec, syntax: str = "att") -> Iterator[tup
             yield off, size, mnem, ops
 
 
+_X86_MAX_INSN = 15  # the architectural limit on an x86 instruction's length
+
+
 def _runs_past_end(md: cslib.Engine | cslib.Binding, image: bytes, pos: int) -> bool:
     """Whether the bytes at ``pos`` start an instruction longer than what is left."""
+    if len(image) - pos >= _X86_MAX_INSN:
+        # No x86 instruction is longer: a byte that does not decode this far
+        # from the end is just bad.  (Copying the tail here instead made an
+        # image of undecodable bytes quadratic: 256 KB took 22 s.)
+        return False
     tail = bytes(image[pos:])
-    for _off, size, _m, _o in md.disasm(tail + bytes(15), 0, 1):
+    for _off, size, _m, _o in md.disasm(tail + bytes(_X86_MAX_INSN), 0, 1):
         return size > len(tail)
     return False
 
