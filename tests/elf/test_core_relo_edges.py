@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import struct
 import subprocess
+import sys
 
 import pytest
 from testlib import BUILD, require_tool, run_cli, time_limit
@@ -61,6 +62,21 @@ class Patch:
 
     def word(self, tid: int, i: int, value: int) -> "Patch":
         struct.pack_into("<I", self.data, self._word(tid, i), value)
+        return self
+
+    def access(self, record: int, text: bytes) -> "Patch":
+        """Point CO-RE record ``record`` at the access string ``text``, written
+        over the longest string of .BTF (a source line nothing else here reads)."""
+        btf_sec = self.obj.elf.section(".BTF")
+        hdr_len, _, _, str_off, str_len = struct.unpack_from("<IIIII", self.data, btf_sec.offset + 4)
+        base = btf_sec.offset + hdr_len + str_off
+        strings = bytes(self.data[base:base + str_len]).split(b"\0")
+        longest = max(range(len(strings)), key=lambda i: len(strings[i]))
+        room = len(strings[longest])
+        at = sum(len(x) + 1 for x in strings[:longest])
+        assert len(text) <= room
+        self.data[base + at:base + at + room] = text.ljust(room, b"\0")
+        struct.pack_into("<I", self.data, self.relos[record] + 8, at)
         return self
 
     def relo_types(self, type_id: int, kinds=None) -> "Patch":
@@ -128,3 +144,26 @@ def test_a_typedef_cycle_on_the_access_path_ends(ids, tmp_path):
     lines = [ln.strip() for ln in res.stdout.splitlines() if "CO-RE" in ln]
     field = [ln for ln in lines if "<byte_off>" in ln]
     assert field and all(ln.endswith("<modifiers chain is too long>") for ln in field), field
+
+
+# Access strings llvm-objdump reads its own way (consumeUnsignedInteger,
+# then a uint32 each): no sign or blanks, 64-bit overflow is "not a number",
+# a trailing ':' is allowed, other bytes are named as the delimiter.
+ACCESS = ["-1", "+1", " 1", "1_0", "0x1", "0:1a", "0:1 ", "0:", "0:1:", "0::1", ":", "", "00",
+          "\u0663", "0:1\u00e9", "4294967296", "0:4294967297", "18446744073709551615",
+          "18446744073709551616", "0:" + "9" * 30, "0:" + "0" * 30 + "1"]
+
+
+@pytest.mark.parametrize("text", ACCESS, ids=repr)
+def test_access_strings_read_as_llvm_objdump_reads_them(text, tmp_path, build_dir):
+    require_tool("llvm-objdump-19")
+    obj = tmp_path / "access.o"
+    obj.write_bytes(Patch(SRC).access(1, text.encode()).data)  # record 1: a byte_off on task_struct
+    ref = subprocess.run(["llvm-objdump-19", "-dr", obj.name], cwd=tmp_path, capture_output=True,
+                         timeout=60, check=True).stdout
+    # through a pipe, as people diff it: a delimiter byte that is not UTF-8
+    # on its own is written as the byte itself, as llvm-objdump writes it
+    ours = subprocess.run([sys.executable, "-m", "bpfdoctor", "disasm", "-r", obj.name], cwd=tmp_path,
+                          capture_output=True, timeout=60)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == ref

@@ -70,15 +70,43 @@ def _skip(btf, tid: int) -> int | None:
     return None
 
 
+_U64 = 1 << 64
+
+
+def _parse_spec(access: str) -> list[int] | str:
+    """The access string's numbers, or the message for a bad one, as
+    BTFParser::symbolize reads it: ASCII decimal digits (``consumeUnsignedInteger``:
+    no sign, no blanks, over 64 bits "is not a number"), each kept as a
+    uint32 (``RawSpec`` is ``SmallVector<uint32_t>``), joined by ':' (a
+    trailing one is allowed; any other byte is named as the delimiter)."""
+    out: list[int] = []
+    i, n = 0, len(access)
+    while i < n:
+        j = i
+        while j < n and "0" <= access[j] <= "9":
+            j += 1
+        digits = access[i:j].lstrip("0")
+        if j == i or len(digits) > 20 or (digits and int(digits) >= _U64):
+            return "spec string is not a number"
+        out.append(int(digits or "0") & 0xFFFFFFFF)
+        if j == n:
+            break
+        if access[j] != ":":
+            # '%c' of one byte: a multi-byte character shows its first byte
+            first = access[j].encode("utf-8", "surrogateescape")[:1]
+            return f"unexpected spec string delimiter: '{first.decode('utf-8', 'surrogateescape')}'"
+        i = j + 1
+    return out
+
+
 def core_description(btf, relo) -> str:
     """BTFParser::symbolize: '<byte_off> [13] struct task_struct::pid (0:0)'."""
     kind = int(relo.kind)
     head = f"<{_CORE_KIND.get(kind, f'reloc kind #{kind}')}>"
     fail = lambda msg: f"{head} [{relo.type_id}] '{relo.access}' <{msg}>"  # noqa: E731
-    try:
-        spec = [int(x) for x in relo.access.split(":")] if relo.access else []
-    except ValueError:
-        return fail("spec string is not a number")
+    spec = _parse_spec(relo.access)
+    if isinstance(spec, str):
+        return fail(spec)
     cur = relo.type_id
     if not 0 <= cur < btf.type_count:
         return fail(f"unknown type id: {cur}")
