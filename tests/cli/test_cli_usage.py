@@ -148,6 +148,10 @@ def test_shell_completion():
     assert _complete("bash_complete", "bpfdoctor prog dump ", 3) == ["jited", "xlated"]
     assert _complete("bash_complete", "bpfdoctor disasm x.o --syntax ", 4) == ["llvm", "kernel"]
     assert _complete("bash_complete", "bpfdoctor elf sections ", 3) == []  # a file: the shell's own
+    # a COMP_CWORD out of range (negative: words[-100] raised IndexError);
+    # _complete checks the exit code and an empty stderr
+    assert _complete("bash_complete", "bpfdoctor ch", -100) == []
+    assert _complete("bash_complete", "bpfdoctor ch", 99) == []
     assert "--no-color" in _complete("bash_complete", "bpfdoctor check --no-c", 2)
     assert _complete("fish_complete", "bpfdoctor jit disasm x --syntax i") == ["intel"]
     assert _complete("fish_complete", "bpfdoctor nosuch ") == []
@@ -239,3 +243,19 @@ def test_explain_on_a_shared_library_is_one_line():
     r = run_cli("explain", lib)
     assert r.exit_code == 2 and r.stdout == "" and "not a verifier log" in r.stderr
     assert len(r.stderr.splitlines()) <= 2 and "\x00" not in r.stderr
+
+
+@pytest.mark.parametrize("words", [("id", "\u00b2"), ("id", "1" * 5000), ("\u00b2",)])
+def test_selectors_with_digits_int_refuses(words):
+    # str.isdigit() is true for "²": 'prog dump xlated id ²' was a traceback
+    from bpfdoctor.errors import UsageError
+    from bpfdoctor.kernel import map_dump, prog_select
+
+    if len(words) == 2:
+        with pytest.raises(UsageError, match="bad program id"):
+            prog_select.parse_selector(words)
+    assert not prog_select.is_selector(words) or len(words) == 2
+    with pytest.raises(UsageError):
+        map_dump.parse_selector(words)
+    r = run_cli("prog", "dump", "xlated", *words)
+    assert r.exit_code == 2 and "Traceback" not in r.stderr, r.stderr

@@ -167,3 +167,28 @@ def test_access_strings_read_as_llvm_objdump_reads_them(text, tmp_path, build_di
                           capture_output=True, timeout=60)
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == ref
+
+
+@pytest.mark.parametrize("text", ["0:\u00b2", "\u0663", "0:1\u00b9"], ids=repr)
+def test_access_strings_with_digits_int_refuses(text, tmp_path, build_dir):
+    # str.isdigit() is true for "²", int() refuses it: elf info and compat
+    # printed a ValueError traceback; the record now reads as unparsed
+    obj = tmp_path / "digits.o"
+    obj.write_bytes(Patch(SRC).access(1, text.encode()).data)
+    info = run_cli("elf", "info", str(obj))
+    assert info.exit_code == 0 and "Traceback" not in info.stderr, info.stderr
+    assert f"bad access string {text!r}" in info.stdout
+    res = run_cli("compat", str(obj))  # against the running kernel
+    assert res.exit_code in (0, 1) and "Traceback" not in res.stderr, res.stderr
+    assert f"bad access string {text!r}" in res.stdout
+
+
+def test_an_access_number_past_int_digits_is_refused():
+    from bpfdoctor.btf.core_spec import parse_raw_access
+    from bpfdoctor.errors import ParseError
+
+    btf = open_object(str(SRC)).btf
+    assert parse_raw_access(btf, "0:" + "0" * 40 + "7") == [0, 7]
+    for text in ("0:" + "1" * 5000, "0:99999999999", "0:\u00b2"):
+        with pytest.raises(ParseError, match="bad access string"):
+            parse_raw_access(btf, text)

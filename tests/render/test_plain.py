@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -72,3 +73,27 @@ def test_rich_objects_given_to_the_plain_console():
         Console(file=ref, no_color=True, force_terminal=False, highlight=False, soft_wrap=True,
                 emoji=False).print(obj)
         assert buf.getvalue() == ref.getvalue()
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "1" * 5000, "-3", " 80", "0x50"])
+def test_sizes_that_are_not_numbers_are_ignored(monkeypatch, value):
+    # rich reads $COLUMNS with str.isdigit and int(): "²" and 5,000 digits
+    # raised ValueError, in rich's Console and in ours
+    from bpfdoctor.render.output import console
+    from bpfdoctor.render.plain import env_size
+
+    monkeypatch.setenv("COLUMNS", value)
+    monkeypatch.setenv("LINES", value)
+    assert env_size("COLUMNS") is None
+    assert PlainConsole(io.StringIO()).width > 0
+    rich_console = console(forced_color=True)
+    assert rich_console.width > 0 and rich_console.height > 0
+
+
+def test_sizes_that_are_numbers_are_used(monkeypatch):
+    from bpfdoctor.render.output import console
+
+    monkeypatch.setenv("COLUMNS", "123")
+    monkeypatch.setenv("LINES", "45")
+    assert PlainConsole(io.StringIO()).width == 123
+    assert console(forced_color=True).size == (123, 45)

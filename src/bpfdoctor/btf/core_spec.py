@@ -114,7 +114,10 @@ def _bad(btf: Btf, problem: str) -> ParseError:
 
 def parse_raw_access(btf: Btf, access: str) -> list[int]:
     parts = access.split(":")
-    if not access or len(parts) > SPEC_MAX_LEN or not all(p.isdigit() for p in parts):
+    # ASCII digits: str.isdigit also takes "²", which int() refuses, and
+    # int() refuses more than 4,300 digits (libbpf reads each with %d)
+    if not access or len(parts) > SPEC_MAX_LEN or not all(
+            p.isascii() and p.isdigit() and len(p.lstrip("0")) <= 10 for p in parts):
         raise _bad(btf, f"bad access string {access!r}")
     return [int(p) for p in parts]
 

@@ -38,6 +38,7 @@ def complete(mode: str) -> int:
             cword = int(os.environ.get("COMP_CWORD", len(words)))
         except ValueError:
             cword = len(words)
+        cword = min(max(cword, 0), len(words))
         incomplete = words[cword] if cword < len(words) else ""
         words = words[:cword]
     else:

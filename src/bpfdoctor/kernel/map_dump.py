@@ -51,7 +51,7 @@ class MapSelector:
 
 def parse_selector(words) -> MapSelector:
     words = tuple(words)
-    if len(words) == 1 and words[0].isdigit():
+    if len(words) == 1 and words[0].isascii() and words[0].isdigit():
         words = ("id", words[0])  # bpfdoctor accepts a bare id too
     if len(words) != 2:
         raise UsageError(f"MAP is two words (id|name|pinned VALUE), got {' '.join(words) or 'nothing'!r}")

@@ -42,7 +42,7 @@ def parse_selector(words: tuple[str, ...] | list[str]) -> Selector:
     if kind not in KINDS:
         raise UsageError(f"unknown program selector {kind!r}: expected one of {', '.join(KINDS)}")
     if kind == "id":
-        if not value.isdigit() or int(value) > 0xFFFFFFFF:
+        if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > 0xFFFFFFFF:
             raise UsageError(f"bad program id {value!r}: expected a number")
         return Selector(kind, value, int(value))
     if kind == "tag":
@@ -70,7 +70,8 @@ def open_programs(sel: Selector) -> list[KernelObject]:
 def is_selector(words) -> bool:
     """Whether ``words`` name a loaded program (``KIND VALUE`` or a bare id)
     rather than, say, an object file."""
-    return (len(words) == 2 and words[0] in KINDS) or (len(words) == 1 and words[0].isdigit())
+    return (len(words) == 2 and words[0] in KINDS) or (len(words) == 1 and words[0].isascii()
+                                                       and words[0].isdigit())
 
 
 def open_one(words) -> KernelObject:

@@ -142,8 +142,14 @@ def console(forced_color: bool | None = None, stderr: bool = False):
             self.quiet = True
             raise BrokenPipeError
 
+    from bpfdoctor.render.plain import env_size
+
+    # rich's int($COLUMNS) raises on values such as "²": hand it the
+    # environment without the sizes that are not numbers
+    bad = [k for k in ("COLUMNS", "LINES") if k in os.environ and env_size(k) is None]
+    environ = {"_environ": {k: v for k, v in os.environ.items() if k not in bad}} if bad else {}
     return _Console(file=PrintableStream(stream), no_color=not color, force_terminal=color, highlight=False,
-                   soft_wrap=True, emoji=False)
+                    soft_wrap=True, emoji=False, **environ)
 
 
 def text_type(con):

@@ -44,6 +44,20 @@ class PlainText:
         """Styles are not printed without colour."""
 
 
+def env_size(name: str) -> int | None:
+    """$COLUMNS or $LINES as a number, None when unset or not one.
+
+    rich reads them with ``str.isdigit`` and ``int``, which lets "²" and
+    5,000-digit values through to a ``ValueError``; only ASCII digits, and
+    no more than a terminal could have, count here."""
+    import os
+
+    value = os.environ.get(name, "")
+    if value.isascii() and value.isdigit() and len(value) <= 6:
+        return int(value)
+    return None
+
+
 def _expand_tabs(text: str) -> str:
     # rich replaces a tab with a space and pads to the next multiple of 8
     # cells: str.expandtabs for printable ASCII, where a character is one cell
@@ -97,9 +111,9 @@ class PlainConsole:
         """The columns as rich finds them: $COLUMNS, else the terminal's, else 80."""
         import os
 
-        columns = os.environ.get("COLUMNS", "")
-        if columns.isdigit() and int(columns) > 0:
-            return int(columns)
+        columns = env_size("COLUMNS")
+        if columns:
+            return columns
         try:
             return os.get_terminal_size((self.file or sys.stdout).fileno()).columns
         except (OSError, ValueError, AttributeError):
