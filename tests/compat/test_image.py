@@ -217,3 +217,83 @@ def test_unstripped_vmlinux_gives_its_function_names(fixture_obj):
     for the kprobe checks; our fixture ELF stands in for one."""
     t = target_from_bytes(fixture_obj("multi_prog").read_bytes(), "vmlinux-dbg")
     assert t.symbols is not None and {"xdp_count", "global_sum"} <= t.symbols
+
+
+# Decompression bombs and packing without end: the limits are lowered so
+# that a test can cross them with a few MB.
+
+_BOMB = {"gzip": gzip.compress, "xz": lambda d: lzma.compress(d, format=lzma.FORMAT_XZ),
+         "lzma": lambda d: lzma.compress(d, format=lzma.FORMAT_ALONE), "bzip2": bz2.compress,
+         "zstd": _zstd, "lz4": _lz4_legacy}
+
+
+@pytest.mark.parametrize("method", sorted(_BOMB))
+def test_a_payload_that_unpacks_past_the_limit_is_refused(btf_blob, method, monkeypatch):
+    payload = _kernel_payload(btf_blob) + bytes(3 << 20)
+    comp = _BOMB[method](payload)
+    if comp is None:
+        pytest.skip(f"no {method} compressor here")
+    monkeypatch.setattr(image, "MAX_UNPACKED", 2 << 20)
+    with pytest.raises(InputError, match="unpacks to more than|decodes past|cannot decompress"):
+        image.extract(_bzimage(comp), "vmlinuz-bomb")
+    monkeypatch.setattr(image, "MAX_UNPACKED", 4 << 20)
+    assert image.extract(_bzimage(comp), "vmlinuz-bomb").btf == btf_blob
+
+
+def test_a_compressed_target_that_unpacks_past_the_limit_is_refused(btf_blob, monkeypatch):
+    monkeypatch.setattr(image, "MAX_UNPACKED", 1 << 20)
+    with pytest.raises(InputError, match="unpacks to more than 0 GiB|unpacks to more than"):
+        image.extract(gzip.compress(btf_blob + bytes(2 << 20)), "vmlinux.btf.gz")
+
+
+def test_the_pure_lz4_decoder_stops_at_the_block_limit():
+    comp = _lz4_legacy(bytes(1 << 20))
+    if comp is None:
+        pytest.skip("no lz4 compressor here")
+    (size,) = struct.unpack_from("<I", comp, 4)
+    with pytest.raises(InputError, match="decodes past 65,536 bytes"):
+        image._lz4_block(comp[8:8 + size], 1 << 16)
+
+
+def test_an_archive_member_claiming_more_than_the_limit_is_refused(btf_blob, monkeypatch):
+    deb = _deb({"./boot/vmlinuz-6.9.12-test": _bzimage(gzip.compress(_kernel_payload(btf_blob))) + bytes(1 << 20)})
+    monkeypatch.setattr(image, "MAX_UNPACKED", 1 << 20)
+    with pytest.raises(InputError, match="claims .* bytes, more than"):
+        image.extract(deb, "linux-image-big.deb")
+
+
+@pytest.mark.parametrize("layers", [3, 6, 1200])
+def test_packing_without_end_is_refused(btf_blob, layers):
+    # 1,200 layers of gzip (28 KB) ended in RecursionError, a traceback
+    data = btf_blob
+    for _ in range(layers):
+        data = gzip.compress(data, mtime=0)
+    if layers <= image.MAX_NESTING:
+        assert image.extract(data, "nested.gz").btf == btf_blob
+    else:
+        with pytest.raises(InputError, match="packed more than 4 times over"):
+            image.extract(data, "nested.gz")
+
+
+def test_debs_inside_debs_are_refused(btf_blob):
+    inner = _deb({"./boot/vmlinuz-6.9.12-test": _bzimage(gzip.compress(_kernel_payload(btf_blob)))})
+    for _ in range(8):
+        inner = _deb({"./boot/vmlinuz-6.9.12-test": inner})
+    with pytest.raises(InputError, match="packed more than"):
+        image.extract(inner, "russian-doll.deb")
+
+
+def test_a_gzip_config_bomb_or_cut_gzip_is_one_error(tmp_path):
+    from bpfdoctor.compat import targets
+
+    bomb = tmp_path / "config.gz"
+    bomb.write_bytes(gzip.compress(b"CONFIG_BPF=y\n" + bytes(targets.MAX_CONFIG)))
+    with pytest.raises(InputError, match="config.gz: the gzip data unpacks to more than"):
+        targets.read_config(str(bomb))
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(gzip.compress(b"CONFIG_BPF=y\n" * 1000)[:-30])
+    with pytest.raises(InputError, match="cut.gz: truncated gzip data"):
+        targets.read_config(str(cut))
+    good = tmp_path / "good.gz"
+    good.write_bytes(gzip.compress(b"CONFIG_BPF=y\n"))
+    assert targets.read_config(str(good)) == {"BPF": "y"}

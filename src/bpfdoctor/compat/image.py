@@ -28,6 +28,13 @@ BTF_MAGIC_LE = b"\x9f\xeb\x01"  # magic 0xeb9f little endian, version 1
 BTF_MAGIC_BE = b"\xeb\x9f\x01"
 _BANNER = re.compile(rb"Linux version (\S+) \(")
 
+# What one compressed stream or archive member may unpack to: a debug
+# vmlinux is about 1 GB; past this a file is a decompression bomb, not a
+# kernel (gzip unpacks up to 1,000 times its size, bzip2 and zstd far more).
+MAX_UNPACKED = 4 << 30
+# Layers of packing a real file has: .deb > data.tar.zst > vmlinuz > payload.
+MAX_NESTING = 4
+
 # Compressed-stream magics, in the order the kernel's Kconfig lists them.
 _MAGICS = (("gzip", b"\x1f\x8b\x08"), ("xz", b"\xfd7zXZ\x00"), ("zstd", b"\x28\xb5\x2f\xfd"),
            ("bzip2", b"BZh"), ("lzma", b"\x5d\x00\x00"), ("lz4", b"\x02\x21\x4c\x18"))
@@ -65,14 +72,19 @@ def sniff(data: bytes) -> str:
 def extract(data: bytes, path: str) -> KernelBlob:
     """The kernel BTF inside ``data`` (raw BTF, vmlinux, bzImage or .deb)."""
     try:
-        return _extract(data, path)
+        return _extract(data, path, 0)
     except (struct.error, zlib.error, lzma.LZMAError, EOFError, OSError, IndexError, ValueError,
             tarfile.TarError, MemoryError) as e:
         # A truncated or corrupt image: the decoders' own errors, one line.
         raise InputError(path, f"corrupt or truncated kernel image ({type(e).__name__}: {e})") from None
 
 
-def _extract(data: bytes, path: str) -> KernelBlob:
+def _extract(data: bytes, path: str, depth: int) -> KernelBlob:
+    if depth > MAX_NESTING:
+        # each layer is a call: a file packed a thousand times over (28 KB of
+        # gzip in gzip) ended in RecursionError
+        raise InputError(path, f"packed more than {MAX_NESTING} times over (compressed or archived "
+                               "inside itself): not a kernel image")
     kind = sniff(data)
     if kind == "btf":
         return KernelBlob(data, None, "btf")
@@ -81,9 +93,9 @@ def _extract(data: bytes, path: str) -> KernelBlob:
     if kind == "bzimage":
         return _from_bzimage(data, path)
     if kind == "deb":
-        return _from_deb(data, path)
+        return _from_deb(data, path, depth)
     if kind == "compressed":  # e.g. BTFHub's 5.4.0-91-generic.btf.tar.xz
-        return _extract(decompress(data), path)
+        return _extract(decompress(data), path, depth + 1)
     if kind == "tar":
         return _from_tar(data, path)
     raise InputError(path, "not kernel BTF, a vmlinux ELF, a kernel image (bzImage) or a .deb "
@@ -161,27 +173,48 @@ def decompress(blob: bytes) -> bytes:
     raise InputError(None, f"unknown compression (payload starts with {blob[:6].hex()})")
 
 
+def _unpacked(out: bytes, what: str) -> bytes:
+    if len(out) > MAX_UNPACKED:
+        raise InputError(None, f"the {what} data unpacks to more than {MAX_UNPACKED >> 30} GiB "
+                               "(a decompression bomb, not a kernel)")
+    return out
+
+
+def gunzip(b: bytes, limit: int | None = None, *, whole: bool = False) -> bytes:
+    """The first gzip member of ``b``, at most ``limit`` bytes (MAX_UNPACKED);
+    ``whole``: the member must end (else "truncated"), as ``gzip.decompress``
+    requires.  A kernel payload is read as far as it goes."""
+    limit = MAX_UNPACKED if limit is None else limit
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = d.decompress(b, limit + 1)
+    if len(out) > limit:
+        raise InputError(None, f"the gzip data unpacks to more than {limit:,} bytes")
+    if whole and not d.eof:
+        raise InputError(None, "truncated gzip data")
+    return out
+
+
 def _gzip(b: bytes) -> bytes:
-    return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(b)
+    return gunzip(b)
 
 
 def _xz(b: bytes) -> bytes:
-    return lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(b)
+    return _unpacked(lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(b, MAX_UNPACKED + 1), "xz")
 
 
 def _lzma(b: bytes) -> bytes:
-    return lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(b)
+    return _unpacked(lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(b, MAX_UNPACKED + 1), "lzma")
 
 
 def _bzip2(b: bytes) -> bytes:
-    return bz2.BZ2Decompressor().decompress(b)
+    return _unpacked(bz2.BZ2Decompressor().decompress(b, MAX_UNPACKED + 1), "bzip2")
 
 
 def _zstd(b: bytes) -> bytes:
     try:
         from compression import zstd  # Python 3.14+
 
-        return zstd.ZstdDecompressor().decompress(b)
+        return _unpacked(zstd.ZstdDecompressor().decompress(b, MAX_UNPACKED + 1), "zstd")
     except ImportError:
         pass
     try:
@@ -189,10 +222,26 @@ def _zstd(b: bytes) -> bytes:
     except ImportError:
         raise InputError(None, "the image is zstd-compressed and this Python has no zstd "
                                "(pip install zstandard, or Python 3.14)") from None
+    # the first frame, read in pieces so that the limit holds before the
+    # memory is taken (decompressobj has no limit)
+    chunks, total = [], 0
     try:
-        return zstandard.ZstdDecompressor().decompressobj().decompress(b)
+        with zstandard.ZstdDecompressor().stream_reader(b) as reader:
+            while True:
+                chunk = reader.read(_ZSTD_PIECE)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > MAX_UNPACKED:
+                    raise InputError(None, f"the zstd data unpacks to more than {MAX_UNPACKED >> 30} GiB "
+                                           "(a decompression bomb, not a kernel)")
+                chunks.append(chunk)
     except zstandard.ZstdError as e:
         raise InputError(None, f"corrupt zstd data ({e})") from None
+    return b"".join(chunks)
+
+
+_ZSTD_PIECE = 16 << 20
 
 
 def _lz4(b: bytes) -> bytes:
@@ -214,20 +263,22 @@ def _lz4(b: bytes) -> bytes:
             break  # end marker, or the appended uncompressed size / padding
         chunk = b[pos + 4: pos + 4 + size]
         try:
-            out += block(chunk, uncompressed_size=_LZ4_BLOCK) if block else _lz4_block(chunk)
+            out += block(chunk, uncompressed_size=_LZ4_BLOCK) if block else _lz4_block(chunk, _LZ4_BLOCK)
         except Exception as e:  # lz4.block.LZ4BlockError, or our IndexError on a cut block
             if isinstance(e, InputError):
                 raise
             raise InputError(None, f"corrupt LZ4 block at offset {pos} ({e})") from None
         pos += 4 + size
+        _unpacked(out, "lz4")
     return bytes(out)
 
 
 _LZ4_BLOCK = 8 << 20
 
 
-def _lz4_block(src: bytes) -> bytearray:
-    """Decode one LZ4 block (the LZ4 block format spec) in pure Python."""
+def _lz4_block(src: bytes, limit: int = _LZ4_BLOCK) -> bytearray:
+    """Decode one LZ4 block (the LZ4 block format spec) in pure Python, of at
+    most ``limit`` bytes (the lz4 package's ``uncompressed_size``)."""
     out = bytearray()
     i, n = 0, len(src)
     while i < n:
@@ -258,6 +309,8 @@ def _lz4_block(src: bytes) -> bytearray:
         mlen += 4
         if off == 0 or off > len(out):
             raise InputError(None, "corrupt LZ4 block (bad match offset)")
+        if len(out) + mlen > limit:
+            raise InputError(None, f"corrupt LZ4 block (decodes past {limit:,} bytes)")
         start = len(out) - off
         if off >= mlen:
             out += out[start:start + mlen]
@@ -290,7 +343,7 @@ def _from_tar(data: bytes, path: str) -> KernelBlob:
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
         for m in tar:
             if m.isfile() and m.name.endswith(".btf"):
-                body = tar.extractfile(m).read()
+                body = _member(tar, m, path)
                 if sniff(body) == "btf":
                     base = m.name.rsplit("/", 1)[-1][:-4]
                     return KernelBlob(body, base or None, "btf")
@@ -314,7 +367,15 @@ def _ar_members(data: bytes, path: str):
         pos += 60 + size + (size & 1)
 
 
-def _from_deb(data: bytes, path: str) -> KernelBlob:
+def _member(tar: tarfile.TarFile, m: tarfile.TarInfo, path: str) -> bytes:
+    """An archive member's bytes; the size its header claims is checked first."""
+    if m.size > MAX_UNPACKED:
+        raise InputError(path, f"archive member {m.name!r} claims {m.size:,} bytes, more than "
+                               f"{MAX_UNPACKED >> 30} GiB: not a kernel")
+    return tar.extractfile(m).read()
+
+
+def _from_deb(data: bytes, path: str, depth: int) -> KernelBlob:
     tar_blob = next((body for name, body in _ar_members(data, path) if name.startswith("data.tar")), None)
     if tar_blob is None:
         raise InputError(path, "not a Debian package: no data.tar member")
@@ -326,11 +387,11 @@ def _from_deb(data: bytes, path: str) -> KernelBlob:
             base = m.name.rsplit("/", 1)[-1]
             if m.isfile() and "/boot/" in "/" + m.name.lstrip("./"):
                 if base.startswith("vmlinuz-") or base.startswith("vmlinux-"):
-                    image = (base, tar.extractfile(m).read())
+                    image = (base, _member(tar, m, path))
                 elif base.startswith("config-"):
-                    config = tar.extractfile(m).read().decode("utf-8", "replace")
+                    config = _member(tar, m, path).decode("utf-8", "replace")
     if image is None:
         raise InputError(path, "this package holds no /boot/vmlinuz-* (is it a linux-image package?)")
-    blob = _extract(image[1], f"{path}:{image[0]}")
+    blob = _extract(image[1], f"{path}:{image[0]}", depth + 1)
     release = blob.release or image[0].split("-", 1)[1]
     return KernelBlob(blob.btf, release, "deb", config)

@@ -9,13 +9,13 @@ by ``bpfdoctor.host.compat_target`` and handed in.
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 
 from bpfdoctor.btf.reader import Btf, parse_btf
-from bpfdoctor.compat.image import extract
+from bpfdoctor.compat.image import extract, gunzip
 from bpfdoctor.errors import InputError
 
 _RELEASE = re.compile(r"^(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?")
@@ -94,14 +94,20 @@ def parse_config(text: str) -> dict[str, str]:
     return out
 
 
+# A kernel config is about 300 KB; a gzip one that unpacks past this is not one.
+MAX_CONFIG = 64 << 20
+
+
 def read_config(path: str) -> dict[str, str]:
     """A kernel config file, gzip-compressed (``/proc/config.gz``) or not."""
     data = _read(path, "a kernel config")
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
+            data = gunzip(data, MAX_CONFIG, whole=True)
+        except (zlib.error, EOFError) as e:
             raise InputError(path, f"bad gzip data ({e})") from None
+        except InputError as e:
+            raise InputError(path, e.problem) from None
     text = data.decode("utf-8", "replace")
     cfg = parse_config(text)
     if not cfg:
