@@ -20,7 +20,6 @@ import re
 from bpfdoctor.btf.kinds import Kind
 from bpfdoctor.compat.model import FAIL, OK, UNKNOWN, WARN, Requirement
 
-_CLONE = re.compile(r"^(.+?)\.(isra|constprop|part|cold|llvm)(\.\d+)*")
 _SYSCALL_WRAPPERS = ("__x64_sys_", "__arm64_sys_", "__s390x_sys_", "__riscv_sys_", "__se_sys_", "__do_sys_", "sys_")
 
 
@@ -107,7 +106,7 @@ def _kprobe(t, target: str) -> Requirement:
     if t.symbols is not None:
         if func in t.symbols:
             return Requirement("attach_target", func, OK, "in the target's symbols (no BTF for it)")
-        clones = sorted(s for s in t.symbols if s.startswith(func + ".") and _CLONE.match(s))
+        clones = t.symbol_clones(func)
         if clones:
             return Requirement("attach_target", func, FAIL, f"only compiler clones exist: {', '.join(clones[:4])} "
                                "(inlined or specialised; probe a clone or a caller)")
@@ -119,5 +118,5 @@ def _kprobe(t, target: str) -> Requirement:
 def _clones(t, name: str) -> str:
     if t.symbols is None:
         return ""
-    clones = sorted(s for s in t.symbols if s.startswith(name + ".") and _CLONE.match(s))
+    clones = t.symbol_clones(name)
     return f"; only compiler clones exist: {', '.join(clones[:4])}" if clones else ""

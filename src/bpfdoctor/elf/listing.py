@@ -60,7 +60,7 @@ def kernel_listing(elf: ElfFile, display: str, *, sections=None, with_source: bo
     out = [f"{display}: file format elf64-bpf\n"]
     for sec in code_sections(elf, sections):
         data = elf.section_data(sec)
-        funcs = sorted((s for s in elf.symbols if s.shndx == sec.index and s.type == STT_FUNC),
+        funcs = sorted((s for s in elf.symbols_in(sec.index) if s.type == STT_FUNC),
                        key=lambda s: s.value)
         starts = {s.value // 8: s.name for s in funcs}
         lines = table.get(sec.name, {})

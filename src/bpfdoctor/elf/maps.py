@@ -20,7 +20,7 @@ def legacy_maps(obj) -> list:
     sec = elf.section("maps")
     if sec is None:
         return []
-    syms = sorted((s for s in elf.symbols if s.shndx == sec.index and s.type != STT_SECTION and s.name),
+    syms = sorted((s for s in elf.symbols_in(sec.index) if s.type != STT_SECTION and s.name),
                   key=lambda s: s.value)
     if not syms:
         return []
@@ -64,7 +64,7 @@ def btf_map_specs(obj) -> list:
     # clang leaves the .maps DATASEC offsets at 0 (libbpf fills them in from
     # the symbols, btf_fixup_datasec): the ELF symbol has the real one.
     sec = obj.elf.section(".maps")
-    offsets = {s.name: s.value for s in obj.elf.symbols if s.shndx == sec.index and s.type != STT_SECTION}
+    offsets = {s.name: s.value for s in obj.elf.symbols_in(sec.index) if s.type != STT_SECTION}
     return [_spec_from_def(obj.btf, d, offset=offsets.get(d.name)) for d in btf_maps(obj.btf)]
 
 

@@ -71,8 +71,8 @@ def section_labels(elf: ElfFile, sec: Section) -> list[_Label]:
     # A symbol below the section's address is skipped, as llvm-objdump's
     # disassembleObject does (``Start < SectionAddr``): kept, it would sort
     # before the dummy label and give a label a negative offset.
-    labels = [_Label(s.value, s.name, s.type) for s in elf.symbols
-              if s.shndx == sec.index and s.type != STT_SECTION and s.value >= sec.addr]
+    labels = [_Label(s.value, s.name, s.type) for s in elf.symbols_in(sec.index)
+              if s.type != STT_SECTION and s.value >= sec.addr]
     labels.sort(key=lambda l: (l.addr, l.name.encode(), l.type))
     if not labels or labels[0].addr != sec.addr:
         labels.insert(0, _Label(sec.addr, sec.name, 2))  # dummy, like createDummySymbolInfo

@@ -181,13 +181,12 @@ class BpfObject:
     def functions(self) -> list[ProgramSpec]:
         """Every function symbol in a code section, in section then address order."""
         out = []
-        syms = self.elf.symbols
         for sec in self.elf.sections:
             if not sec.flags & SHF_EXECINSTR or sec.type == SHT_NOBITS:
                 continue
-            funcs = sorted((s for s in syms if s.shndx == sec.index and s.type == STT_FUNC),
-                           key=lambda s: (s.value, s.name))
-            starts = sorted({s.value for s in syms if s.shndx == sec.index and s.type != STT_SECTION})
+            syms = self.elf.symbols_in(sec.index)
+            funcs = sorted((s for s in syms if s.type == STT_FUNC), key=lambda s: (s.value, s.name))
+            starts = sorted({s.value for s in syms if s.type != STT_SECTION})
             sectype = None if sec.name == ".text" else section_type(sec.name)
             for s in funcs:
                 size = s.size or self._extent(starts, s.value, sec)
@@ -215,7 +214,15 @@ class BpfObject:
         return [f for f in self.functions if f.section == ".text"]
 
     def program(self, name: str) -> ProgramSpec | None:
-        return next((p for p in self.functions if p.name == name), None)
+        """The first function of that name (a dict: callers ask once per program)."""
+        return self._functions_by_name.get(name)
+
+    @cached_property
+    def _functions_by_name(self) -> dict[str, ProgramSpec]:
+        out: dict[str, ProgramSpec] = {}
+        for f in self.functions:
+            out.setdefault(f.name, f)
+        return out
 
     def instructions(self, prog: ProgramSpec):
         from bpfdoctor.isa.insn import decode
@@ -248,8 +255,8 @@ class BpfObject:
                 continue
             if not sec.name.startswith((".data", ".rodata", ".bss")):
                 continue
-            names = tuple(s.name for s in self.elf.symbols
-                          if s.shndx == sec.index and s.type == STT_OBJECT and s.name)
+            names = tuple(s.name for s in self.elf.symbols_in(sec.index)
+                          if s.type == STT_OBJECT and s.name)
             out.append(DataSection(sec.name, sec.size, bool(sec.flags & SHF_WRITE), names))
         return out
 
