@@ -116,3 +116,32 @@ def test_insnbuf_set_keeps_other_fields():
     b = InsnBuf(struct.pack("<BBhi", 0x18, 0x21, 5, -1) + bytes(8))
     b.set(0, src=2, imm=0xFFFFFFFF)
     assert b.get(0) == (0x18, 1, 2, 5, -1)
+
+
+@pytest.mark.parametrize("datasec", [True, False])
+def test_datasec_offsets_past_4_gib_wrap_as_libbpf_s_u32(tmp_path, datasec):
+    # libbpf stores a variable's symbol value in a __u32 (vsi->offset) and, on
+    # kernels without DATASEC, offset * 8 in another (m->offset): both wrap.
+    # Writing them into our array('I') raised OverflowError, a traceback in
+    # 'load' found by loading the fuzz corpus.
+    from bpfdoctor.btf.kinds import Kind
+    from bpfdoctor.elf.reader import STT_OBJECT
+    from bpfdoctor.kernel.loader.btfprep import BtfFeatures, prepare
+
+    src = BUILD / "btf_kinds.o"
+    obj = open_object(src)
+    data = bytearray(src.read_bytes())
+    idx = obj.elf.section(".data").index
+    moved = 0
+    for s in obj.elf.symbols:
+        if s.shndx == idx and s.type == STT_OBJECT:
+            struct.pack_into("<Q", data, obj.elf._symtab.offset + 24 * s.index + 8, s.value + (1 << 32))
+            moved += 1
+    assert moved
+    (tmp_path / "big.o").write_bytes(data)
+    big = open_object(tmp_path / "big.o")
+    feat = BtfFeatures(datasec=datasec)
+    want, _ = prepare(obj.btf, obj.elf, feat, {}, 0)
+    got, _ = prepare(big.btf, big.elf, feat, {}, 0)
+    assert got.tobytes() == want.tobytes()
+    assert want.find(".data" if datasec else "_data", Kind.DATASEC if datasec else Kind.STRUCT)

@@ -29,6 +29,7 @@ from bpfdoctor.elf.reader import STB_GLOBAL, STB_WEAK, STT_FUNC, STT_OBJECT
 from bpfdoctor.errors import ParseError
 
 BTF_MAGIC = 0xEB9F
+_U32 = 0xFFFFFFFF
 STV_INTERNAL, STV_HIDDEN = 1, 2
 VAR_STATIC, VAR_GLOBAL_ALLOCATED, VAR_GLOBAL_EXTERN = 0, 1, 2
 FUNC_STATIC, FUNC_GLOBAL = 0, 1
@@ -157,7 +158,7 @@ def _fixup_datasec(raw: RawBtf, tid: int, elf, syms: dict) -> None:
         if sec is None or not sec.size:
             raise ParseError(raw.path, f"BTF DATASEC {name!r} has no ELF section with a size "
                              "(libbpf: failed to determine size from ELF)", section=".BTF")
-        raw.words[w + 2] = sec.size
+        raw.words[w + 2] = sec.size & _U32  # libbpf stores it in a __u32 (t->size)
         fixup_offsets = True
     out = []
     for vtype, off, size in entries:
@@ -171,7 +172,9 @@ def _fixup_datasec(raw: RawBtf, tid: int, elf, syms: dict) -> None:
                 raise ParseError(raw.path, f"DATASEC {name!r}: no ELF symbol for variable {var_name!r}",
                                  section=".BTF")
             if fixup_offsets:
-                off = sym.value
+                # a __u32 in libbpf too (vsi->offset = sym->st_value): a value
+                # past 4 GiB wraps, and the kernel's BTF check then refuses it
+                off = sym.value & _U32
             if sym.visibility in (STV_HIDDEN, STV_INTERNAL):
                 raw.words[linkage_at] = VAR_STATIC
         out.append((vtype, off, size))
@@ -317,7 +320,8 @@ def _datasec_to_struct(raw: RawBtf, tid: int) -> None:
     entries = _datasec_entries(raw, tid)
     raw.set_info(tid, Kind.STRUCT, len(entries))
     for i, (vtype, voff, _size) in enumerate(entries):
-        raw.words[w + 3 + 3 * i: w + 6 + 3 * i] = array("I", (raw.words[raw.at(vtype)], vtype, voff * 8))
+        # m->offset = v->offset * 8 in libbpf, a __u32 that wraps
+        raw.words[w + 3 + 3 * i: w + 6 + 3 * i] = array("I", (raw.words[raw.at(vtype)], vtype, (voff * 8) & _U32))
 
 
 def prepare(btf: Btf, elf, feat: BtfFeatures, kconfig_offsets: dict[str, int],
