@@ -145,3 +145,26 @@ def test_datasec_offsets_past_4_gib_wrap_as_libbpf_s_u32(tmp_path, datasec):
     got, _ = prepare(big.btf, big.elf, feat, {}, 0)
     assert got.tobytes() == want.tobytes()
     assert want.find(".data" if datasec else "_data", Kind.DATASEC if datasec else Kind.STRUCT)
+
+
+@pytest.mark.parametrize("bad_id", [0, 9999])
+def test_a_datasec_entry_naming_no_type_is_libbpf_s_error(tmp_path, bad_id):
+    # an id past the last type raised IndexError (a traceback in 'load'), and
+    # id 0 silently read the last type; libbpf: "unexpected non-VAR type found"
+    from bpfdoctor.btf.kinds import Kind
+    from bpfdoctor.errors import ParseError
+    from bpfdoctor.kernel.loader.btfprep import BtfFeatures, prepare
+
+    src = BUILD / "btf_kinds.o"
+    obj = open_object(src)
+    btf = obj.btf
+    ds = next(t for t in range(1, btf.type_count) if btf.kind(t) == Kind.DATASEC and btf.name(t) == ".data")
+    _, word = btf.raw(ds)
+    sec = obj.elf.section(".BTF")
+    hdr_len, type_off = struct.unpack_from("<II", src.read_bytes(), sec.offset + 4)
+    data = bytearray(src.read_bytes())
+    struct.pack_into("<I", data, sec.offset + hdr_len + type_off + 4 * (word + 3), bad_id)  # entry 0's type
+    (tmp_path / "bad.o").write_bytes(data)
+    bad = open_object(tmp_path / "bad.o")
+    with pytest.raises(ParseError, match=f"DATASEC '.data' holds a non-VAR type \\[{bad_id}\\]"):
+        prepare(bad.btf, bad.elf, BtfFeatures(), {}, 0)

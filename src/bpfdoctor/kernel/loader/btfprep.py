@@ -80,6 +80,9 @@ class RawBtf:
         return len(self.starts) + 1
 
     def at(self, tid: int) -> int:
+        if not 0 < tid <= len(self.starts):  # (0 would read the last type)
+            raise ParseError(self.path, f"type id {tid} names no type ({len(self.starts)} types)",
+                             section=".BTF")
         return self.starts[tid - 1]
 
     def kind(self, tid: int) -> int:
@@ -90,7 +93,10 @@ class RawBtf:
 
     def name(self, tid: int) -> str:
         off = self.words[self.at(tid)]
-        end = self.strings.index(b"\0", off)
+        end = self.strings.find(b"\0", off)
+        if end < 0:
+            raise ParseError(self.path, f"type [{tid}]: name offset {off} is outside the string section",
+                             section=".BTF")
         return self.strings[off:end].decode("utf-8", "replace")
 
     def set_info(self, tid: int, kind: int, vlen: int = 0, kflag: bool = False) -> None:
@@ -162,7 +168,9 @@ def _fixup_datasec(raw: RawBtf, tid: int, elf, syms: dict) -> None:
         fixup_offsets = True
     out = []
     for vtype, off, size in entries:
-        if raw.kind(vtype) != Kind.VAR:
+        # libbpf.c btf_fixup_datasec: "unexpected non-VAR type found" for an id
+        # that names no type as for one of another kind
+        if not 0 < vtype < raw.type_count or raw.kind(vtype) != Kind.VAR:
             raise ParseError(raw.path, f"DATASEC {name!r} holds a non-VAR type [{vtype}]", section=".BTF")
         linkage_at = raw.at(vtype) + 3
         if raw.words[linkage_at] not in (VAR_STATIC, VAR_GLOBAL_EXTERN):
