@@ -242,7 +242,7 @@ def test_a_payload_that_unpacks_past_the_limit_is_refused(btf_blob, method, monk
 
 def test_a_compressed_target_that_unpacks_past_the_limit_is_refused(btf_blob, monkeypatch):
     monkeypatch.setattr(image, "MAX_UNPACKED", 1 << 20)
-    with pytest.raises(InputError, match="unpacks to more than 0 GiB|unpacks to more than"):
+    with pytest.raises(InputError, match="the gzip data unpacks to more than 1,048,576 bytes"):
         image.extract(gzip.compress(btf_blob + bytes(2 << 20)), "vmlinux.btf.gz")
 
 

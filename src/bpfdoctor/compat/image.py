@@ -173,10 +173,14 @@ def decompress(blob: bytes) -> bytes:
     raise InputError(None, f"unknown compression (payload starts with {blob[:6].hex()})")
 
 
+def _too_big(what: str) -> InputError:
+    return InputError(None, f"the {what} data unpacks to more than {MAX_UNPACKED:,} bytes "
+                            "(a decompression bomb, not a kernel)")
+
+
 def _unpacked(out: bytes, what: str) -> bytes:
     if len(out) > MAX_UNPACKED:
-        raise InputError(None, f"the {what} data unpacks to more than {MAX_UNPACKED >> 30} GiB "
-                               "(a decompression bomb, not a kernel)")
+        raise _too_big(what)
     return out
 
 
@@ -233,8 +237,7 @@ def _zstd(b: bytes) -> bytes:
                     break
                 total += len(chunk)
                 if total > MAX_UNPACKED:
-                    raise InputError(None, f"the zstd data unpacks to more than {MAX_UNPACKED >> 30} GiB "
-                                           "(a decompression bomb, not a kernel)")
+                    raise _too_big("zstd")
                 chunks.append(chunk)
     except zstandard.ZstdError as e:
         raise InputError(None, f"corrupt zstd data ({e})") from None
