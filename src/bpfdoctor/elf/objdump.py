@@ -20,7 +20,7 @@ from itertools import chain
 import re
 import struct
 
-from bpfdoctor.elf.reader import (SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, STT_OBJECT,
+from bpfdoctor.elf.reader import (SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS, STT_OBJECT,
                                   STT_SECTION, ElfFile, Section)
 from bpfdoctor.isa import llvm
 
@@ -39,7 +39,9 @@ def section_kind(sec: Section) -> str:
     kinds = []
     if sec.flags & SHF_EXECINSTR:
         kinds.append("TEXT")
-    if sec.flags & SHF_ALLOC and not sec.flags & SHF_EXECINSTR and sec.type != SHT_NOBITS:
+    # llvm ELFObjectFile::isSectionData: PROGBITS only (an allocated NOTE or
+    # INIT_ARRAY is not DATA there)
+    if sec.type == SHT_PROGBITS and sec.flags & SHF_ALLOC and not sec.flags & SHF_EXECINSTR:
         kinds.append("DATA")
     if sec.flags & (SHF_ALLOC | SHF_WRITE) and sec.type == SHT_NOBITS:
         kinds.append("BSS")
@@ -48,12 +50,18 @@ def section_kind(sec: Section) -> str:
     return ", ".join(kinds)
 
 
+def _bytes_long(text: str) -> int:
+    return len(text.encode("utf-8", "surrogateescape"))
+
+
 def format_sections(elf: ElfFile, display_name: str) -> str:
-    width = max([13] + [len(s.name) for s in elf.sections])
+    # llvm-objdump measures and pads names in bytes: "xdp/façade" is 11 wide
+    width = max([13] + [_bytes_long(s.name) for s in elf.sections])
     out = [file_header(display_name), "\nSections:\n",
            f"Idx {'Name':<{width}} Size     {'VMA':<16} Type\n"]
     for s in elf.sections:
-        out.append(f"{s.index:3d} {s.name:<{width}} {s.size:08x} {s.addr:016x} {section_kind(s)}\n")
+        name = s.name + " " * (width - _bytes_long(s.name))
+        out.append(f"{s.index:3d} {name} {s.size:08x} {s.addr:016x} {section_kind(s)}\n")
     return "".join(out)
 
 

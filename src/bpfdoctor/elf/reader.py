@@ -61,8 +61,8 @@ class Section:
 @record
 class Symbol:
     """One ``.symtab`` entry (``Elf64_Sym``): ``type`` and ``bind`` split from
-    ``st_info``, ``visibility`` from ``st_other``, ``shndx`` as stored;
-    ``index`` is its place in the table."""
+    ``st_info``, ``visibility`` from ``st_other`` (``other``: all of it),
+    ``shndx`` as stored; ``index`` is its place in the table."""
 
     index: int
     name: str
@@ -72,6 +72,7 @@ class Symbol:
     bind: int
     visibility: int
     shndx: int
+    other: int = 0
 
 
 class Relocation(namedtuple("Relocation", "offset type sym addend", defaults=(None,))):
@@ -237,7 +238,7 @@ class ElfFile:
         for i, (name, info, other, shndx, value, size) in enumerate(
                 struct.iter_unpack(fmt, self.section_data(st))):
             out.append(Symbol(i, self._cstr(strs, name, f"symbol {i} name", st.name), value, size,
-                              info & 0xF, info >> 4, other & 3, shndx))
+                              info & 0xF, info >> 4, other & 3, shndx, other))
         return out
 
     def symbol_name(self, sym: Symbol) -> str:

@@ -1,0 +1,85 @@
+"""Fields no compiler writes, read as llvm-readelf and llvm-objdump read them.
+
+Found by comparing our listings with theirs on the ELF families' fuzz
+corpora: symbol sizes wider than the column, st_other bits beyond the
+visibility, unknown types and bindings, reserved section indexes, section
+symbols without a name; sections typed other than PROGBITS; names in UTF-8.
+"""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+
+import pytest
+from testlib import BUILD, require_tool, run_cli
+
+from bpfdoctor.elf.reader import ElfFile
+
+pytestmark = pytest.mark.tools
+
+SRC = BUILD / "btf_kinds.o"
+_SHNDX = [0, 1, 2, 0xFFF1, 0xFFF2, 0xFF00, 0xFF1F, 0xFF20, 0xFF3F, 0xFF40, 0xFEFF, 0xFFFF, 0xFFF3,
+          0xFFF0, 0xFFFE, 200]
+
+
+def _symbols(vary) -> bytes:
+    """btf_kinds.o with each symbol i > 0 rewritten by ``vary(i, n_sections)``
+    to (st_name or None to keep it, st_info, st_other, st_shndx, st_size)."""
+    data = bytearray(SRC.read_bytes())
+    elf = ElfFile(bytes(data), str(SRC))
+    symtab = next(s for s in elf.sections if s.type == 2)
+    for i in range(1, len(elf.symbols)):
+        at = symtab.offset + 24 * i
+        name, info, other, shndx, size = vary(i, len(elf.sections))
+        if name is not None:
+            struct.pack_into("<I", data, at, name)
+        struct.pack_into("<BBH", data, at + 4, info, other, shndx)
+        struct.pack_into("<Q", data, at + 16, size)
+    return bytes(data)
+
+
+CASES = {
+    # bindings and types of every value, st_other bits, sizes past the column
+    "every field": lambda i, n: (None, ((i * 7) % 16) << 4 | (i * 5) % 16, [0, 1, 2, 3, 9, 0x20, 0x80, 0xFF][i % 8],
+                                 _SHNDX[i % 13], [0, 5, 99999, 100000, 1 << 40, (1 << 64) - 1][i % 6]),
+    # section symbols on reserved and out-of-range indexes, with their names
+    "section symbols": lambda i, n: (None, 1 << 4 | 3, 0, (_SHNDX + [n, n - 1])[i % 18], 0),
+    # and without: "<?>", "<section N>" or the section's name
+    "unnamed section symbols": lambda i, n: (0, 1 << 4 | 3, 0, (_SHNDX + [n, n - 1])[i % 18], 0),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_symbol_tables_read_as_llvm_readelf_reads_them(case, tmp_path, monkeypatch):
+    require_tool("llvm-readelf-19")
+    (tmp_path / "odd.o").write_bytes(_symbols(CASES[case]))
+    ref = subprocess.run(["llvm-readelf-19", "-s", "odd.o"], cwd=tmp_path, capture_output=True,
+                         timeout=60).stdout.decode()
+    monkeypatch.chdir(tmp_path)
+    res = run_cli("elf", "symbols", "odd.o")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == ref
+
+
+def test_sections_read_as_llvm_objdump_reads_them(tmp_path, monkeypatch):
+    # a UTF-8 name is measured and padded in bytes; an allocated section that
+    # is not PROGBITS is not DATA (ELFObjectFile::isSectionData)
+    require_tool("llvm-objdump-19")
+    data = bytearray(SRC.read_bytes())
+    elf = ElfFile(bytes(data), str(SRC))
+    names = elf.sections[elf.shstrndx]
+    text = elf.section(".text")
+    (name_off,) = struct.unpack_from("<I", data, elf.shoff + 64 * text.index)
+    at = names.offset + name_off  # (".rel.text" may share these bytes)
+    data[at:at + 5] = ".t\u00e9x".encode()  # 5 bytes, 4 characters
+    rodata = elf.section(".rodata")
+    struct.pack_into("<I", data, elf.shoff + 64 * rodata.index + 4, 7)  # SHT_NOTE, still SHF_ALLOC
+    (tmp_path / "odd.o").write_bytes(data)
+    ref = subprocess.run(["llvm-objdump-19", "-h", "odd.o"], cwd=tmp_path, capture_output=True,
+                         timeout=60).stdout.decode()
+    assert ".t\u00e9x" in ref
+    monkeypatch.chdir(tmp_path)
+    res = run_cli("elf", "sections", "odd.o")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == ref
