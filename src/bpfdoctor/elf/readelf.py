@@ -94,8 +94,10 @@ def format_relocations(elf: ElfFile) -> str:
         return "\nThere are no relocations in this file.\n"
     syms = elf.symbols
     # The part after the type column depends only on the symbol: build it once.
-    tails = [""] + [f" {s.value:016x} {elf.symbol_name(s) if s.type == STT_SECTION else s.name}"
-                    for s in syms[1:]]
+    # ELFDumper's printRelRelaReloc: the value at column 58 and the name at 69
+    # (so symbol 0, which has neither, still pads the line to 69), the name
+    # as getFullSymbolName gives it, "<null>" when that is empty.
+    tails = [" " * 12] + [f" {s.value:016x} {_symbol_name(elf, s) or '<null>'}" for s in syms[1:]]
     types = {t: f"{n:<22}" for t, n in RELOC_NAMES.items()}
     out = []
     for rs in relsecs:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bpfdoctor.btf.kinds import Kind
-from bpfdoctor.elf.reader import STT_SECTION, ElfFile
+from bpfdoctor.elf.reader import SHN_LORESERVE, STT_SECTION, ElfFile
 
 # ELF R_BPF_* relocation types (llvm/include/llvm/BinaryFormat/ELFRelocs/BPF.def)
 RELOC_NAMES = {0: "R_BPF_NONE", 1: "R_BPF_64_64", 2: "R_BPF_64_ABS64", 3: "R_BPF_64_ABS32",
@@ -35,13 +35,20 @@ _TAGS = {Kind.TYPEDEF: "typedef", Kind.STRUCT: "struct", Kind.UNION: "union", Ki
 
 
 def reloc_target(elf: ElfFile, sym_index: int) -> str:
-    """The symbol a relocation names, or for a section symbol the section."""
+    """The symbol a relocation names, or for a section symbol the section
+    (llvm-objdump: "*ABS*" for symbol 0, nothing for a section symbol whose
+    index names no section: 0 or reserved)."""
     syms = elf.symbols
-    if not 0 <= sym_index < len(syms):
+    if sym_index == 0:
+        return "*ABS*"
+    if not 0 < sym_index < len(syms):
         return ""
     s = syms[sym_index]
-    if s.type == STT_SECTION and 0 < s.shndx < len(elf.sections):
-        return elf.sections[s.shndx].name
+    if s.type == STT_SECTION:
+        if 0 < s.shndx < len(elf.sections):
+            return elf.sections[s.shndx].name
+        if s.shndx == 0 or s.shndx >= SHN_LORESERVE:
+            return ""
     return s.name
 
 
@@ -49,7 +56,7 @@ def reloc_line(elf: ElfFile, r) -> str:
     addend = ""
     if r.addend:
         addend = f"+{r.addend:#x}" if r.addend > 0 else f"-{-r.addend:#x}"
-    kind = RELOC_NAMES.get(r.type, f"Unknown ({r.type})")
+    kind = RELOC_NAMES.get(r.type, "Unknown")  # llvm-objdump-19 gives no number
     return f"\t\t{r.offset:016x}:  {kind}\t{reloc_target(elf, r.sym)}{addend}\n"
 
 
