@@ -137,3 +137,46 @@ def test_relocations_read_as_llvm_reads_them(case, ours, theirs, tmp_path, monke
     assert res.exit_code == 0, res.stderr
     want = ref.stdout.decode()
     assert res.stdout.startswith(want) if ref.returncode else res.stdout == want
+
+
+@pytest.mark.parametrize("decodable", [True, False])
+def test_an_ld_imm64_cut_off_by_its_section_end(decodable, tmp_path, monkeypatch):
+    # a decodable ld_imm64 without its second word fails with Size 0 (one
+    # byte skipped at a time); a first word that decodes as nothing fails
+    # with Size 8 (one <unknown> of 8 bytes): we showed eight 1-byte lines
+    require_tool("llvm-objdump-19")
+    data = bytearray(SRC.read_bytes())
+    elf = ElfFile(bytes(data), str(SRC))
+    sec = elf.section("kprobe/do_nothing")
+    code = elf.section_data(sec)
+    first = next(i for i in range(0, len(code), 8) if code[i] == 0x18)
+    struct.pack_into("<Q", data, elf.shoff + 64 * sec.index + 32, first + 8)  # sh_size: cut after word 1
+    if not decodable:
+        struct.pack_into("<h", data, sec.offset + first + 2, 0x300)  # an offset no ld_imm64 has
+    (tmp_path / "cut.o").write_bytes(data)
+    ref = subprocess.run(["llvm-objdump-19", "-d", "cut.o"], cwd=tmp_path, capture_output=True,
+                         timeout=60).stdout.decode()
+    monkeypatch.chdir(tmp_path)
+    res = run_cli("disasm", "cut.o")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == ref
+
+
+def test_symbols_without_a_name_label_nothing(tmp_path, monkeypatch):
+    # llvm-objdump skips them when it gathers labels: the section's own label
+    # (or the previous symbol's) stands; we printed "<>:"
+    require_tool("llvm-objdump-19")
+    data = bytearray(SRC.read_bytes())
+    elf = ElfFile(bytes(data), str(SRC))
+    symtab = next(s for s in elf.sections if s.type == 2)
+    funcs = [s for s in elf.symbols if s.type == 2 and s.name]
+    assert funcs
+    for s in funcs:
+        struct.pack_into("<I", data, symtab.offset + 24 * s.index, 0)
+    (tmp_path / "anon.o").write_bytes(data)
+    ref = subprocess.run(["llvm-objdump-19", "-dr", "anon.o"], cwd=tmp_path, capture_output=True,
+                         timeout=60).stdout.decode()
+    monkeypatch.chdir(tmp_path)
+    res = run_cli("disasm", "-r", "anon.o")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == ref

@@ -79,8 +79,9 @@ def section_labels(elf: ElfFile, sec: Section) -> list[_Label]:
     # A symbol below the section's address is skipped, as llvm-objdump's
     # disassembleObject does (``Start < SectionAddr``): kept, it would sort
     # before the dummy label and give a label a negative offset.
+    # Symbols without a name are skipped too, as its symbol collection does.
     labels = [_Label(s.value, s.name, s.type) for s in elf.symbols_in(sec.index)
-              if s.type != STT_SECTION and s.value >= sec.addr]
+              if s.type != STT_SECTION and s.value >= sec.addr and s.name]
     labels.sort(key=lambda l: (l.addr, l.name.encode(), l.type))
     if not labels or labels[0].addr != sec.addr:
         labels.insert(0, _Label(sec.addr, sec.name, 2))  # dummy, like createDummySymbolInfo
@@ -203,6 +204,12 @@ def _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_ra
     wide = chunk[0] == 0x18 and len(chunk) == 8
     if wide:
         chunk = data[index:index + 16]
+    if wide and len(chunk) < 16 and _undecodable(chunk, little):
+        # BPFDisassembler fails with Size 8 when the first word does not
+        # decode at all; only a decodable ld_imm64 cut short fails with 0.
+        chunk = chunk[:8]
+        out.append(f"{(base + index) // 8:8d}:" + (f"\t{chunk.hex(' ')}" if show_raw else "") + "\t<unknown>\n")
+        return index + 8
     if len(chunk) < 8 or (wide and len(chunk) < 16):
         # getInstruction fails with Size 0: llvm-objdump skips one byte.
         raw = data[index:index + 1]
@@ -218,6 +225,14 @@ def _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_ra
         target = (base + index + 8 + delta * 8) & 0xFFFFFFFFFFFFFFFF
         out.append(f"{(base + index) // 8:8d}:{tail}{_target_label(labels, addrs, target)}\n")
     return index + length
+
+
+def _undecodable(chunk: bytes, little: bool) -> bool:
+    """Whether the first 8 bytes of ``chunk`` decode as no instruction (the
+    decoder reads an ld_imm64's second word only after it has matched)."""
+    code, regs, off, imm = (_LE if little else _BE).unpack_from(chunk)
+    dst, src = (regs & 15, regs >> 4) if little else (regs >> 4, regs & 15)
+    return llvm.text(code, dst, src, off, imm, 0) == llvm.UNKNOWN
 
 
 def _format_word(chunk: bytes, little: bool, show_raw: bool) -> tuple[str, int | None, int]:
