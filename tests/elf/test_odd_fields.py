@@ -180,3 +180,45 @@ def test_symbols_without_a_name_label_nothing(tmp_path, monkeypatch):
     res = run_cli("disasm", "-r", "anon.o")
     assert res.exit_code == 0, res.stderr
     assert res.stdout == ref
+
+
+def test_zero_runs_stop_at_relocations_under_dr(tmp_path, monkeypatch):
+    # llvm-objdump -dr prints zero blocks patched by relocations instead of
+    # "...", so that the relocations show; -d still skips them
+    require_tool("llvm-objdump-19")
+    data = bytearray(SRC.read_bytes())
+    elf = ElfFile(bytes(data), str(SRC))
+    sec = elf.section("kprobe/do_nothing")
+    data[sec.offset + 8:sec.offset + sec.size] = bytes(sec.size - 8)  # all but the first word
+    (tmp_path / "zeros.o").write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    for ours, theirs in ((("disasm", "-r"), "-dr"), (("disasm",), "-d")):
+        ref = subprocess.run(["llvm-objdump-19", theirs, "zeros.o"], capture_output=True, timeout=60).stdout.decode()
+        res = run_cli(*ours, "zeros.o")
+        assert res.exit_code == 0, res.stderr
+        assert res.stdout == ref, theirs
+
+
+def test_names_with_line_separators_other_than_newline(tmp_path, monkeypatch):
+    # str.splitlines cut the listing inside a section name holding \x1e, and
+    # its relocations were lost
+    require_tool("llvm-objdump-19")
+    data = bytearray(SRC.read_bytes())
+    elf = ElfFile(bytes(data), str(SRC))
+    sec = elf.section("kprobe/do_nothing")
+    names = elf.sections[elf.shstrndx]
+    (name_off,) = struct.unpack_from("<I", data, elf.shoff + 64 * sec.index)
+    data[names.offset + name_off + 6] = 0x1E  # "kprobe\x1edo_nothing" (".rel..." shares it)
+    # .BTF.ext names the old section, and llvm-objdump gives up on a name it
+    # cannot find: hide .BTF.ext from both
+    table = bytes(data[names.offset:names.offset + names.size])
+    at = names.offset + table.index(b".BTF.ext\0")
+    data[at + 7] = ord("X")
+    (tmp_path / "sep.o").write_bytes(data)
+    ref = subprocess.run(["llvm-objdump-19", "-dr", "sep.o"], cwd=tmp_path, capture_output=True,
+                         timeout=60).stdout.decode()
+    assert "kprobe\x1edo_nothing" in ref and "R_BPF_64_64" in ref
+    monkeypatch.chdir(tmp_path)
+    res = run_cli("disasm", "-r", "sep.o")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout == ref

@@ -126,12 +126,13 @@ def disasm(obj: str, sections: tuple[str, ...], no_show_raw_insn: bool, syntax: 
                 raise UsageError("--reloc goes with the llvm syntax (--syntax llvm)")
             write_text(kernel_listing(f, obj, sections=sections or None, with_source=with_source))
         else:
-            text = source_listing(f, obj, sections=sections or None, show_raw=not no_show_raw_insn)
+            text = source_listing(f, obj, sections=sections or None, show_raw=not no_show_raw_insn,
+                                  relocs=with_relocs)
             write_text(_with_relocs(f, text) if with_relocs else text)
         return
     from bpfdoctor.elf.objdump import disassemble
 
-    text = disassemble(f, obj, sections=sections or None, show_raw=not no_show_raw_insn)
+    text = disassemble(f, obj, sections=sections or None, show_raw=not no_show_raw_insn, relocs=with_relocs)
     write_text(_with_relocs(f, text) if with_relocs else text)
 
 

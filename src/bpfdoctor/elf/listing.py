@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bpfdoctor.elf.objdump import code_sections, disassemble
+from bpfdoctor.elf.objdump import code_sections, disassemble, listing_lines
 from bpfdoctor.elf.reader import STT_FUNC, ElfFile
 from bpfdoctor.isa import kernel
 from bpfdoctor.isa.insn import decode
@@ -29,15 +29,17 @@ def _where(src: tuple[str, int, str]) -> str:
     return f"{src[0].rsplit('/', 1)[-1]}:{src[1]}"
 
 
-def source_listing(elf: ElfFile, display: str, *, sections=None, show_raw: bool = True) -> str:
+def source_listing(elf: ElfFile, display: str, *, sections=None, show_raw: bool = True,
+                   relocs: bool = False) -> str:
     """llvm-objdump -d output with ``; source`` lines before the instructions
-    that start them, like ``llvm-objdump -S`` (which needs DWARF)."""
+    that start them, like ``llvm-objdump -S`` (which needs DWARF); ``relocs``
+    as ``disassemble`` takes it."""
     table = line_table(elf)
-    text = disassemble(elf, display, sections=sections, show_raw=show_raw)
+    text = disassemble(elf, display, sections=sections, show_raw=show_raw, relocs=relocs)
     out = []
     current = None
     last = None
-    for line in text.splitlines(keepends=True):
+    for line in listing_lines(text):
         if line.startswith("Disassembly of section "):
             current = table.get(line[len("Disassembly of section "):-2], {})
             last = None

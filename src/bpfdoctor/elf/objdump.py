@@ -29,6 +29,17 @@ _LE = struct.Struct("<BBhi")
 _BE = struct.Struct(">BBhi")
 
 
+def listing_lines(text: str) -> list[str]:
+    """A listing cut after each newline, and only there: ``str.splitlines``
+    also cuts at \\x1c-\\x1e, \\x85 and \\u2028, which a section or symbol
+    name may hold (a name with \\x1e lost its relocations in ``-dr``)."""
+    parts = text.split("\n")
+    out = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
 def file_header(display_name: str) -> str:
     return f"\n{display_name}:\tfile format elf64-bpf\n"
 
@@ -95,17 +106,22 @@ def code_sections(elf: ElfFile, names: list[str] | tuple[str, ...] | None = None
     return secs
 
 
-def disassemble(elf: ElfFile, display_name: str, *, sections=None, show_raw: bool = True) -> str:
-    """The whole ``llvm-objdump -d`` output for ``elf``."""
+def disassemble(elf: ElfFile, display_name: str, *, sections=None, show_raw: bool = True,
+                relocs: bool = False) -> str:
+    """The whole ``llvm-objdump -d`` output for ``elf``; ``relocs``: laid
+    out for ``-dr``, where a run of zero bytes is not skipped past a
+    relocation ("print zero blocks patched by relocations")."""
     out = [file_header(display_name)]
     cache: dict[bytes, tuple[str, int | None]] = {}
     for sec in code_sections(elf, sections):
         out.append(f"\nDisassembly of section {sec.name}:\n")
-        _disassemble_section(elf, sec, out, cache, show_raw)
+        stops = sorted({r.offset - sec.addr for r in elf.relocations_for(sec)}) if relocs else None
+        _disassemble_section(elf, sec, out, cache, show_raw, stops)
     return "".join(out)
 
 
-def _disassemble_section(elf: ElfFile, sec: Section, out: list[str], cache, show_raw: bool) -> None:
+def _disassemble_section(elf: ElfFile, sec: Section, out: list[str], cache, show_raw: bool,
+                         stops: list[int] | None = None) -> None:
     data = elf.section_data(sec)
     base = sec.addr
     labels = section_labels(elf, sec)
@@ -129,7 +145,7 @@ def _disassemble_section(elf: ElfFile, sec: Section, out: list[str], cache, show
         if shown.type == STT_OBJECT:
             _dump_data(base, lo, hi, data, out)
             continue
-        _disassemble_range(data, lo, hi, base, little, labels, addrs, out, cache, show_raw)
+        _disassemble_range(data, lo, hi, base, little, labels, addrs, out, cache, show_raw, stops)
 
 
 # Slots whose first byte needs the careful path: 0x00 may start a zero run
@@ -138,13 +154,13 @@ _IRREGULAR = re.compile(b"[\x00\x18]")
 
 
 def _disassemble_range(data: bytes, index: int, end: int, base: int, little: bool, labels, addrs,
-                       out: list[str], cache, show_raw: bool) -> None:
+                       out: list[str], cache, show_raw: bool, stops: list[int] | None = None) -> None:
     """Disassemble ``data[index:end]``.  Runs of ordinary slots go through a
     list comprehension over a per-word text cache; the rest one by one."""
     size = len(data)
     while index < end:
         if index % 8:
-            index = _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_raw)
+            index = _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_raw, stops)
             continue
         # From an aligned index: the slots that start with an ordinary byte
         # and have all 8 bytes in the section are handled in bulk.
@@ -157,7 +173,7 @@ def _disassemble_range(data: bytes, index: int, end: int, base: int, little: boo
                 continue  # the second slot of an ld_imm64 handled below
             if at > pos:
                 _emit_run(data, index + pos * 8, at - pos, base, little, labels, addrs, out, cache, show_raw)
-            nxt = _emit_one(data, index + at * 8, end, base, little, labels, addrs, out, cache, show_raw)
+            nxt = _emit_one(data, index + at * 8, end, base, little, labels, addrs, out, cache, show_raw, stops)
             if (nxt - index) % 8:
                 index = nxt
                 break
@@ -169,7 +185,7 @@ def _disassemble_range(data: bytes, index: int, end: int, base: int, little: boo
             index += len(codes) * 8 if pos <= len(codes) else pos * 8
             if index < end:
                 # A tail shorter than one instruction.
-                index = _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_raw)
+                index = _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_raw, stops)
             continue
 
 
@@ -193,10 +209,15 @@ def _fill(cache, word: bytes, little: bool, show_raw: bool):
     return entry
 
 
-def _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_raw) -> int:
+def _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_raw, stops=None) -> int:
     """One instruction (or one zero run) the careful way; returns the next index."""
     if data[index] == 0:
-        zeros = _leading_zeros(data, index, end)
+        limit = end
+        if stops:
+            k = bisect.bisect_left(stops, index)  # the next relocation not yet passed
+            if k < len(stops):
+                limit = min(end, stops[k])
+        zeros = _leading_zeros(data, index, limit)
         if zeros >= 8:
             out.append("\t\t...\n")
             return index + (zeros & ~3)

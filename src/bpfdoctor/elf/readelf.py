@@ -78,7 +78,9 @@ def format_symbols(elf: ElfFile) -> str:
     shift = _OTHER_SHIFT if other_used else 0
     columns = _SYM_COLUMNS[:6] + (_SYM_COLUMNS[6] + shift, _SYM_COLUMNS[7] + shift)
     header = "   Num:    Value          Size Type    Bind   Vis" + " " * (7 + shift) + "Ndx Name"
-    out = [f"\nSymbol table '{st.name}' contains {len(syms)} entries:\n", header + "\n"]
+    # GNUELFDumper::printSymtabMessage: a table without a name is "for image"
+    title = f"Symbol table '{st.name}'" if st.name else "Symbol table for image"
+    out = [f"\n{title} contains {len(syms)} entries:\n", header + "\n"]
     for s in syms:
         size = s.size - (1 << 64) if s.size >> 63 else s.size  # printed as a signed number
         vis = _VIS[s.visibility] + (f" [<other: {s.other:#x}>]" if s.other & ~3 else "")

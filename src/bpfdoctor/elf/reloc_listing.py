@@ -159,7 +159,8 @@ def core_description(btf, relo) -> str:
         val = raw - (1 << 64) if t.kflag and raw >> 63 else raw
         return "".join(out) + f"{_anon(v.name, spec[0])} = {val}"
     if kind not in _FIELD_KINDS:
-        return fail(f"unknown relocation kind: {kind}")
+        # formatv("{0}") of the kind read as int32_t there ("#%u" above)
+        return fail(f"unknown relocation kind: {kind - (1 << 32) if kind >> 31 else kind}")
     if not spec:
         return fail("field spec too short")
     if spec[0]:
@@ -206,6 +207,8 @@ def _core_by_section(elf: ElfFile) -> tuple[object, dict[str, dict[int, object]]
 
 def add_relocations(elf: ElfFile, listing: str) -> str:
     """The ``-d`` ``listing`` of ``elf`` with ``-r``'s lines added."""
+    from bpfdoctor.elf.objdump import listing_lines
+
     btf, core = _core_by_section(elf)
     out: list[str] = []
     sec = None
@@ -213,7 +216,7 @@ def add_relocations(elf: ElfFile, listing: str) -> str:
     k = 0
     data = b""
     relos: dict[int, object] = {}
-    for line in listing.splitlines(keepends=True):
+    for line in listing_lines(listing):
         out.append(line)
         if line.startswith("Disassembly of section "):
             name = line[len("Disassembly of section "):-2]
