@@ -102,11 +102,34 @@ def test_ctrl_c_ends_cleanly(root_kernel):
 
     p = subprocess.Popen([sys.executable, "-m", "bpfdoctor", "trace", "--mount-tracefs"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": SRC})
-    time.sleep(2)
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=30)
+    try:
+        time.sleep(2)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    finally:
+        p.kill()  # a reader left behind holds trace_pipe for every later test
+        p.wait()
     assert p.returncode in (0, 1), err
     assert "Traceback" not in err
+
+
+@pytest.mark.kernel
+def test_a_busy_trace_pipe_names_its_reader(root_kernel):
+    # the kernel lets one reader open trace_pipe (EBUSY for the next): a
+    # second 'trace' printed an OSError traceback
+    import time
+
+    cmd = [sys.executable, "-m", "bpfdoctor", "trace", "--mount-tracefs", "--timeout", "30"]
+    env = {**os.environ, "PYTHONPATH": SRC}
+    first = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        time.sleep(2)
+        second = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
+    finally:
+        first.kill()
+        first.wait()
+    assert second.returncode == 2 and "Traceback" not in second.stderr, second.stderr
+    assert f"trace_pipe is busy: pid {first.pid} " in second.stderr
 
 
 @pytest.mark.kernel

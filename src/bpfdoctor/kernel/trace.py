@@ -22,13 +22,14 @@ run during the wait (run counts, taken with ``BPF_ENABLE_STATS`` held).
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import select
 import struct
 import time
 from collections.abc import Callable, Iterator
 
-from bpfdoctor.errors import SyscallError
+from bpfdoctor.errors import HostError, SyscallError
 from bpfdoctor.host._files import read_text
 from bpfdoctor.kernel import info as kinfo
 from bpfdoctor.kernel import objects, syscall
@@ -105,6 +106,36 @@ def find_printers(only: int | None = None) -> tuple[list[Printer], bool]:
     return out, True
 
 
+def _pipe_error(path: str, err: OSError) -> HostError:
+    """trace_pipe has one reader at a time (EBUSY for the next): name the
+    processes that hold it, found in /proc/*/fd."""
+    if err.errno != errno.EBUSY:
+        return HostError(f"{path}: cannot open ({err.strerror})")
+    holders = sorted(pipe_holders())
+    who = ", ".join(f"pid {pid} ({comm})" for pid, comm in holders) or "another process"
+    return HostError(f"{path} is busy: {who} is reading it, and the kernel allows one reader at a time",
+                     hint="stop that reader (cat, another 'bpfdoctor trace', bpftool prog tracelog) and "
+                          "run again")
+
+
+def pipe_holders(proc: str = "/proc") -> set[tuple[int, str]]:
+    """(pid, comm) of the processes with a trace_pipe open."""
+    out = set()
+    try:
+        pids = [int(n) for n in os.listdir(proc) if n.isascii() and n.isdigit()]
+    except OSError:
+        return out
+    for pid in pids:
+        try:
+            fds = os.listdir(f"{proc}/{pid}/fd")
+            if any(os.readlink(f"{proc}/{pid}/fd/{fd}").endswith("/trace_pipe") for fd in fds):
+                with open(f"{proc}/{pid}/comm") as f:
+                    out.add((pid, f.read().strip()))
+        except OSError:  # gone, or not ours to read
+            continue
+    return out
+
+
 def tracing_on(tracefs: str, root: str = "/") -> bool | None:
     text = read_text(root, f"{tracefs}/tracing_on")
     return None if text is None else text.strip() == "1"
@@ -113,7 +144,10 @@ def tracing_on(tracefs: str, root: str = "/") -> bool | None:
 def pipe_lines(path: str, *, timeout: float | None, stop: Callable[[], bool] = lambda: False,
                clock: Callable[[], float] = time.monotonic) -> Iterator[str]:
     """Lines from ``trace_pipe`` until ``timeout`` seconds pass without end or ``stop()``."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as e:
+        raise _pipe_error(path, e) from None
     try:
         end = None if timeout is None else clock() + timeout
         pending = b""
