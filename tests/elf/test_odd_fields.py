@@ -192,3 +192,11 @@ def test_names_with_line_separators_other_than_newline(tmp_path, monkeypatch):
     data[at + 7] = ord("X")
     ref = _same_as_llvm(tmp_path, monkeypatch, bytes(data), ("disasm", "-r"), ("llvm-objdump-19", "-dr"))
     assert "kprobe\x1edo_nothing" in ref and "R_BPF_64_64" in ref
+
+
+def test_an_empty_symbol_table_prints_nothing(tmp_path, monkeypatch):
+    data = bytearray(SRC.read_bytes())
+    elf = ElfFile(bytes(data), str(SRC))
+    symtab = next(s for s in elf.sections if s.type == 2)
+    struct.pack_into("<Q", data, elf.shoff + 64 * symtab.index + 32, 0)  # sh_size 0
+    _same_as_llvm(tmp_path, monkeypatch, bytes(data), ("elf", "symbols"), ("llvm-readelf-19", "-s"))

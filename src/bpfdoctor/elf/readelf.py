@@ -71,9 +71,9 @@ def _row(fields, columns) -> str:
 
 def format_symbols(elf: ElfFile) -> str:
     st = next((s for s in elf.sections if s.type == 2), None)
-    if st is None:
-        return ""
     syms = elf.symbols
+    if st is None or not syms:
+        return ""  # ELFDumper prints nothing for an empty table either
     other_used = any(s.other & ~3 for s in syms)
     shift = _OTHER_SHIFT if other_used else 0
     columns = _SYM_COLUMNS[:6] + (_SYM_COLUMNS[6] + shift, _SYM_COLUMNS[7] + shift)
