@@ -225,12 +225,16 @@ def _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_ra
     wide = chunk[0] == 0x18 and len(chunk) == 8
     if wide:
         chunk = data[index:index + 16]
-    if wide and len(chunk) < 16 and _undecodable(chunk, little):
-        # BPFDisassembler fails with Size 8 when the first word does not
-        # decode at all; only a decodable ld_imm64 cut short fails with 0.
-        chunk = chunk[:8]
-        out.append(f"{(base + index) // 8:8d}:" + (f"\t{chunk.hex(' ')}" if show_raw else "") + "\t<unknown>\n")
-        return index + 8
+    if wide and len(chunk) < 16:
+        # An ld_imm64 cut short by the end of the data.  BPFDisassembler reads
+        # the second word only once the first has decoded: a first word that
+        # decodes as nothing fails with Size 8 (one <unknown>, which is what
+        # _format_word makes of it with any second word); a decodable one
+        # fails with Size 0 and is skipped a byte at a time below.
+        tail, _, length = _format_word(chunk + bytes(16 - len(chunk)), little, show_raw)
+        if length == 8:
+            out.append(f"{(base + index) // 8:8d}:{tail}")
+            return index + 8
     if len(chunk) < 8 or (wide and len(chunk) < 16):
         # getInstruction fails with Size 0: llvm-objdump skips one byte.
         raw = data[index:index + 1]
@@ -246,14 +250,6 @@ def _emit_one(data, index, end, base, little, labels, addrs, out, cache, show_ra
         target = (base + index + 8 + delta * 8) & 0xFFFFFFFFFFFFFFFF
         out.append(f"{(base + index) // 8:8d}:{tail}{_target_label(labels, addrs, target)}\n")
     return index + length
-
-
-def _undecodable(chunk: bytes, little: bool) -> bool:
-    """Whether the first 8 bytes of ``chunk`` decode as no instruction (the
-    decoder reads an ld_imm64's second word only after it has matched)."""
-    code, regs, off, imm = (_LE if little else _BE).unpack_from(chunk)
-    dst, src = (regs & 15, regs >> 4) if little else (regs >> 4, regs & 15)
-    return llvm.text(code, dst, src, off, imm, 0) == llvm.UNKNOWN
 
 
 def _format_word(chunk: bytes, little: bool, show_raw: bool) -> tuple[str, int | None, int]:
