@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno as E
 import os
 import stat
+from collections.abc import Callable
 
 from bpfdoctor.errors import SyscallError
 from bpfdoctor.host.mounts import mounts_of, read_mounts
@@ -108,7 +109,7 @@ def fd_holders(link: str, id_field: str) -> dict[int, list[ProcRef]]:
     in pid order."""
     table: dict[int, list[ProcRef]] = {}
     denied = 0
-    for name in sorted((n for n in os.listdir("/proc") if n.isdigit()), key=int):
+    for name in _pids():
         try:
             ids = _held_ids(name, link, id_field)
         except PermissionError:
@@ -124,18 +125,46 @@ def fd_holders(link: str, id_field: str) -> dict[int, list[ProcRef]]:
     return table
 
 
-def _held_ids(pid: str, link: str, id_field: str) -> list[int]:
+def processes_with(match: Callable[[str], bool]) -> list[ProcRef]:
+    """The processes holding a descriptor whose ``/proc/<pid>/fd`` link
+    satisfies ``match`` (``trace_pipe``'s reader), in pid order; those we
+    may not inspect are skipped."""
+    out = []
+    for name in _pids():
+        try:
+            links = _fd_links(name)
+        except PermissionError:
+            continue
+        if any(match(target) for _, target in links):
+            out.append(ProcRef(int(name), process_comm(name)))
+    return out
+
+
+def _pids() -> list[str]:
+    return sorted((n for n in os.listdir("/proc") if n.isdigit()), key=int)
+
+
+def _fd_links(pid: str) -> list[tuple[str, str]]:
+    """(fd, link target) of each descriptor of ``pid``; [] once it has
+    exited; PermissionError when we may not look."""
     base = f"/proc/{pid}/fd"
     try:
         fds = os.listdir(base)
     except FileNotFoundError:  # exited
         return []
-    found: list[int] = []
+    out = []
     for fd in fds:
         try:
-            if os.readlink(f"{base}/{fd}") != link:
-                continue
+            out.append((fd, os.readlink(f"{base}/{fd}")))
         except OSError:
+            continue
+    return out
+
+
+def _held_ids(pid: str, link: str, id_field: str) -> list[int]:
+    found: list[int] = []
+    for fd, target in _fd_links(pid):
+        if target != link:
             continue
         obj_id = _fdinfo_id(pid, fd, id_field)
         if obj_id is not None and obj_id not in found:

@@ -111,29 +111,13 @@ def _pipe_error(path: str, err: OSError) -> HostError:
     processes that hold it, found in /proc/*/fd."""
     if err.errno != errno.EBUSY:
         return HostError(f"{path}: cannot open ({err.strerror})")
-    holders = sorted(pipe_holders())
-    who = ", ".join(f"pid {pid} ({comm})" for pid, comm in holders) or "another process"
+    from bpfdoctor.kernel.prog_refs import processes_with
+
+    holders = processes_with(lambda target: target.endswith("/trace_pipe"))
+    who = ", ".join(f"pid {p.pid} ({p.comm})" for p in holders) or "another process"
     return HostError(f"{path} is busy: {who} is reading it, and the kernel allows one reader at a time",
                      hint="stop that reader (cat, another 'bpfdoctor trace', bpftool prog tracelog) and "
                           "run again")
-
-
-def pipe_holders(proc: str = "/proc") -> set[tuple[int, str]]:
-    """(pid, comm) of the processes with a trace_pipe open."""
-    out = set()
-    try:
-        pids = [int(n) for n in os.listdir(proc) if n.isascii() and n.isdigit()]
-    except OSError:
-        return out
-    for pid in pids:
-        try:
-            fds = os.listdir(f"{proc}/{pid}/fd")
-            if any(os.readlink(f"{proc}/{pid}/fd/{fd}").endswith("/trace_pipe") for fd in fds):
-                with open(f"{proc}/{pid}/comm") as f:
-                    out.add((pid, f.read().strip()))
-        except OSError:  # gone, or not ours to read
-            continue
-    return out
 
 
 def tracing_on(tracefs: str, root: str = "/") -> bool | None:
