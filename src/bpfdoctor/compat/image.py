@@ -374,7 +374,7 @@ def _member(tar: tarfile.TarFile, m: tarfile.TarInfo, path: str) -> bytes:
     """An archive member's bytes; the size its header claims is checked first."""
     if m.size > MAX_UNPACKED:
         raise InputError(path, f"archive member {m.name!r} claims {m.size:,} bytes, more than "
-                               f"{MAX_UNPACKED >> 30} GiB: not a kernel")
+                               f"{MAX_UNPACKED:,}: not a kernel")
     return tar.extractfile(m).read()
 
 
