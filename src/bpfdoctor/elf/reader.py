@@ -106,6 +106,9 @@ class ElfFile:
         # 8,000 programs took 18 s in `elf info`)
         self._syms_by_shndx: dict[int, list[Symbol]] | None = None
         self._relsecs_by_target: dict[int, list[Section]] | None = None
+        # each relocation section parsed once (disasm -r asks twice: for the
+        # zero runs and for the lines), shared read-only
+        self._relocs: dict[int, list[Relocation]] = {}
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, require_bpf: bool = True) -> "ElfFile":
@@ -252,6 +255,13 @@ class ElfFile:
         return [s for s in self.sections if s.type in (SHT_REL, SHT_RELA)]
 
     def relocations(self, relsec: Section) -> list[Relocation]:
+        """The entries of ``relsec``, parsed once (callers must not change the list)."""
+        got = self._relocs.get(relsec.index)
+        if got is None:
+            got = self._relocs[relsec.index] = self._parse_relocations(relsec)
+        return got
+
+    def _parse_relocations(self, relsec: Section) -> list[Relocation]:
         rela = relsec.type == SHT_RELA
         ent = 24 if rela else 16
         if relsec.size % ent:
