@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno as E
 import os
 import stat
-from collections.abc import Callable
 
 from bpfdoctor.errors import SyscallError
 from bpfdoctor.host.mounts import mounts_of, read_mounts
@@ -28,6 +27,10 @@ from bpfdoctor.kernel import objects
 from bpfdoctor.kernel.prog_select import fd_kind
 from bpfdoctor.lazylog import get_logger
 from bpfdoctor.record import record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:  # (collections.abc is no import of the prog list path)
+    from collections.abc import Callable
 
 log = get_logger(__name__)
 _PROG_LINK = "anon_inode:bpf-prog"
