@@ -14,6 +14,9 @@ Layout:
 * ``seeds.py``     seeds from the fixtures and real inputs;
 * ``engine.py``    the campaign: atheris (libFuzzer, coverage-guided) when
   installed, a plain mutation loop otherwise;
+* ``ledger.py`` / ``ledger.json``  every campaign's executions on the code
+  it ran on, kept in the repository so a million can be reached over
+  sittings on different machines;
 * ``regressions/<target>/`` every input that ever failed; the normal test
   suite replays them (``test_regressions.py``) and runs a short campaign per
   target (``test_campaign.py``).

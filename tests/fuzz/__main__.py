@@ -5,6 +5,8 @@
     python -m tests.fuzz run --target btf --seconds 3600       # a whole family
     python -m tests.fuzz campaign --families verifier jit --lanes 2   # each to a million, resumable
     python -m tests.fuzz status --workdir DIR                  # executions, failures, code unchanged?
+    python -m tests.fuzz ledger                                # every sitting's executions on this code
+    python -m tests.fuzz ledger record --workdir DIR           # add a workdir's campaigns to the ledger
     python -m tests.fuzz replay [TARGET ...]                   # the regression corpus
     python -m tests.fuzz save TARGET FILE...                   # add failing inputs to it
     python -m tests.fuzz cover --target btf --corpus /tmp/bpfdoctor-fuzz/corpus/btf
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--engine", choices=["auto", "atheris", "builtin"], default="auto")
     run.add_argument("--max-len", type=int, default=0, help="largest input (default: by kind)")
     run.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    run.add_argument("--ledger", type=Path, default=None,
+                     help="with --resume, --execs also counts this ledger's other campaigns on the same code "
+                     "(default: tests/fuzz/ledger.json)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--memory-mb", type=int, default=3072, help="address-space limit")
     run.add_argument("--stop-on-failure", action="store_true")
@@ -51,6 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     cg.add_argument("--execs", type=int, default=1_000_000)
     cg.add_argument("--max-len", type=int, default=0, help="largest input (default: by kind)")
     cg.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    cg.add_argument("--ledger", type=Path, default=None,
+                    help="where each family's executions are recorded when its run ends, and counted from "
+                    "(default: tests/fuzz/ledger.json)")
+    lg = sub.add_parser("ledger", help="executions per family on this code over every recorded sitting")
+    lg.add_argument("action", nargs="?", choices=["show", "record"], default="show")
+    lg.add_argument("--workdir", type=Path, action="append", help="record: the workdirs (repeatable)")
+    lg.add_argument("--ledger", type=Path, default=None, help="default: tests/fuzz/ledger.json")
     st = sub.add_parser("status", help="the campaigns summarised in a workdir, and whether their code is unchanged")
     st.add_argument("--workdir", type=Path, action="append", help="repeatable (default: the default workdir)")
     rp = sub.add_parser("replay", help="replay the saved regression inputs")
@@ -91,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "campaign":
         return _campaign(args)
+    if args.cmd == "ledger":
+        return _ledger(args)
     if args.cmd == "status":
         return _status(args.workdir or [DEFAULT_WORKDIR])
     if args.cmd == "cover":
@@ -124,10 +138,20 @@ def _run(args) -> int:
     c = Campaign(label, kind, fn, args.workdir, stop_on_failure=args.stop_on_failure,
                  memory_mb=args.memory_mb, timed=not args.no_time_bound, resume=args.resume, code=code,
                  max_len=max_len)
-    if args.execs and c.before["execs"]:
-        args.execs -= c.before["execs"]
+    earlier = 0
+    if args.resume:
+        from . import ledger
+
+        others = ledger.on_code(ledger.load(args.ledger or ledger.DEFAULT), label, code["sha"],
+                                besides=c.campaign_id)
+        earlier = sum(e["execs"] for e in others)
+        if earlier:
+            sys.stderr.write(f"== {label}: {earlier} executions on this code in {len(others)} earlier "
+                             f"campaign(s) of the ledger\n")
+    if args.execs and c.before["execs"] + earlier:
+        args.execs -= c.before["execs"] + earlier
         if args.execs <= 0:
-            sys.stderr.write(f"== {label}: {c.before['execs']} executions already run\n")
+            sys.stderr.write(f"== {label}: {c.before['execs'] + earlier} executions already run\n")
             return 0
     sys.stderr.write(f"== {label}: {engine}, {len(pool)} seeds, max_len {max_len}, workdir {args.workdir}\n")
     if engine == "atheris":
@@ -197,13 +221,16 @@ def _campaign(args) -> int:
         sys.stderr.write(f"unknown families: {', '.join(unknown)} (python -m tests.fuzz list)\n")
         return 2
     args.workdir.mkdir(parents=True, exist_ok=True)
+    from . import ledger
+
+    book = (args.ledger or ledger.DEFAULT).resolve()
     root = Path(__file__).resolve().parents[2]
     running: dict[str, subprocess.Popen] = {}
     while todo or running:
         while todo and len(running) < max(1, args.lanes):
             fam = todo.pop(0)
             cmd = [sys.executable, "-m", "tests.fuzz", "run", "--target", fam, "--execs", str(args.execs),
-                   "--resume", "--workdir", str(args.workdir)]
+                   "--resume", "--workdir", str(args.workdir), "--ledger", str(book)]
             if args.max_len:
                 cmd += ["--max-len", str(args.max_len)]
             with open(args.workdir / f"{fam}.log", "ab") as log:
@@ -215,7 +242,39 @@ def _campaign(args) -> int:
             if proc.poll() is not None:
                 del running[fam]
                 print(f"{time.strftime('%H:%M:%S')} {fam}: ended ({proc.returncode})", flush=True)
+                summary = args.workdir / f"summary-{fam}.json"
+                if summary.exists():
+                    ledger.record(book, [summary])
     return _status([args.workdir])
+
+
+def _ledger(args) -> int:
+    """``ledger``: per family, the executions on the code as it is now over
+    every recorded campaign; ``ledger record``: add a workdir's campaigns."""
+    from . import ledger
+    from .codeprint import code_record
+    from .targets import FAMILIES
+
+    path = args.ledger or ledger.DEFAULT
+    if args.action == "record":
+        if not args.workdir:
+            sys.stderr.write("ledger record: name the campaigns' workdirs (--workdir DIR)\n")
+            return 2
+        for e in ledger.record(path, ledger.summaries_in(args.workdir)):
+            print(f"{e['target']}: campaign {e['id']}: {e['execs']} executions on code {e['code']}")
+        return 0
+    data = ledger.load(path)
+    targets = list(FAMILIES) + sorted({e["target"] for e in data["campaigns"]} - set(FAMILIES))
+    head = ("family", "executions", "of goal", "campaigns", "failures", "hours", "on older code")
+    rows = []
+    for t in targets:
+        st = ledger.standing(data, t, code_record(t)["sha"])
+        rows.append((t, st["execs"], f"{min(st['execs'] / ledger.GOAL, 1):.0%}", st["campaigns"],
+                     len(st["failures"]), f"{st['seconds'] / 3600:.1f}", st["earlier"]))
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    for r in [head] + rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip())
+    return 0
 
 
 def status_rows(workdirs) -> list[tuple]:

@@ -53,6 +53,7 @@ class Campaign:
         self.before = {"execs": 0, "seconds": 0.0, "runs": 0}
         self.code, self.max_len = code, max_len
         self.code_since_run = 1
+        self.engine: str | None = None
         self.stop_at = 0  # the executions this run ends at (libFuzzer's -runs), when there is one
         path = workdir / f"summary-{label}.json"
         prev = json.loads(path.read_text()) if resume and path.exists() else None
@@ -65,7 +66,12 @@ class Campaign:
                 sys.stderr.write(f"== {label}: the code changed since this campaign began: it starts again "
                                  f"from zero executions (the old summary is {aside.name})\n")
                 prev = None
+        # one id per campaign, kept across its --resume runs: the ledger's key
+        from .ledger import _legacy_id, new_campaign_id
+
+        self.campaign_id = new_campaign_id()
         if prev is not None:
+            self.campaign_id = prev.get("campaign") or _legacy_id(path, prev)
             self.before = {"execs": prev.get("total_execs", prev["execs"]),
                            "seconds": prev.get("total_seconds", prev["seconds"]),
                            "runs": prev.get("runs", 1)}
@@ -109,13 +115,15 @@ class Campaign:
 
     def summary(self, extra: dict | None = None, quiet: bool = False) -> dict:
         seconds = round(time.time() - self.started, 1)
-        out = {"target": self.label, "execs": self.execs, "project_errors": self.errors,
-               "seconds": seconds, "failures": self.failures}
+        out = {"target": self.label, "campaign": self.campaign_id, "execs": self.execs,
+               "project_errors": self.errors, "seconds": seconds, "failures": self.failures}
         if self.before["runs"]:
             out.update(total_execs=self.before["execs"] + self.execs,
                        total_seconds=round(self.before["seconds"] + seconds, 1), runs=self.before["runs"] + 1)
         if self.max_len is not None:
             out["max_len"] = self.max_len
+        if self.engine:
+            out["engine"] = self.engine
         if self.code is not None:
             out.update(code=self.code, code_since_run=self.code_since_run)
         if extra:
@@ -133,6 +141,7 @@ def run_builtin(c: Campaign, seeds: list[bytes], *, execs: int, seconds: float, 
                 seed: int = 0) -> dict:
     """No coverage feedback: mutate seeds (structure-aware or bytes), keep nothing."""
     rng = random.Random(seed)
+    c.engine = "builtin"
     pool = seeds or [b""]
     for s in pool:
         c.one(s)
@@ -146,7 +155,7 @@ def run_builtin(c: Campaign, seeds: list[bytes], *, execs: int, seconds: float, 
             except Exception:  # noqa: BLE001 - a mutator bug must not end the campaign
                 data = byte_mutate(data, rng, max_len, pool)
         c.one(data)
-    return c.summary({"engine": "builtin"})
+    return c.summary()
 
 
 def run_atheris(c: Campaign, seeds: list[bytes], *, execs: int, seconds: float, max_len: int,
@@ -172,7 +181,8 @@ def run_atheris(c: Campaign, seeds: list[bytes], *, execs: int, seconds: float, 
         return out[:max_size]
 
     c.stop_at = execs
-    c.summary({"engine": "atheris"}, quiet=True)
+    c.engine = "atheris"
+    c.summary(quiet=True)
     # libFuzzer's own wall-clock "slow unit" reports are off (-report_slow_units): the
     # contract's CPU budget per input, proportional to its size, is the time check, and a
     # campaign paused with SIGSTOP (to free the CPUs for a benchmark) made false ones.

@@ -47,7 +47,8 @@ def test_a_resumed_campaign_adds_up(tmp_path):
 
     def run(execs: int, *extra: str) -> dict:
         proc = subprocess.run([sys.executable, "-m", "tests.fuzz", "run", "--target", "jit.list", "--engine",
-                               "builtin", "--execs", str(execs), "--workdir", str(tmp_path), *extra],
+                               "builtin", "--execs", str(execs), "--workdir", str(tmp_path),
+                               "--ledger", str(tmp_path / "ledger.json"), *extra],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr[-3000:]
         return json.loads((tmp_path / "summary-jit.list.json").read_text())
@@ -73,7 +74,8 @@ def test_a_campaign_records_its_code_and_starts_again_when_it_changed(tmp_path):
         assert proc.returncode == 0, proc.stderr[-3000:]
         return proc
 
-    campaign = ("run", "--target", "jit.list", "--engine", "builtin", "--workdir", str(tmp_path))
+    campaign = ("run", "--target", "jit.list", "--engine", "builtin", "--workdir", str(tmp_path),
+                "--ledger", str(tmp_path / "ledger.json"))
     run(*campaign, "--execs", "30")
     first = json.loads(path.read_text())
     assert "jit/logparse.py" in first["code"]["files"] and "verifier/parser.py" not in first["code"]["files"]
@@ -95,7 +97,8 @@ def test_the_campaign_command_runs_families_to_their_count_and_no_further(tmp_pa
 
     def campaign(execs: int) -> dict:
         proc = subprocess.run([sys.executable, "-m", "tests.fuzz", "campaign", "--families", "jit", "image",
-                               "--lanes", "2", "--execs", str(execs), "--workdir", str(tmp_path)],
+                               "--lanes", "2", "--execs", str(execs), "--workdir", str(tmp_path),
+                               "--ledger", str(tmp_path / "ledger.json")],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "jit: ended (0)" in proc.stdout and "image: ended (0)" in proc.stdout
@@ -105,6 +108,41 @@ def test_the_campaign_command_runs_families_to_their_count_and_no_further(tmp_pa
     assert [s["execs"] for s in first.values()] == [50, 50]
     again = campaign(50)
     assert again == first  # already at 50 on the same code: nothing ran, nothing rewritten
+
+
+def test_the_ledger_carries_a_campaign_to_the_next_sitting(tmp_path):
+    """A sitting's workdir may be gone by the next one: ``campaign`` records each
+    family in the ledger when its run ends, and the next campaign, in another
+    workdir, counts those executions on the same code towards --execs."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env_path()]))
+    book = tmp_path / "ledger.json"
+
+    def fuzz(*args: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run([sys.executable, "-m", "tests.fuzz", *args, "--ledger", str(book)], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return proc
+
+    fuzz("campaign", "--families", "jit", "--execs", "30", "--workdir", str(tmp_path / "one"))
+    first = json.loads(book.read_text())["campaigns"]
+    assert [(e["target"], e["execs"]) for e in first] == [("jit", 30)] and first[0]["engine"]
+    fuzz("campaign", "--families", "jit", "--execs", "50", "--workdir", str(tmp_path / "two"))
+    second = json.loads((tmp_path / "two" / "summary-jit.json").read_text())
+    assert second["execs"] == 20  # the first sitting's 30 counted
+    entries = json.loads(book.read_text())["campaigns"]
+    assert sorted(e["execs"] for e in entries) == [20, 30] and len({e["id"] for e in entries}) == 2
+    fuzz("ledger", "record", "--workdir", str(tmp_path / "one"), "--workdir", str(tmp_path / "two"))
+    assert json.loads(book.read_text())["campaigns"] == entries  # recording again adds nothing
+    row = next(line.split() for line in fuzz("ledger").stdout.splitlines() if line.startswith("jit "))
+    assert row[1:5] == ["50", "0%", "2", "0"]
+    # an entry on other code is history: it no longer counts
+    for e in entries:
+        e["code"] = "0" * 16
+    book.write_text(json.dumps({"campaigns": entries}))
+    row = next(line.split() for line in fuzz("ledger").stdout.splitlines() if line.startswith("jit "))
+    assert row[1] == "0" and row[-1] == "50"
+    fuzz("campaign", "--families", "jit", "--execs", "60", "--workdir", str(tmp_path / "three"))
+    assert json.loads((tmp_path / "three" / "summary-jit.json").read_text())["execs"] == 60
 
 
 def test_campaign_refuses_an_unknown_family_in_one_line(tmp_path):
