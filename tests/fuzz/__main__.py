@@ -178,6 +178,9 @@ FAMILY_MODULES = {
     "compat": ["compat/check", "compat/collect", "compat/reach", "compat/attach", "compat/features",
                "compat/minbtf", "btf/writer", "btf/valuefmt", "render/compat"],
     "objrules": ["elf/map_rules", "elf/objdump", "elf/relocs", "btf/ext"],
+    "loader": ["kernel/loader/externs", "kernel/loader/btfprep", "kernel/loader/mapplan", "kernel/loader/relocate",
+               "kernel/loader/coreapply", "kernel/loader/insnbuf", "kernel/loader/btfext_raw",
+               "kernel/loader/objload", "kernel/loader/progload", "kernel/loader/mapcreate"],
 }
 
 

@@ -305,9 +305,10 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
            "JIT dump disassembly"),
 ]}
 
-from .targets_more import MORE  # noqa: E402 - it builds on the helpers above
+from .targets_load import LOAD  # noqa: E402 - it builds on the helpers above
+from .targets_more import MORE  # noqa: E402
 
-TARGETS.update((t.name, t) for t in MORE)
+TARGETS.update((t.name, t) for t in MORE + LOAD)
 
 FAMILIES: dict[str, list[str]] = {}
 for _t in TARGETS.values():

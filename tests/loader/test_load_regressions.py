@@ -1,8 +1,10 @@
 """Objects that once made ``load`` print a traceback: each loads to a
 one-line error or a report, and leaves nothing in the kernel.
 
-The loader has no fuzz family (it needs the kernel), so its inputs come from
-loading the ELF families' campaign corpora; see the Fuzzing section.
+The first came from loading the ELF families' campaign corpora; the
+``loader`` fuzz family (what ``load`` does before its first ``bpf()`` call,
+run without the kernel) saves its own in ``tests/fuzz/regressions/
+loader.prepare``, and each of those is loaded here for real too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from testlib import run_cli
 from bpfdoctor.kernel import objects
 from bpfdoctor.kernel.objects import ObjKind
 
-SAVED = sorted((Path(__file__).parent / "regressions").glob("*.o"))
+FUZZED = Path(__file__).resolve().parents[1] / "fuzz" / "regressions" / "loader.prepare"
+SAVED = sorted((Path(__file__).parent / "regressions").glob("*.o")) + sorted(FUZZED.iterdir())
 
 
 @pytest.mark.parametrize("path", SAVED, ids=lambda p: p.name)
@@ -31,4 +34,4 @@ def test_saved_object_loads_to_an_answer(kernel, path):
 
 
 def test_there_are_saved_objects():
-    assert len(SAVED) >= 2
+    assert len(SAVED) >= 3 and any(p.parent == FUZZED for p in SAVED)

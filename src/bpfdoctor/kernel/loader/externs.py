@@ -73,11 +73,25 @@ class Externs:
         return next((k for k in self.ksyms if k.name == name), None)
 
 
-def _datasec_vars(btf, name: str) -> list[tuple[int, str]]:
+def _datasec_vars(obj, name: str) -> list[tuple[int, str]]:
+    """(type id, name) of each extern the ``name`` DATASEC lists.  libbpf finds
+    an extern's BTF among the VARs and FUNCs (find_extern_btf_id), and takes
+    no function under ``.kconfig``: any other entry is refused here, as the
+    kernel-facing code after this reads every entry as a variable."""
+    btf = obj.btf
     ids = btf.find_ids(name, Kind.DATASEC) if btf is not None else []
     if not ids:
         return []
-    return [(vi.type, btf.name(vi.type)) for vi in btf.type(ids[0]).vars]
+    out = []
+    for vi in btf.type(ids[0]).vars:
+        kind, ename = btf.kind(vi.type), btf.name(vi.type)
+        if kind == Kind.FUNC and name == ".kconfig":
+            raise InputError(obj.path, f"extern function {ename!r} is unsupported under the .kconfig section")
+        if kind not in (Kind.VAR, Kind.FUNC):
+            raise InputError(obj.path, f"{name} section: entry [{vi.type}] {ename!r} ({kind.name}) is not "
+                             "an extern variable or function", hint="the object's BTF is damaged")
+        out.append((vi.type, ename))
+    return out
 
 
 def _kcfg_type(btf, tid: int) -> tuple[str | None, bool]:
@@ -104,7 +118,7 @@ def layout_kconfig(obj) -> tuple[KconfigVar, ...]:
     size ascending, then name) with their offsets in the map."""
     weak = {e.name: e.weak for e in obj.externs}
     out = []
-    for vtype, name in _datasec_vars(obj.btf, ".kconfig"):
+    for vtype, name in _datasec_vars(obj, ".kconfig"):
         var = obj.btf.type(vtype)
         ctype, signed = _kcfg_type(obj.btf, var.type)
         if ctype is None:
@@ -203,7 +217,7 @@ def _essential(name: str) -> str:
 def resolve_ksyms(obj, env) -> tuple[Ksym, ...]:
     weak = {e.name: e.weak for e in obj.externs}
     out = []
-    for tid, name in _datasec_vars(obj.btf, ".ksyms"):
+    for tid, name in _datasec_vars(obj, ".ksyms"):
         t = obj.btf.type(tid)
         is_func = t.kind == Kind.FUNC
         typeless = not is_func and skip_mods(obj.btf, t.type) == 0

@@ -1,0 +1,120 @@
+"""The ``loader`` family: what ``bpfdoctor load`` does to an object before its
+first ``bpf()`` call.
+
+``load`` takes the user's object and, like libbpf, checks it, picks the
+programs and their types, resolves ``.kconfig`` and ``.ksyms`` externs
+against the kernel, rewrites the object's BTF for the kernel (DATASEC sizes
+and offsets, kconfig, ksyms, hidden functions; kinds an older kernel lacks),
+plans every map (legacy ``maps``, BTF ``.maps``, data sections, kconfig, map
+slots), relocates each function (maps, data, externs, CO-RE against vmlinux),
+links the subprograms and rebuilds func/line info for each program.  All of
+that is plain computation on the file: this target runs it with a kernel
+environment that answers from memory (the running kernel's vmlinux BTF,
+kallsyms and config, read once; no feature probe loads anything) and fake
+descriptors where the kernel would have made maps, so nothing reaches the
+kernel.  Each input is prepared twice: for a kernel with every BTF kind, and
+for one with none of the optional ones (the sanitizing rewrites).
+"""
+
+from __future__ import annotations
+
+from .targets import Target, _write
+
+_SHARED: dict = {}
+
+
+def _shared() -> dict:
+    """The kernel facts every input sees (read once: they do not depend on it)."""
+    if not _SHARED:
+        from bpfdoctor.host.kernel_info import kernel_config
+        from bpfdoctor.kernel.loader.env import KernelEnv
+
+        probe = KernelEnv()
+        _SHARED.update(vmlinux=probe.vmlinux, kallsyms=probe.kallsyms,
+                       config=dict(kernel_config().values), release=probe.release)
+    return _SHARED
+
+
+def loader_env(all_kinds: bool):
+    """A ``KernelEnv`` that never asks the kernel: every probed fact given."""
+    from bpfdoctor.kernel.loader.btfprep import BtfFeatures
+    from bpfdoctor.kernel.loader.env import KernelEnv
+
+    s = _shared()
+    feats = BtfFeatures(**{k: all_kinds for k in BtfFeatures.__slots__})
+    env = KernelEnv(config=s["config"], release=s["release"], btf_features=feats)
+    env.__dict__.update(vmlinux=s["vmlinux"], kallsyms=s["kallsyms"], has_bpf_cookie=all_kinds,
+                        has_syscall_wrapper=False)
+    return env
+
+
+def t_loader_prepare(data: bytes) -> None:
+    from bpfdoctor.elf import open_object
+    from bpfdoctor.errors import InputError
+    from bpfdoctor.kernel.loader import btfprep, mapcreate, objload
+    from bpfdoctor.kernel.loader.btfext_raw import pack, raw_ext as build_raw_ext
+    from bpfdoctor.kernel.loader.externs import resolve_externs
+    from bpfdoctor.kernel.loader.mapplan import plan_maps
+    from bpfdoctor.kernel.loader.progload import AttachError, attach_btf_id, line_lookup, prog_flags
+    from bpfdoctor.kernel.loader.relocate import RelocError, Targets, btf_ext_for, check_object, link, \
+        relocate_function
+
+    obj = open_object(_write(data, "loader.o"))
+    check_object(obj)
+    selected, _skipped = objload._select(obj, None)
+    try:
+        types = objload._types(obj, selected, None)
+    except InputError:  # a section naming no type: load --type, as a user would
+        types = objload._types(obj, selected, "socket_filter")
+    for all_kinds in (True, False):
+        env = loader_env(all_kinds)
+        externs = resolve_externs(obj, env)
+        raw = None
+        if obj.btf is not None:
+            size = max((v.offset + v.size for v in externs.kconfig), default=0)
+            raw, _sanitized = btfprep.prepare(obj.btf, obj.elf, env.btf_features, externs.kconfig_offsets, size)
+            raw.tobytes()
+        plans = plan_maps(obj, raw, externs.kconfig_data)
+        t = Targets(externs=externs)
+        for fd, plan in enumerate(plans, 100):
+            mapcreate.runtime_shape(plan)
+            plan.without_btf()
+            if plan.kind == "legacy":
+                t.legacy[plan.offset] = fd
+            elif plan.kind == "btf":
+                t.btf[plan.name] = fd
+            elif plan.kind == "kconfig":
+                t.kconfig_fd = fd
+            else:
+                t.data[plan.name] = fd
+        raw_ext = build_raw_ext(obj.btf_ext) if raw is not None and obj.btf_ext is not None else None
+        cache: dict[str, object] = {}
+
+        def relocated(func, t=t, env=env):
+            if func.name not in cache:
+                cache[func.name] = relocate_function(obj, func, t, lambda: env.core_candidates)
+            return cache[func.name]
+
+        for p in selected:
+            ptype, atype = types[p.name]
+            try:
+                linked = link(obj, p, relocated)
+                attach_btf_id(ptype, atype, p.sectype.attach_target if p.sectype else None, env)
+            except (RelocError, AttachError):
+                continue  # load reports it as the program's error
+            linked.buf.tobytes()
+            prog_flags(p.sectype)
+            funcs, lines = btf_ext_for(linked, raw_ext)
+            if raw_ext is not None:
+                pack(funcs, raw_ext.func_rec_size)
+                pack(lines, raw_ext.line_rec_size)
+            lookup = line_lookup(lines, obj.btf)
+            if lookup is not None:
+                for i in range(0, len(linked.buf), max(1, len(linked.buf) // 8)):
+                    lookup(i)
+
+
+LOAD = [
+    Target("loader.prepare", "loader", "elf", t_loader_prepare, (),
+           "load's preparation: externs, BTF for the kernel, map plans, relocation, CO-RE, linking"),
+]
