@@ -25,8 +25,10 @@ def bpftool(kernel):
     path = shutil.which("bpftool")
     if path is None:
         pytest.skip("bpftool is not installed")
-    if not os.path.isdir("/sys/fs/bpf"):
-        pytest.skip("no bpffs at /sys/fs/bpf")
+    from bpfdoctor.kernel.loader.pin import BPF_FS_MAGIC, fs_magic
+
+    if fs_magic("/sys/fs/bpf") != BPF_FS_MAGIC:
+        pytest.skip("bpffs is not mounted at /sys/fs/bpf (mount -t bpf bpffs /sys/fs/bpf)")
     return path
 
 
