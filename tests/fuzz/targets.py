@@ -334,10 +334,14 @@ def family_fn(family: str) -> Callable[[bytes], None]:
 
 def warm(name: str) -> None:
     """One-time set-up outside the timed executions (the split base is parsed
-    from vmlinux)."""
+    from vmlinux; the loader's kernel facts are read)."""
     names = FAMILIES.get(name, [name])
     if "btf.split" in names:
         split_base()
+    if "loader.prepare" in names:
+        from .targets_load import _shared
+
+        _shared()  # vmlinux, kallsyms and the config, read once
 
 
 def resolve(name: str) -> tuple[str, str, Callable[[bytes], None]]:
