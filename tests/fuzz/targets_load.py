@@ -56,8 +56,7 @@ def t_loader_prepare(data: bytes) -> None:
     from bpfdoctor.kernel.loader.externs import resolve_externs
     from bpfdoctor.kernel.loader.mapplan import plan_maps
     from bpfdoctor.kernel.loader.progload import AttachError, attach_btf_id, line_lookup, prog_flags
-    from bpfdoctor.kernel.loader.relocate import RelocError, Targets, btf_ext_for, check_object, link, \
-        relocate_function
+    from bpfdoctor.kernel.loader.relocate import RelocError, Relocator, Targets, btf_ext_for, check_object, link
 
     obj = open_object(_write(data, "loader.o"))
     check_object(obj)
@@ -88,17 +87,11 @@ def t_loader_prepare(data: bytes) -> None:
             else:
                 t.data[plan.name] = fd
         raw_ext = build_raw_ext(obj.btf_ext) if raw is not None and obj.btf_ext is not None else None
-        cache: dict[str, object] = {}
-
-        def relocated(func, t=t, env=env):
-            if func.name not in cache:
-                cache[func.name] = relocate_function(obj, func, t, lambda: env.core_candidates)
-            return cache[func.name]
-
+        relocated = Relocator(obj, t, lambda env=env: env.core_candidates)
         for p in selected:
             ptype, atype = types[p.name]
             try:
-                linked = link(obj, p, relocated)
+                linked = link(relocated, p)
                 attach_btf_id(ptype, atype, p.sectype.attach_target if p.sectype else None, env)
             except (RelocError, AttachError):
                 continue  # load reports it as the program's error

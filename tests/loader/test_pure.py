@@ -16,7 +16,7 @@ from bpfdoctor.errors import InputError  # noqa: E402
 from bpfdoctor.kernel.loader.externs import KconfigVar, _encode, layout_kconfig  # noqa: E402
 from bpfdoctor.kernel.loader.insnbuf import InsnBuf  # noqa: E402
 from bpfdoctor.kernel.loader.mapplan import internal_map_name, object_name, plan_maps  # noqa: E402
-from bpfdoctor.kernel.loader.relocate import Targets, btf_ext_for, link, relocate_function  # noqa: E402
+from bpfdoctor.kernel.loader.relocate import Relocator, Targets, btf_ext_for, link  # noqa: E402
 
 
 @pytest.mark.parametrize("obj, sec, want", [
@@ -78,12 +78,7 @@ def _linked(objname: str, prog: str):
     o = open_object(BUILD / objname)
     t = Targets(btf={p.name: 100 + i for i, p in enumerate(plan_maps(o, None, b""))},
                 data={s.name: 200 + i for i, s in enumerate(o.elf.sections)})
-    cache = {}
-
-    def relocated(f):
-        return cache.setdefault(f.name, relocate_function(o, f, t, lambda: None))
-
-    return o, link(o, o.program(prog), relocated)
+    return o, link(Relocator(o, t, lambda: None), o.program(prog))
 
 
 def test_link_appends_subprograms_and_fixes_calls():

@@ -9,7 +9,7 @@ than the file's byte offsets (libbpf.c ``adjust_prog_btf_ext_info``).
 from __future__ import annotations
 
 import struct
-from bpfdoctor.record import record
+from bpfdoctor.record import field, record
 
 # The record sizes the loader packs (the fields above, u32 each).
 FUNC_REC_SIZE = 8
@@ -24,6 +24,8 @@ class RawExt:
     line_info: dict[str, list[tuple[int, ...]]]
     func_rec_size: int = FUNC_REC_SIZE
     line_rec_size: int = LINE_REC_SIZE
+    # (what, section) -> relocate.Spans, filled as programs are linked
+    index: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def raw_ext(ext) -> RawExt:

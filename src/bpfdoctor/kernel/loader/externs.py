@@ -11,7 +11,7 @@ id; typeless ksyms by ``/proc/kallsyms`` address).
 from __future__ import annotations
 
 import struct
-from bpfdoctor.record import record
+from bpfdoctor.record import field, record
 
 from bpfdoctor.btf.kinds import IntEncoding, Kind
 from bpfdoctor.btf.query import align_of, resolve_size, skip_mods
@@ -61,16 +61,34 @@ class Externs:
     kconfig: tuple[KconfigVar, ...] = ()
     kconfig_data: bytes = b""
     ksyms: tuple[Ksym, ...] = ()
+    # name -> (first) variable, ksym and ksym index, made on first lookup:
+    # each relocation asks, and a scan per relocation was quadratic
+    by_name: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def kconfig_offsets(self) -> dict[str, int]:
         return {v.name: v.offset for v in self.kconfig}
 
+    def _index(self) -> dict:
+        if not self.by_name:
+            kv, ks, ki = {}, {}, {}
+            for v in self.kconfig:
+                kv.setdefault(v.name, v)
+            for i, k in enumerate(self.ksyms):
+                ks.setdefault(k.name, k)
+                ki.setdefault(k.name, i)
+            self.by_name.update(kconfig=kv, ksyms=ks, ksym_index=ki)
+        return self.by_name
+
     def kconfig_var(self, name: str) -> KconfigVar | None:
-        return next((v for v in self.kconfig if v.name == name), None)
+        return self._index()["kconfig"].get(name)
 
     def ksym(self, name: str) -> Ksym | None:
-        return next((k for k in self.ksyms if k.name == name), None)
+        return self._index()["ksyms"].get(name)
+
+    def ksym_index(self, name: str) -> int:
+        """The position of ``name`` among the ksyms (libbpf's extern index, for poisoned kfunc calls)."""
+        return self._index()["ksym_index"][name]
 
 
 def _datasec_vars(obj, name: str) -> list[tuple[int, str]]:

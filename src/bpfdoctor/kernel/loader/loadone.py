@@ -19,7 +19,7 @@ def load_one(lo, p, ptype: int, atype: int, relocated, raw_ext, env, log_level: 
     tname, aname = _labels(ptype, atype, p)
     base = dict(name=p.name, section=p.section, prog_type=tname, attach_type=aname)
     try:
-        linked = link(obj, p, relocated)
+        linked = link(relocated, p)
         attach_id = progload.attach_btf_id(ptype, atype, p.sectype.attach_target if p.sectype else None, env)
     except (RelocError, progload.AttachError) as e:
         return ProgramResult(**base, status="error", message=str(e))

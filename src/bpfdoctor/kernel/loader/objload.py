@@ -22,7 +22,7 @@ from bpfdoctor.kernel.loader.env import KernelEnv
 from bpfdoctor.kernel.loader.externs import Externs, resolve_externs
 from bpfdoctor.kernel.loader.mapplan import plan_maps
 from bpfdoctor.kernel.loader.loadone import load_one
-from bpfdoctor.kernel.loader.relocate import Targets, check_object, relocate_function
+from bpfdoctor.kernel.loader.relocate import Relocator, Targets, check_object
 from bpfdoctor.kernel.loader.results import MapResult, ProgramResult
 
 if TYPE_CHECKING:
@@ -266,13 +266,7 @@ def _targets(lo: LoadedObject) -> Targets:
 
 def _load_programs(lo: LoadedObject, selected, types, raw, env, log_level: int) -> None:
     obj = lo.obj
-    t = _targets(lo)
-    cache: dict[str, object] = {}
-
-    def relocated(func):
-        if func.name not in cache:
-            cache[func.name] = relocate_function(obj, func, t, lambda: env.core_candidates)
-        return cache[func.name]
+    relocated = Relocator(obj, _targets(lo), lambda: env.core_candidates)
 
     raw_ext = None
     if lo.btf is not None and obj.btf_ext is not None:

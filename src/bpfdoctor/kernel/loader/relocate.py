@@ -59,10 +59,6 @@ def _ldimm64(buf: InsnBuf, i: int, what: str) -> None:
         raise RelocError(f"relocation of {what} at insn {i} is not on an ld_imm64 instruction")
 
 
-def _extern_index(externs, name: str) -> int:
-    return [k.name for k in externs.ksyms].index(name)
-
-
 def _reloc_extern(buf: InsnBuf, i: int, r, t: Targets) -> None:
     ext = t.externs
     kv = ext.kconfig_var(r.symbol) if ext is not None else None
@@ -79,7 +75,7 @@ def _reloc_extern(buf: InsnBuf, i: int, r, t: Targets) -> None:
         if ks.btf_id:
             buf.set(i, src=PSEUDO_KFUNC_CALL, imm=ks.btf_id, off=0)
         else:  # libbpf.c poison_kfunc_call: unresolved weak kfunc
-            buf.set(i, src=0, off=0, imm=POISON_CALL_KFUNC_BASE + _extern_index(ext, ks.name))
+            buf.set(i, src=0, off=0, imm=POISON_CALL_KFUNC_BASE + ext.ksym_index(ks.name))
         return
     _ldimm64(buf, i, f"ksym {r.symbol}")
     if ks.btf_id:
@@ -108,50 +104,116 @@ def _reloc_map(buf: InsnBuf, i: int, r, t: Targets) -> None:
     buf.set(i, src=PSEUDO_MAP_FD, imm=fd)
 
 
+class Spans:
+    """Records of one section by instruction index: those in ``[lo, hi)``, in
+    their own order, found by bisection (a function's share of its section's
+    relocations or BTF.ext records; scanning the whole section for each
+    function made an object of many functions quadratic)."""
+
+    def __init__(self, records, key) -> None:
+        order = sorted(range(len(records)), key=lambda i: key(records[i]))
+        self._records = records
+        self._order = order
+        self._keys = [key(records[i]) for i in order]
+
+    def between(self, lo: int, hi: int) -> list:
+        from bisect import bisect_left
+
+        idx = self._order[bisect_left(self._keys, lo):bisect_left(self._keys, hi)]
+        return [self._records[i] for i in sorted(idx)]
+
+
+def spans(cache: dict, what: str, section: str, records, key) -> Spans:
+    """``Spans`` of ``records`` (``what`` of ``section``), made once per cache."""
+    got = cache.get((what, section))
+    if got is None:
+        got = cache[(what, section)] = Spans(records, key)
+    return got
+
+
+def _insn(r) -> int:
+    return r.insn
+
+
+class Relocator:
+    """An object's functions relocated for one load, each once, as the
+    programs that use them ask (``relocator(func)``); the object's
+    relocations and CO-RE records are indexed by function once."""
+
+    def __init__(self, obj, t: Targets, core_target) -> None:
+        self.obj, self.targets, self.core_target = obj, t, core_target
+        self._done: dict[str, RelocatedFunc] = {}
+        self._spans: dict = {}
+        self._text: dict | None = None
+
+    @property
+    def text(self) -> dict:
+        """``.text`` subprograms by first instruction."""
+        if self._text is None:
+            self._text = {f.first_insn: f for f in self.obj.subprograms}
+        return self._text
+
+    def __call__(self, func) -> RelocatedFunc:
+        done = self._done.get(func.name)
+        if done is None:
+            done = self._done[func.name] = self.relocate(func)
+        return done
+
+    def _of(self, what: str, func, records) -> list:
+        first = func.first_insn
+        return spans(self._spans, what, func.section, records, _insn).between(first, first + func.insn_count)
+
+    def relocate(self, func) -> RelocatedFunc:
+        """Data, extern and CO-RE relocations of one function, in its own copy."""
+        obj, t = self.obj, self.targets
+        sec = obj.elf.sections[func.section_index]
+        data = obj.elf.section_data(sec)[func.offset:func.offset + func.size]
+        buf = InsnBuf(data)
+        first = func.first_insn
+        calls: dict[int, tuple[str, int]] = {}
+        core = self._apply_core(func, buf)
+        for r in self._of("relocs", func, obj.section_relocations(func.section)):
+            i = r.insn - first
+            if r.kind in ("call", "func_addr"):
+                if r.symbol_section != ".text":
+                    raise RelocError(f"call to {r.symbol} in section {r.symbol_section}: subprograms must be "
+                                     "in .text")
+                if r.kind == "func_addr":
+                    # libbpf.c bpf_program__record_reloc marks RELO_SUBPROG_ADDR for the
+                    # kernel; clang emits a plain ld_imm64 of the address.
+                    _ldimm64(buf, i, f"callback {r.symbol}")
+                    buf.set(i, src=PSEUDO_FUNC)
+                calls[i] = (r.kind, r.symbol_value)
+            elif r.kind == "map":
+                _reloc_map(buf, i, r, t)
+            elif r.kind == "data":
+                _reloc_data(buf, i, r, t)
+            elif r.kind == "extern":
+                _reloc_extern(buf, i, r, t)
+            else:
+                raise RelocError(f"relocation against {r.symbol!r} in section {r.symbol_section} is not "
+                                 "supported")
+        return RelocatedFunc(buf, calls, core)
+
+    def _apply_core(self, func, buf: InsnBuf) -> list[CoreOutcome]:
+        ext = self.obj.btf_ext
+        relos = ext.core_relos.get(func.section, ()) if ext is not None else ()
+        mine = self._of("core", func, relos) if relos else ()
+        if not mine:
+            return []
+        from bpfdoctor.kernel.loader.coreapply import CoreError, apply_one
+
+        first = func.first_insn
+        cands = self.core_target()  # a coreapply.CandidateCache over the target BTF
+        try:
+            return [apply_one(buf, r.insn - first, r, self.obj.btf, cands) for r in mine]
+        except CoreError as e:
+            raise RelocError(str(e)) from None
+
+
 def relocate_function(obj, func, t: Targets, core_target) -> RelocatedFunc:
-    """Data, extern and CO-RE relocations of one function, in its own copy."""
-    sec = obj.elf.sections[func.section_index]
-    data = obj.elf.section_data(sec)[func.offset:func.offset + func.size]
-    buf = InsnBuf(data)
-    first = func.first_insn
-    calls: dict[int, tuple[str, int]] = {}
-    core = _apply_core(obj, func, buf, core_target)
-    for r in obj.relocations(func):
-        i = r.insn - first
-        if r.kind in ("call", "func_addr"):
-            if r.symbol_section != ".text":
-                raise RelocError(f"call to {r.symbol} in section {r.symbol_section}: subprograms must be in .text")
-            if r.kind == "func_addr":
-                # libbpf.c bpf_program__record_reloc marks RELO_SUBPROG_ADDR for the
-                # kernel; clang emits a plain ld_imm64 of the address.
-                _ldimm64(buf, i, f"callback {r.symbol}")
-                buf.set(i, src=PSEUDO_FUNC)
-            calls[i] = (r.kind, r.symbol_value)
-        elif r.kind == "map":
-            _reloc_map(buf, i, r, t)
-        elif r.kind == "data":
-            _reloc_data(buf, i, r, t)
-        elif r.kind == "extern":
-            _reloc_extern(buf, i, r, t)
-        else:
-            raise RelocError(f"relocation against {r.symbol!r} in section {r.symbol_section} is not supported")
-    return RelocatedFunc(buf, calls, core)
-
-
-def _apply_core(obj, func, buf: InsnBuf, core_target) -> list[CoreOutcome]:
-    ext = obj.btf_ext
-    relos = ext.core_relos.get(func.section, ()) if ext is not None else ()
-    first, end = func.first_insn, func.first_insn + func.insn_count
-    mine = [r for r in relos if first <= r.insn < end]
-    if not mine:
-        return []
-    from bpfdoctor.kernel.loader.coreapply import CoreError, apply_one
-
-    cands = core_target()  # a coreapply.CandidateCache over the target BTF
-    try:
-        return [apply_one(buf, r.insn - first, r, obj.btf, cands) for r in mine]
-    except CoreError as e:
-        raise RelocError(str(e)) from None
+    """One function alone (a ``Relocator`` relocates many, indexing the object once)."""
+    return Relocator(obj, t, core_target).relocate(func)
 
 
 # -- linking -----------------------------------------------------------------------
@@ -166,10 +228,10 @@ class Linked:
     core: list[CoreOutcome]
 
 
-def link(obj, main, relocated) -> Linked:
+def link(relocated: Relocator, main) -> Linked:
     """libbpf.c bpf_object__reloc_code: append used subprograms, fix call offsets.
-    ``relocated(func)`` gives the function's RelocatedFunc (cached by the caller)."""
-    text = {f.first_insn: f for f in obj.subprograms}
+    ``relocated(func)`` gives the function's RelocatedFunc, made once per load."""
+    text = relocated.text
     mr = relocated(main)
     buf = mr.buf.copy()
     placed: list[tuple[object, int]] = [(main, 0)]
@@ -226,13 +288,16 @@ def btf_ext_for(linked: Linked, raw_ext) -> tuple[list[tuple[int, ...]], list[tu
         return funcs, lines
     for func, start in linked.placed:
         lo, hi = func.first_insn, func.first_insn + func.insn_count
-        for rec in raw_ext.func_info.get(func.section, ()):
-            if lo <= rec[0] < hi:
-                funcs.append((rec[0] - lo + start,) + rec[1:])
-        for rec in raw_ext.line_info.get(func.section, ()):
-            if lo <= rec[0] < hi:
-                lines.append((rec[0] - lo + start,) + rec[1:])
+        for out, what, table in ((funcs, "func", raw_ext.func_info), (lines, "line", raw_ext.line_info)):
+            recs = table.get(func.section)
+            if recs:
+                found = spans(raw_ext.index, what, func.section, recs, _first).between(lo, hi)
+                out += [(rec[0] - lo + start,) + rec[1:] for rec in found]
     return funcs, lines
+
+
+def _first(rec: tuple) -> int:
+    return rec[0]
 
 
 def check_object(obj) -> None:
