@@ -146,6 +146,27 @@ def _values_offset(btf, var_type: int) -> int | None:
     return None
 
 
+def _owner_finder(maps_here):
+    """``owner_at(offset)``: the first map (``maps_here`` is sorted by value)
+    whose definition holds ``offset``, by bisection: a scan of every map for
+    each relocation was quadratic in the maps.  ``reach[i]`` is the furthest
+    end of maps ``0..i``, so the first map reaching past ``offset`` is found
+    in it, and it holds ``offset`` if it also starts at or before it."""
+    from bisect import bisect_right
+
+    starts, reach, top = [], [], 0
+    for s in maps_here:
+        top = max(top, s.value + max(s.size, 1))
+        starts.append(s.value)
+        reach.append(top)
+
+    def owner_at(offset: int):
+        i = bisect_right(reach, offset)
+        return maps_here[i] if i < bisect_right(starts, offset) else None
+
+    return owner_at
+
+
 def _map_slots(obj) -> dict[str, list[tuple[int, str]]]:
     """``.values = {&a, &b}`` of map-in-map and prog-array maps, from .rel.maps."""
     elf = obj.elf
@@ -160,9 +181,10 @@ def _map_slots(obj) -> dict[str, list[tuple[int, str]]]:
     for ids in (obj.btf.find_ids(".maps", Kind.DATASEC),):
         for vi in obj.btf.type(ids[0]).vars if ids else ():
             vars_by_name[obj.btf.name(vi.type)] = obj.btf.type(vi.type).type
+    owner_at = _owner_finder(maps_here)
     out: dict[str, list[tuple[int, str]]] = {}
     for r in rels:
-        owner = next((s for s in maps_here if s.value <= r.offset < s.value + max(s.size, 1)), None)
+        owner = owner_at(r.offset)
         target = syms[r.sym] if r.sym < len(syms) else None
         if owner is None or target is None or not target.name:
             raise InputError(obj.path, f".rel.maps: relocation at {r.offset:#x} is not inside a map "
