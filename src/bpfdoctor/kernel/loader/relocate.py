@@ -301,7 +301,13 @@ def _first(rec: tuple) -> int:
 
 
 def check_object(obj) -> None:
-    """What no relocation can fix: byte order and machine."""
+    """What no relocation can fix: byte order and machine; functions that are
+    not whole instructions (libbpf.c bpf_object__add_programs refuses the
+    object: "corrupted program")."""
     if not obj.little_endian:
         raise InputError(obj.path, "big-endian BPF object; this host runs little-endian programs",
                          hint="rebuild with clang -target bpfel (or -target bpf)")
+    for f in obj.functions:
+        if f.size % INSN_SIZE or f.offset % INSN_SIZE:
+            raise InputError(obj.path, f"section {f.section!r}: corrupted program {f.name!r}, offset {f.offset}, "
+                             f"size {f.size} (BPF instructions are {INSN_SIZE} bytes)")
