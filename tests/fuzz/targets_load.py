@@ -12,7 +12,9 @@ that is plain computation on the file: this target runs it with a kernel
 environment that answers from memory (the running kernel's vmlinux BTF,
 kallsyms and config, read once; no feature probe loads anything) and fake
 descriptors where the kernel would have made maps, so nothing reaches the
-kernel.  Each input is prepared twice: for a kernel with every BTF kind, and
+kernel.  What would go to the kernel is built as ``load`` builds it: the
+``BPF_MAP_CREATE`` and ``BPF_PROG_LOAD`` attributes (names, license, whole
+instructions, func/line info), short of the system call.  Each input is prepared twice: for a kernel with every BTF kind, and
 for one with none of the optional ones (the sanitizing rewrites).
 """
 
@@ -48,15 +50,22 @@ def loader_env(all_kinds: bool):
     return env
 
 
+class _LoadedBtf:
+    fd = 99  # where the object's BTF would be in the kernel
+
+
 def t_loader_prepare(data: bytes) -> None:
     from bpfdoctor.elf import open_object
     from bpfdoctor.errors import InputError
     from bpfdoctor.kernel.loader import btfprep, mapcreate, objload
-    from bpfdoctor.kernel.loader.btfext_raw import pack, raw_ext as build_raw_ext
+    from bpfdoctor.kernel.loader.btfext_raw import raw_ext as build_raw_ext
     from bpfdoctor.kernel.loader.externs import resolve_externs
+    from bpfdoctor.kernel.loader.loadone import kernel_args
     from bpfdoctor.kernel.loader.mapplan import plan_maps
-    from bpfdoctor.kernel.loader.progload import AttachError, attach_btf_id, line_lookup, prog_flags
-    from bpfdoctor.kernel.loader.relocate import RelocError, Relocator, Targets, btf_ext_for, check_object, link
+    from bpfdoctor.kernel.loader.progload import AttachError, line_lookup
+    from bpfdoctor.kernel.loader.relocate import RelocError, Relocator, Targets, check_object, link
+    from bpfdoctor.kernel.maps import map_create_attr
+    from bpfdoctor.kernel.progs import prog_load_attr
 
     obj = open_object(_write(data, "loader.o"))
     check_object(obj)
@@ -76,8 +85,10 @@ def t_loader_prepare(data: bytes) -> None:
         plans = plan_maps(obj, raw, externs.kconfig_data)
         t = Targets(externs=externs)
         for fd, plan in enumerate(plans, 100):
-            mapcreate.runtime_shape(plan)
-            plan.without_btf()
+            # the attributes BPF_MAP_CREATE would get, with BTF and without (libbpf's retry)
+            shape = mapcreate.runtime_shape(plan)
+            map_create_attr(**mapcreate.create_args(shape, 98, 0))
+            map_create_attr(**mapcreate.create_args(shape.without_btf(), 0, 0))
             if plan.kind == "legacy":
                 t.legacy[plan.offset] = fd
             elif plan.kind == "btf":
@@ -92,15 +103,11 @@ def t_loader_prepare(data: bytes) -> None:
             ptype, atype = types[p.name]
             try:
                 linked = link(relocated, p)
-                attach_btf_id(ptype, atype, p.sectype.attach_target if p.sectype else None, env)
+                args, lines = kernel_args(obj, p, ptype, atype, linked, raw_ext, env,
+                                          _LoadedBtf() if raw is not None else None)
             except (RelocError, AttachError):
                 continue  # load reports it as the program's error
-            linked.buf.tobytes()
-            prog_flags(p.sectype)
-            funcs, lines = btf_ext_for(linked, raw_ext)
-            if raw_ext is not None:
-                pack(funcs, raw_ext.func_rec_size)
-                pack(lines, raw_ext.line_rec_size)
+            prog_load_attr(**args)  # the attributes BPF_PROG_LOAD would get
             lookup = line_lookup(lines, obj.btf)
             if lookup is not None:
                 for i in range(0, len(linked.buf), max(1, len(linked.buf) // 8)):

@@ -23,9 +23,11 @@ _PERCPU = {MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH,
 
 
 def _name_bytes(name: str) -> bytes:
-    # The kernel accepts [A-Za-z0-9_.] only and 15 chars + NUL
+    # The kernel accepts ASCII [A-Za-z0-9_.] only and 15 chars + NUL
     # (kernel/bpf/syscall.c: bpf_obj_name_cpy); we cut rather than fail.
-    return "".join(c for c in name if c.isalnum() or c in "_.")[:15].encode()
+    # (str.isalnum() alone let letters like "é" through: EINVAL from the
+    # kernel, or more than the 16 bytes the field holds: ValueError.)
+    return "".join(c for c in name if c.isascii() and (c.isalnum() or c in "_."))[:15].encode("ascii")
 
 
 class Map(OwnedFd):
@@ -116,6 +118,20 @@ def create_map(map_type: int, key_size: int, value_size: int, max_entries: int, 
                btf_fd: int = 0, btf_key_type_id: int = 0, btf_value_type_id: int = 0,
                btf_vmlinux_value_type_id: int = 0, map_extra: int = 0, ifindex: int = 0) -> Map:
     """BPF_MAP_CREATE.  Raises ``SyscallError`` with the kernel's errno."""
+    attr = map_create_attr(map_type, key_size, value_size, max_entries, flags=flags, name=name,
+                           inner_map_fd=inner_map_fd, numa_node=numa_node, btf_fd=btf_fd,
+                           btf_key_type_id=btf_key_type_id, btf_value_type_id=btf_value_type_id,
+                           btf_vmlinux_value_type_id=btf_vmlinux_value_type_id, map_extra=map_extra,
+                           ifindex=ifindex)
+    fd = syscall.bpf(BpfCmd.MAP_CREATE, attr, used_size(attr))
+    return Map(fd, map_type, key_size, value_size, max_entries, name)
+
+
+def map_create_attr(map_type: int, key_size: int, value_size: int, max_entries: int, *,
+                    flags: int = 0, name: str = "", inner_map_fd: int = 0, numa_node: int | None = None,
+                    btf_fd: int = 0, btf_key_type_id: int = 0, btf_value_type_id: int = 0,
+                    btf_vmlinux_value_type_id: int = 0, map_extra: int = 0, ifindex: int = 0) -> MapCreateAttr:
+    """The BPF_MAP_CREATE attributes for these arguments (no system call)."""
     attr = MapCreateAttr(map_type=int(map_type), key_size=key_size, value_size=value_size,
                          max_entries=max_entries, map_flags=flags, inner_map_fd=inner_map_fd,
                          map_name=_name_bytes(name), map_ifindex=ifindex, btf_fd=btf_fd,
@@ -124,5 +140,4 @@ def create_map(map_type: int, key_size: int, value_size: int, max_entries: int, 
     if numa_node is not None:
         attr.numa_node = numa_node
         attr.map_flags |= BPF_F_NUMA_NODE
-    fd = syscall.bpf(BpfCmd.MAP_CREATE, attr, used_size(attr))
-    return Map(fd, map_type, key_size, value_size, max_entries, name)
+    return attr

@@ -98,6 +98,37 @@ def load_program(prog_type: int, insns: bytes, license: str = "GPL", *, name: st
     verifier refuses, retried once at level 1 so the error carries the log.
     Raises ``VerifierError`` (with the log) or ``SyscallError`` (no log: EPERM...).
     """
+    attr, _keep = prog_load_attr(prog_type, insns, license, name=name, expected_attach_type=expected_attach_type,
+                                 attach_btf_id=attach_btf_id, attach_btf_obj_fd=attach_btf_obj_fd,
+                                 attach_prog_fd=attach_prog_fd, prog_btf_fd=prog_btf_fd, func_info=func_info,
+                                 func_info_rec_size=func_info_rec_size, line_info=line_info,
+                                 line_info_rec_size=line_info_rec_size, kern_version=kern_version,
+                                 prog_flags=prog_flags, fd_array=fd_array, ifindex=ifindex)
+    log = LogBuffer(log_size) if log_level else None
+    rv, err = _attempt(attr, log, log_level)
+    if rv < 0 and log is not None and err == E.ENOSPC and attr.log_true_size > log.size:
+        log = LogBuffer(attr.log_true_size)  # the kernel told us the size it needs
+        rv, err = _attempt(attr, log, log_level)
+    if rv < 0 and log is None and err not in _NO_LOG_HELPS:
+        log = LogBuffer(log_size)
+        rv, err = _attempt(attr, log, 1)
+    text = log.text() if log is not None else ""
+    if rv < 0:
+        if text:
+            raise VerifierError("bpf(PROG_LOAD)", err, text, summarize(text), program=name or None)
+        raise SyscallError("bpf(PROG_LOAD)", err)
+    return Program(rv, prog_type, name, text, attr.log_true_size)
+
+
+def prog_load_attr(prog_type: int, insns: bytes, license: str = "GPL", *, name: str = "",
+                   expected_attach_type: int = 0, attach_btf_id: int = 0, attach_btf_obj_fd: int = 0,
+                   attach_prog_fd: int = 0, prog_btf_fd: int = 0, func_info: bytes = b"",
+                   func_info_rec_size: int = 0, line_info: bytes = b"", line_info_rec_size: int = 0,
+                   kern_version: int = 0, prog_flags: int = 0, fd_array: Sequence[int] = (),
+                   ifindex: int = 0) -> tuple[ProgLoadAttr, list]:
+    """The BPF_PROG_LOAD attributes for these arguments, without the log, and
+    the buffers they point into (keep them as long as the attributes).  No
+    system call; ``ValueError`` if ``insns`` is not whole instructions."""
     if len(insns) % INSN_SIZE:
         raise ValueError(f"instructions are {len(insns)} bytes, not a multiple of {INSN_SIZE}")
     keep: list = []
@@ -116,17 +147,4 @@ def load_program(prog_type: int, insns: bytes, license: str = "GPL", *, name: st
         attr.line_info_cnt = len(line_info) // line_info_rec_size
     if fd_array:
         attr.fd_array = _pointer(bytes((ctypes.c_int32 * len(fd_array))(*fd_array)), keep)
-    log = LogBuffer(log_size) if log_level else None
-    rv, err = _attempt(attr, log, log_level)
-    if rv < 0 and log is not None and err == E.ENOSPC and attr.log_true_size > log.size:
-        log = LogBuffer(attr.log_true_size)  # the kernel told us the size it needs
-        rv, err = _attempt(attr, log, log_level)
-    if rv < 0 and log is None and err not in _NO_LOG_HELPS:
-        log = LogBuffer(log_size)
-        rv, err = _attempt(attr, log, 1)
-    text = log.text() if log is not None else ""
-    if rv < 0:
-        if text:
-            raise VerifierError("bpf(PROG_LOAD)", err, text, summarize(text), program=name or None)
-        raise SyscallError("bpf(PROG_LOAD)", err)
-    return Program(rv, prog_type, name, text, attr.log_true_size)
+    return attr, keep

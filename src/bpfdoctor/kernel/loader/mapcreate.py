@@ -39,12 +39,17 @@ def runtime_shape(plan: MapPlan) -> MapPlan:
     return plan
 
 
+def create_args(plan: MapPlan, btf_fd: int, inner_fd: int) -> dict:
+    """``kernel.maps.create_map``'s arguments for a plan (``map_create_attr`` takes the same)."""
+    return dict(map_type=plan.map_type, key_size=plan.key_size, value_size=plan.value_size,
+                max_entries=plan.max_entries, flags=plan.flags, name=plan.kernel_name, inner_map_fd=inner_fd,
+                numa_node=plan.numa_node, btf_fd=btf_fd if (plan.btf_key_type_id or plan.btf_value_type_id) else 0,
+                btf_key_type_id=plan.btf_key_type_id, btf_value_type_id=plan.btf_value_type_id,
+                map_extra=plan.map_extra)
+
+
 def _create(plan: MapPlan, btf_fd: int, inner_fd: int) -> Map:
-    return create_map(plan.map_type, plan.key_size, plan.value_size, plan.max_entries, flags=plan.flags,
-                      name=plan.kernel_name, inner_map_fd=inner_fd, numa_node=plan.numa_node,
-                      btf_fd=btf_fd if (plan.btf_key_type_id or plan.btf_value_type_id) else 0,
-                      btf_key_type_id=plan.btf_key_type_id, btf_value_type_id=plan.btf_value_type_id,
-                      map_extra=plan.map_extra)
+    return create_map(**create_args(plan, btf_fd, inner_fd))
 
 
 def create_one(plan: MapPlan, btf_fd: int | None, inner_fd: int = 0) -> tuple[Map, list[str]]:
