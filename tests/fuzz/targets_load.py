@@ -89,6 +89,7 @@ def t_loader_prepare(data: bytes) -> None:
             shape = mapcreate.runtime_shape(plan)
             map_create_attr(**mapcreate.create_args(shape, 98, 0))
             map_create_attr(**mapcreate.create_args(shape.without_btf(), 0, 0))
+            mapcreate.slot_updates(plan, lambda name: 7)
             if plan.kind == "legacy":
                 t.legacy[plan.offset] = fd
             elif plan.kind == "btf":

@@ -96,11 +96,19 @@ def populate(plan: MapPlan, m: Map) -> None:
 
 def fill_slots(plan: MapPlan, m: Map, fd_of) -> list[str]:
     """Write ``.values`` entries: fd_of(name) gives the map/program fd or None."""
-    notes = []
+    updates, notes = slot_updates(plan, fd_of)
+    for key, value in updates:
+        m.update(key, value)
+    return notes
+
+
+def slot_updates(plan: MapPlan, fd_of) -> tuple[list[tuple[bytes, bytes]], list[str]]:
+    """The (key, value) updates that fill ``plan``'s ``.values`` slots, and notes on the ones left empty."""
+    updates, notes = [], []
     for index, target in plan.slots:
         fd = fd_of(target)
         if fd is None:
             notes.append(f"map {plan.name}: slot {index} ({target}) left empty: {target} is not loaded")
             continue
-        m.update(struct.pack("<I", index), struct.pack("<I", fd))
-    return notes
+        updates.append((struct.pack("<I", index), struct.pack("<I", fd)))
+    return updates, notes

@@ -116,6 +116,10 @@ def _check_def(path, d) -> None:
 
 def _plan_from_def(obj, d, name: str, slots=()) -> MapPlan:
     _check_def(obj.path, d)
+    for index, target in slots:
+        if index >= (d.max_entries or 0):  # the kernel refuses the update (E2BIG), libbpf the load
+            raise InputError(obj.path, f"map {name!r}: .values sets slot {index} ({target}), past its "
+                             f"{d.max_entries or 0} entries")
     mtype = MapType(d.type)
     value_size = d.value_size if d.value_size is not None else (4 if d.values_type_id else 0)
     key_id = d.key_type_id or 0
