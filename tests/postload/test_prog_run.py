@@ -117,3 +117,11 @@ def test_ctx_in_and_out_for_tc(root_kernel, obj, tmp_path):
     assert r.exit_code == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["retval_name"] == "TC_ACT_OK" and len(bytes.fromhex(out["ctx_out"])) == 192
+
+
+def test_input_past_what_a_test_run_takes_is_refused(tmp_path):
+    """Reading --data-in from a device or FIFO went on without bound (/dev/zero: all memory)."""
+    r = run_cli("prog", "run", "id", "1", "--data-in", "/dev/zero")
+    assert r.exit_code == 2 and r.stderr.startswith("bpfdoctor: /dev/zero: --data-in: more than 16 MiB")
+    r = run_cli("prog", "run", "id", "1", "--data-hex", "00", "--repeat", str(2**32))
+    assert r.exit_code == 2 and "--repeat: 4294967296 is not in 1..4294967295" in r.stderr  # the attr's u32

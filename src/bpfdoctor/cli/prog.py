@@ -113,7 +113,8 @@ def jited_cmd(prog_words, opcodes: bool, source: bool, linum: bool, arch: str | 
             help="File with the context (struct __sk_buff, xdp_md, raw tracepoint args).")
 @cli.option("--data-out", "data_out", type=cli.Path(dir_okay=False), default=None,
             help="Write the data as the program left it to this file.")
-@cli.option("--repeat", type=cli.IntRange(1), default=1, show_default=True, help="Runs to average over.")
+@cli.option("--repeat", type=cli.IntRange(1, 2**32 - 1), default=1, show_default=True,
+            help="Runs to average over.")
 @cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def run_cmd(target, program, data_in, data_hex, ctx_in, data_out, repeat: int, as_json: bool) -> int:
     """BPF_PROG_TEST_RUN: run a loaded program (PROG: id N, name NAME, tag TAG,
@@ -142,16 +143,27 @@ def run_cmd(target, program, data_in, data_hex, ctx_in, data_out, repeat: int, a
     return 0
 
 
+# BPF_PROG_TEST_RUN takes a packet of a few pages (xdp with frags: 17) and a
+# context of at most 64 KB: anything past this is not an input it can take,
+# and reading on (a device, a FIFO) would hold memory without bound.
+_MAX_INPUT = 16 << 20
+
+
 def _read_input(path: str, option: str) -> bytes:
     from bpfdoctor.errors import InputError
 
-    if path == "-":
-        return sys.stdin.buffer.read()
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        if path == "-":
+            data = sys.stdin.buffer.read(_MAX_INPUT + 1)
+        else:
+            with open(path, "rb") as f:
+                data = f.read(_MAX_INPUT + 1)
     except OSError as e:
         raise InputError(path, f"cannot read {option}: {e.strerror}") from None
+    if len(data) > _MAX_INPUT:
+        raise InputError(path, f"{option}: more than {_MAX_INPUT >> 20} MiB; a test run takes a packet "
+                         "of a few pages and a context of at most 64 KB")
+    return data
 
 
 @prog.command("stats")
