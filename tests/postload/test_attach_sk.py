@@ -215,6 +215,18 @@ def test_hardware_event_without_pmu(root_kernel, obj):
     assert "PMU" in res["meaning"]
 
 
+def test_perf_cpu_that_does_not_exist(root_kernel, obj):
+    """A CPU number past the machine's: said so, and the attach is not tried (it
+    failed with EINVAL, explained as an event refusing the program)."""
+    r = run_cli("attach", str(obj(SK)), "--program", "ps_perf", "--perf-cpu", "4096", "--json")
+    p = _prog(json.loads(r.stdout), "ps_perf")
+    assert r.exit_code == 1 and _codes(p) == ["attach-perf-cpu-missing"]
+    assert p["attach"]["status"] == "skipped" and "CPU 4096 does not exist" in p["attach"]["note"]
+    # past what the system call's int holds: it was cut to CPU 0 and reported as attached on CPU 4294967296
+    r = run_cli("attach", str(obj(SK)), "--program", "ps_perf", "--perf-cpu", str(2**32), "--json")
+    assert r.exit_code == 2 and "--perf-cpu: 4294967296 is not in 0..2147483647" in r.stderr
+
+
 def test_unknown_perf_event(root_kernel, obj):
     r = run_cli("attach", str(obj(SK)), "--program", "ps_perf", "--perf-event", "h15-cycles", "--dry-run", "--json")
     assert r.exit_code == 1 and "attach-perf-event-unknown" in _codes(_prog(json.loads(r.stdout), "ps_perf"))
@@ -222,9 +234,15 @@ def test_unknown_perf_event(root_kernel, obj):
 
 # -- fake roots ----------------------------------------------------------------------------
 
-def _fake(tmp_path, paranoid: str | None, pmus=("software", "tracepoint")) -> str:
+def _fake(tmp_path, paranoid: str | None, pmus=("software", "tracepoint"), offline=()) -> str:
     for p in pmus:
         (tmp_path / "sys/bus/event_source/devices" / p).mkdir(parents=True)
+    cpus = tmp_path / "sys/devices/system/cpu"
+    for n in range(2):
+        (cpus / f"cpu{n}").mkdir(parents=True)
+        if n:
+            (cpus / f"cpu{n}/online").write_text("0\n" if n in offline else "1\n")
+    (cpus / "online").write_text("0\n" if 1 in offline else "0-1\n")
     if paranoid is not None:
         (tmp_path / "proc/sys/kernel").mkdir(parents=True)
         (tmp_path / "proc/sys/kernel/perf_event_paranoid").write_text(paranoid + "\n")
@@ -235,6 +253,15 @@ def test_fake_kernel_without_perf_events(tmp_path, obj):
     root = _fake(tmp_path, None)
     r = run_cli("attach", str(obj(SK)), "--program", "ps_perf", "--root", root, "--dry-run", "--json")
     assert r.exit_code == 1 and "attach-perf-events-disabled" in _codes(_prog(json.loads(r.stdout), "ps_perf"))
+
+
+def test_fake_host_with_an_offline_cpu(tmp_path, obj):
+    root = _fake(tmp_path, "not a number", offline=(1,))
+    r = run_cli("attach", str(obj(SK)), "--program", "ps_perf", "--perf-cpu", "1", "--root", root, "--dry-run",
+                "--json")
+    f = _prog(json.loads(r.stdout), "ps_perf")["findings"]
+    assert r.exit_code == 1 and [x["id"] for x in f] == ["attach-perf-cpu-missing"]
+    assert "CPU 1 is offline" in f[0]["summary"] and f[0]["evidence"]["online"] == "0"
 
 
 def test_fake_host_with_cpu_pmu(tmp_path, obj):

@@ -23,7 +23,7 @@ from bpfdoctor.cli import args as cli
             help="sk_lookup/flow_dissector programs: network namespace file (default: this process's).")
 @cli.option("--perf-event", default=None, metavar="EVENT",
             help="perf_event programs: a generic event as perf names it (default: cpu-clock).")
-@cli.option("--perf-cpu", default=0, show_default=True, type=cli.IntRange(min=0),
+@cli.option("--perf-cpu", default=0, show_default=True, type=cli.IntRange(0, 2**31 - 1),
             help="perf_event programs: the CPU to sample.")
 @cli.option("--root", default="/", hidden=True, help="Read host facts under this root (tests).")
 @cli.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

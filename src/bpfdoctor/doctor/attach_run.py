@@ -274,6 +274,8 @@ def _attach_sk(fd: int, s: AttachSpec, *, maps=None, map_types=(), sock_map=None
         event = perf_event or DEFAULT_PERF_EVENT
         if event not in PERF_EVENT_NAMES:
             raise _Skip(f"no generic perf event named {event!r}")
+        if not os.path.isdir(f"/sys/devices/system/cpu/cpu{perf_cpu}"):
+            raise _Skip(f"CPU {perf_cpu} does not exist here")
         return links.attach_perf_counter(fd, event, perf_cpu), None
     if k in ("sk_skb", "sk_msg"):
         kinds = dict(map_types)  # name -> type name

@@ -42,10 +42,21 @@ def perf_event(spec, host, perf_event: str | None = None, perf_cpu: int = 0, **_
         return [Finding("attach-perf-events-disabled", FAIL, "no /proc/sys/kernel/perf_event_paranoid: this kernel "
                         "has no perf events (CONFIG_PERF_EVENTS off), so perf_event programs cannot attach",
                         AREA, {"event": name}, "a kernel with CONFIG_PERF_EVENTS=y", "kernel/events/core.c")]
-    level = int(paranoid.strip() or 0)
+    try:
+        level = int(paranoid.strip() or 0)
+    except ValueError:  # not the kernel's file (a --root tree): the kernel's default
+        level = 2
     ptype, _config = PERF_EVENT_NAMES[name]
     pmu = "cpu" if ptype == PERF_TYPE_HARDWARE else "software"
     ev = {"event": name, "pmu": pmu, "cpu": perf_cpu, "perf_event_paranoid": level}
+    cpu_dir = f"/sys/devices/system/cpu/cpu{perf_cpu}"
+    online = (read_text(host.root, "/sys/devices/system/cpu/online") or "").strip()
+    if not os.path.isdir(under(host.root, cpu_dir)) or (read_text(host.root, cpu_dir + "/online") or "1").strip() == "0":
+        state = "is offline" if os.path.isdir(under(host.root, cpu_dir)) else "does not exist here"
+        return [Finding("attach-perf-cpu-missing", FAIL, f"CPU {perf_cpu} {state}: perf_event_open fails "
+                        f"(ENODEV or EINVAL) for an event on it", AREA, {**ev, "online": online or None},
+                        f"--perf-cpu N with N online ({online or 'see /sys/devices/system/cpu/online'})",
+                        "kernel/events/core.c: perf_event_open")]
     if not os.path.isdir(under(host.root, f"/sys/bus/event_source/devices/{pmu}")):
         have = sorted(os.listdir(under(host.root, "/sys/bus/event_source/devices"))) \
             if os.path.isdir(under(host.root, "/sys/bus/event_source/devices")) else []
