@@ -77,11 +77,26 @@ def test_random_ext(data):
     (SAMPLE[:10], "header truncated"),
     (SAMPLE[:4] + struct.pack("<I", 999) + SAMPLE[8:], "bad header length"),
     (SAMPLE[:-3], "extend past"),
+    # both sections at offset 0 (found loading the loader campaign's corpus beside bpftool:
+    # the overlap went unseen and the types were read as strings and the strings as types)
+    (SAMPLE[:16] + struct.pack("<I", 0) + SAMPLE[20:], r"type \(0\+\d+\) and string \(0\+\d+\) sections overlap"),
+    (SAMPLE[:16] + struct.pack("<I", 4) + SAMPLE[20:], "sections overlap"),  # strings inside the types
 ])
 def test_specific_errors(data, needle):
     with pytest.raises(ParseError, match=needle) as e:
         parse_btf(data, path="bad.btf")
     assert "bad.btf" in str(e.value) and "section .BTF" in str(e.value)
+
+
+def test_strings_before_types_are_read():
+    """The kernel takes the two sections in either order (btf_check_sec_info sorts
+    them); libbpf wants the types first.  We read both orders."""
+    type_off, type_len, str_off, str_len = struct.unpack_from("<4I", SAMPLE, 8)
+    hdr, types = SAMPLE[:24], SAMPLE[24 + type_off:24 + type_off + type_len]
+    strs = SAMPLE[24 + str_off:24 + str_off + str_len]
+    pad = b"\0" * (-len(strs) % 4)
+    swapped = hdr[:8] + struct.pack("<4I", len(strs) + len(pad), type_len, 0, str_len) + strs + pad + types
+    assert dump_raw(parse_btf(swapped)) == dump_raw(parse_btf(SAMPLE))
 
 
 def test_vlen_overrun_names_type_and_offset():

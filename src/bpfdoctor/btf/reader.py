@@ -115,8 +115,9 @@ class Btf:
                              f" extend past the end of the data ({body} bytes after the header)", 8)
         if type_len % 4:
             raise self.error(f"type section length {type_len} is not a multiple of 4", 12)
-        if type_off < str_off < type_off + type_len or str_off < type_off < str_off + str_len:
-            raise self.error("type and string sections overlap", 8)
+        if type_len and str_len and type_off < str_off + str_len and str_off < type_off + type_len:
+            # (the kernel's btf_check_sec_info; sections that start together overlap too)
+            raise self.error(f"type ({type_off}+{type_len}) and string ({str_off}+{str_len}) sections overlap", 8)
         self.hdr_len = hdr_len
         self.type_off = hdr_len + type_off
         self.strings = data[hdr_len + str_off: hdr_len + str_off + str_len]
