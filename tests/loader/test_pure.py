@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import sys
 from pathlib import Path
@@ -163,3 +164,17 @@ def test_a_datasec_entry_naming_no_type_is_libbpf_s_error(tmp_path, bad_id):
     bad = open_object(tmp_path / "bad.o")
     with pytest.raises(ParseError, match=f"DATASEC '.data' holds a non-VAR type \\[{bad_id}\\]"):
         prepare(bad.btf, bad.elf, BtfFeatures(), {}, 0)
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("zero-size-function.o", "section '.text': corrupted program '', offset 0, size 0"),
+])
+def test_functions_libbpf_calls_corrupted_are_refused(name, problem):
+    """libbpf.c bpf_object__init_prog refuses a FUNC symbol of no size, of a size or
+    at an offset that is not whole instructions; our object model derives a missing
+    size from the next symbol, so ``load`` loaded what libbpf refuses.  (A mutant of
+    the loader campaign, loaded beside ``bpftool prog loadall``.)"""
+    from bpfdoctor.kernel.loader.relocate import check_object
+
+    with pytest.raises(InputError, match=re.escape(problem)):
+        check_object(open_object(Path(__file__).parent / "regressions" / name))

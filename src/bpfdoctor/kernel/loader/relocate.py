@@ -307,7 +307,16 @@ def check_object(obj) -> None:
     if not obj.little_endian:
         raise InputError(obj.path, "big-endian BPF object; this host runs little-endian programs",
                          hint="rebuild with clang -target bpfel (or -target bpf)")
-    for f in obj.functions:
-        if f.size % INSN_SIZE or f.offset % INSN_SIZE:
-            raise InputError(obj.path, f"section {f.section!r}: corrupted program {f.name!r}, offset {f.offset}, "
-                             f"size {f.size} (BPF instructions are {INSN_SIZE} bytes)")
+    from bpfdoctor.elf.reader import SHT_PROGBITS, STT_FUNC
+
+    elf = obj.elf
+    for sec in elf.sections:
+        # libbpf.c bpf_object__add_programs / bpf_object__init_prog: every FUNC symbol of
+        # an executable PROGBITS section, by its own st_size (ours derive a missing size)
+        if sec.type != SHT_PROGBITS or not sec.is_exec or not sec.size:
+            continue
+        for sym in elf.symbols_in(sec.index):
+            if sym.type == STT_FUNC and (sym.size == 0 or sym.size % INSN_SIZE or sym.value % INSN_SIZE):
+                raise InputError(obj.path, f"section {sec.name!r}: corrupted program {sym.name!r}, offset "
+                                 f"{sym.value}, size {sym.size} (libbpf takes whole {INSN_SIZE}-byte "
+                                 "instructions, at least one)")
