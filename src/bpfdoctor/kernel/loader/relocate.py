@@ -307,13 +307,15 @@ def check_object(obj) -> None:
     if not obj.little_endian:
         raise InputError(obj.path, "big-endian BPF object; this host runs little-endian programs",
                          hint="rebuild with clang -target bpfel (or -target bpf)")
-    from bpfdoctor.elf.reader import SHT_PROGBITS, STT_FUNC
+    from bpfdoctor.elf.reader import STT_FUNC
 
     elf = obj.elf
     for sec in elf.sections:
         # libbpf.c bpf_object__add_programs / bpf_object__init_prog: every FUNC symbol of
-        # an executable PROGBITS section, by its own st_size (ours derive a missing size)
-        if sec.type != SHT_PROGBITS or not sec.is_exec or not sec.size:
+        # an executable section, by its own st_size (ours derive a missing size).  libbpf
+        # skips an executable section that is not PROGBITS; our object model reads
+        # programs from it, so its functions are held to the same rule.
+        if not sec.is_exec or not sec.size:
             continue
         for sym in elf.symbols_in(sec.index):
             if sym.type == STT_FUNC and (sym.size == 0 or sym.size % INSN_SIZE or sym.value % INSN_SIZE):
