@@ -95,7 +95,16 @@ def entry_from_summary(summary_path: Path) -> dict | None:
 
 
 def record(path: Path, summaries: list[Path]) -> list[dict]:
-    """Add or update the entries for these summaries; return the entries written."""
+    """Add or update the entries for these summaries; return the entries written.
+    Two lanes may record at once: the read-modify-write holds a lock file."""
+    import fcntl
+
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _record(path, summaries)
+
+
+def _record(path: Path, summaries: list[Path]) -> list[dict]:
     data = load(path)
     by_id = {e["id"]: i for i, e in enumerate(data["campaigns"])}
     written = []
