@@ -50,9 +50,10 @@ def perf_event(spec, host, perf_event: str | None = None, perf_cpu: int = 0, **_
     pmu = "cpu" if ptype == PERF_TYPE_HARDWARE else "software"
     ev = {"event": name, "pmu": pmu, "cpu": perf_cpu, "perf_event_paranoid": level}
     cpu_dir = f"/sys/devices/system/cpu/cpu{perf_cpu}"
-    online = (read_text(host.root, "/sys/devices/system/cpu/online") or "").strip()
-    if not os.path.isdir(under(host.root, cpu_dir)) or (read_text(host.root, cpu_dir + "/online") or "1").strip() == "0":
-        state = "is offline" if os.path.isdir(under(host.root, cpu_dir)) else "does not exist here"
+    exists = os.path.isdir(under(host.root, cpu_dir))
+    if not exists or (read_text(host.root, cpu_dir + "/online") or "1").strip() == "0":
+        state = "is offline" if exists else "does not exist here"
+        online = (read_text(host.root, "/sys/devices/system/cpu/online") or "").strip()
         return [Finding("attach-perf-cpu-missing", FAIL, f"CPU {perf_cpu} {state}: perf_event_open fails "
                         f"(ENODEV or EINVAL) for an event on it", AREA, {**ev, "online": online or None},
                         f"--perf-cpu N with N online ({online or 'see /sys/devices/system/cpu/online'})",
