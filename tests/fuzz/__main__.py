@@ -286,12 +286,11 @@ def status_rows(workdirs) -> list[tuple]:
     import json
 
     from .codeprint import still_same
+    from .ledger import summaries_in
 
     rows = []
     for wd in workdirs:
-        for path in sorted(Path(wd).glob("summary-*.json")):
-            if ".before-" in path.name:
-                continue
+        for path in summaries_in([wd]):
             s = json.loads(path.read_text())
             runs = s.get("runs", 1)
             if not s.get("code"):

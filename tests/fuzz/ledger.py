@@ -4,7 +4,7 @@ A million executions per family takes longer than one sitting, and a
 sitting's workdir (corpus and summaries under ``/tmp``) may not survive to the
 next one.  The ledger, ``tests/fuzz/ledger.json`` in the repository, keeps one
 entry per campaign (a workdir's summary of one family: every ``--resume`` run
-in that workdir adds to the same entry): its executions, CPU-seconds, failures,
+in that workdir adds to the same entry): its executions, wall-clock seconds, failures,
 ``max_len``, the hash of the code it ran on (``codeprint``) and when and where
 it ran.  What counts towards a family's million is the sum over the entries on
 the code as it is now; an entry on older code stays as history.
