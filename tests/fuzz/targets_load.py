@@ -54,54 +54,50 @@ class _LoadedBtf:
     fd = 99  # where the object's BTF would be in the kernel
 
 
+def _prepare(obj, env):
+    from bpfdoctor.errors import InputError
+    from bpfdoctor.kernel.loader import objload
+
+    try:
+        return objload.prepare(obj, env)
+    except InputError:
+        # a section naming no type: load --type, as a user would (any other
+        # problem is raised again by the second call)
+        return objload.prepare(obj, env, prog_type="socket_filter")
+
+
 def t_loader_prepare(data: bytes) -> None:
     from bpfdoctor.elf import open_object
-    from bpfdoctor.errors import InputError
-    from bpfdoctor.kernel.loader import btfprep, mapcreate, objload
+    from bpfdoctor.kernel.loader import mapcreate, objload
     from bpfdoctor.kernel.loader.btfext_raw import raw_ext as build_raw_ext
-    from bpfdoctor.kernel.loader.externs import resolve_externs
     from bpfdoctor.kernel.loader.loadone import kernel_args
     from bpfdoctor.kernel.loader.mapplan import plan_maps
     from bpfdoctor.kernel.loader.progload import AttachError, line_lookup
-    from bpfdoctor.kernel.loader.relocate import RelocError, Relocator, Targets, check_object, link
+    from bpfdoctor.kernel.loader.relocate import RelocError, Relocator, link
     from bpfdoctor.kernel.maps import map_create_attr
     from bpfdoctor.kernel.progs import prog_load_attr
 
     obj = open_object(_write(data, "loader.o"))
-    check_object(obj)
-    selected, _skipped = objload._select(obj, None)
-    try:
-        types = objload._types(obj, selected, None)
-    except InputError:  # a section naming no type: load --type, as a user would
-        types = objload._types(obj, selected, "socket_filter")
     for all_kinds in (True, False):
         env = loader_env(all_kinds)
-        externs = resolve_externs(obj, env)
-        raw = None
-        if obj.btf is not None:
-            size = max((v.offset + v.size for v in externs.kconfig), default=0)
-            raw, _sanitized = btfprep.prepare(obj.btf, obj.elf, env.btf_features, externs.kconfig_offsets, size)
+        prep = _prepare(obj, env)
+        raw = prep.raw
+        if raw is not None:
             raw.tobytes()
-        plans = plan_maps(obj, raw, externs.kconfig_data)
-        t = Targets(externs=externs)
+        plans = plan_maps(obj, raw, prep.externs.kconfig_data)
+        fds = {}
         for fd, plan in enumerate(plans, 100):
             # the attributes BPF_MAP_CREATE would get, with BTF and without (libbpf's retry)
             shape = mapcreate.runtime_shape(plan)
             map_create_attr(**mapcreate.create_args(shape, 98, 0))
             map_create_attr(**mapcreate.create_args(shape.without_btf(), 0, 0))
             mapcreate.slot_updates(plan, lambda name: 7)
-            if plan.kind == "legacy":
-                t.legacy[plan.offset] = fd
-            elif plan.kind == "btf":
-                t.btf[plan.name] = fd
-            elif plan.kind == "kconfig":
-                t.kconfig_fd = fd
-            else:
-                t.data[plan.name] = fd
+            fds[plan.name] = fd
+        t = objload.targets(prep.externs, plans, lambda plan: fds[plan.name])
         raw_ext = build_raw_ext(obj.btf_ext) if raw is not None and obj.btf_ext is not None else None
         relocated = Relocator(obj, t, lambda env=env: env.core_candidates)
-        for p in selected:
-            ptype, atype = types[p.name]
+        for p in prep.selected:
+            ptype, atype = prep.types[p.name]
             try:
                 linked = link(relocated, p)
                 args, lines = kernel_args(obj, p, ptype, atype, linked, raw_ext, env,

@@ -24,6 +24,7 @@ from bpfdoctor.kernel.loader.mapplan import plan_maps
 from bpfdoctor.kernel.loader.loadone import load_one
 from bpfdoctor.kernel.loader.relocate import Relocator, Targets, check_object
 from bpfdoctor.kernel.loader.results import MapResult, ProgramResult
+from bpfdoctor.record import record
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -151,6 +152,56 @@ def _types(obj, progs, override: str | None) -> dict[str, tuple[int, int]]:
     return out
 
 
+@record
+class Prepared:
+    """What ``load`` makes of the object before its first ``bpf()`` call,
+    none of which depends on the kernel's answers: the programs to load and
+    their (type, attach type), the resolved externs, and the object's BTF
+    rewritten for this kernel (``raw``, None without ``.BTF``)."""
+
+    obj: object
+    selected: list
+    skipped: list
+    types: dict
+    externs: Externs
+    raw: object
+    sanitized: list
+
+
+def prepare(obj, env: KernelEnv, *, programs: Sequence[str] | None = None,
+            prog_type: str | None = None) -> Prepared:
+    """Check ``obj`` as libbpf does, pick its programs and types, resolve its
+    externs against ``env`` and build the BTF to hand to the kernel.  Pure
+    computation on the file and ``env``'s facts (the fuzz target ``loader``
+    runs exactly this)."""
+    check_object(obj)
+    selected, skipped = _select(obj, programs)
+    types = _types(obj, selected, prog_type)
+    externs = resolve_externs(obj, env)
+    raw, sanitized = None, []
+    if obj.btf is not None:
+        end = max((v.offset + v.size for v in externs.kconfig), default=0)
+        raw, sanitized = btfprep.prepare(obj.btf, obj.elf, env.btf_features, externs.kconfig_offsets, end)
+    return Prepared(obj, selected, skipped, types, externs, raw, sanitized)
+
+
+def targets(externs: Externs, plans, fd_of) -> Targets:
+    """Where relocations point: each planned map's descriptor (``fd_of(plan)``)
+    by the way instructions name it (legacy offset, BTF map, data section)."""
+    t = Targets(externs=externs)
+    for plan in plans:
+        fd = fd_of(plan)
+        if plan.kind == "legacy":
+            t.legacy[plan.offset] = fd
+        elif plan.kind == "btf":
+            t.btf[plan.name] = fd
+        elif plan.kind == "kconfig":
+            t.kconfig_fd = fd
+        else:
+            t.data[plan.name] = fd
+    return t
+
+
 def load_object(path, *, programs: Sequence[str] | None = None, prog_type: str | None = None,
                 log_level: int = 0, env: KernelEnv | None = None) -> LoadedObject:
     """Load ``path`` (or a ``BpfObject``) the way libbpf would.  Programs the
@@ -158,21 +209,19 @@ def load_object(path, *, programs: Sequence[str] | None = None, prog_type: str |
     raises ``InputError``/``ParseError``; a map the kernel refuses raises
     ``SyscallError``."""
     obj = path if hasattr(path, "elf") else open_object(path)
-    check_object(obj)
-    selected, skipped = _select(obj, programs)
-    types = _types(obj, selected, prog_type)
     env = env or KernelEnv()
+    prep = prepare(obj, env, programs=programs, prog_type=prog_type)
     lo = LoadedObject(obj)
+    lo.externs = prep.externs
     lo.notes += [f"program {p.name} (section {p.section!r}) is not loaded by default (libbpf's '?' "
-                 f"prefix); load it with --program {p.name}" for p in skipped]
+                 f"prefix); load it with --program {p.name}" for p in prep.skipped]
     try:
-        lo.externs = resolve_externs(obj, env)
-        raw = _load_btf(lo, env)
-        _create_maps(lo, raw)
+        _load_btf(lo, prep)
+        _create_maps(lo, prep.raw)
         if lo.map_failure is not None:
-            _not_loaded(lo, selected, types)
+            _not_loaded(lo, prep.selected, prep.types)
         else:
-            _load_programs(lo, selected, types, raw, env, log_level)
+            _load_programs(lo, prep.selected, prep.types, env, log_level)
             _fill_prog_slots(lo)
     except BaseException:
         lo.close()
@@ -180,18 +229,15 @@ def load_object(path, *, programs: Sequence[str] | None = None, prog_type: str |
     return lo
 
 
-def _load_btf(lo: LoadedObject, env):
+def _load_btf(lo: LoadedObject, prep: Prepared) -> None:
     from bpfdoctor.errors import VerifierError
     from bpfdoctor.kernel.btf import load_btf
 
-    obj = lo.obj
-    if obj.btf is None:
-        return None
-    kv = lo.externs.kconfig
-    raw, lo.btf_sanitized = btfprep.prepare(obj.btf, obj.elf, env.btf_features, lo.externs.kconfig_offsets,
-                                            max((v.offset + v.size for v in kv), default=0))
+    if prep.raw is None:
+        return
+    lo.btf_sanitized = prep.sanitized
     try:
-        lo.btf = load_btf(raw.tobytes())
+        lo.btf = load_btf(prep.raw.tobytes())
     except VerifierError as e:
         # libbpf: "Error loading .BTF into kernel ... BTF is optional, ignoring."
         lo.btf_log = e.log
@@ -200,7 +246,6 @@ def _load_btf(lo: LoadedObject, env):
     except SyscallError as e:
         lo.notes.append(f"kernel refused the object's BTF ({e.errno_name}); loading without it")
         lo.btf_sanitized = []
-    return raw
 
 
 def _create_maps(lo: LoadedObject, raw) -> None:
@@ -249,24 +294,10 @@ def _fill_prog_slots(lo: LoadedObject) -> None:
                                              lambda n: lo.programs[n].fd if n in lo.programs else None)
 
 
-def _targets(lo: LoadedObject) -> Targets:
-    t = Targets(externs=lo.externs)
-    for name, plan in lo.map_plans.items():
-        fd = lo.maps[name].fd
-        if plan.kind == "legacy":
-            t.legacy[plan.offset] = fd
-        elif plan.kind == "btf":
-            t.btf[name] = fd
-        elif plan.kind == "kconfig":
-            t.kconfig_fd = fd
-        else:
-            t.data[name] = fd
-    return t
-
-
-def _load_programs(lo: LoadedObject, selected, types, raw, env, log_level: int) -> None:
+def _load_programs(lo: LoadedObject, selected, types, env, log_level: int) -> None:
     obj = lo.obj
-    relocated = Relocator(obj, _targets(lo), lambda: env.core_candidates)
+    t = targets(lo.externs, lo.map_plans.values(), lambda plan: lo.maps[plan.name].fd)
+    relocated = Relocator(obj, t, lambda: env.core_candidates)
 
     raw_ext = None
     if lo.btf is not None and obj.btf_ext is not None:
