@@ -111,3 +111,31 @@ def test_section_suggestions():
     assert suggest_section("xdp_prog") == "xdp"
     assert suggest_section("kprobe_do_unlinkat") == "kprobe/do_unlinkat"
     assert suggest_section("nonsense") is None
+
+
+@pytest.mark.parametrize("size", [0, 4, 12])
+def test_functions_libbpf_calls_corrupted_are_a_finding(obj, tmp_path, size):
+    """libbpf refuses the whole object when a FUNC symbol is empty or not whole
+    instructions ("corrupted program"); ``elf info`` said "no problems" on such
+    an object while ``load`` refused it.  Both now ask elf/funccheck.  (A
+    misaligned function is refused earlier, by the object model.)"""
+    import struct
+
+    from bpfdoctor.elf.reader import STT_FUNC
+    from bpfdoctor.errors import InputError
+    from bpfdoctor.kernel.loader.relocate import check_object
+
+    good = open_object(obj("multi_prog"))
+    assert not [f for f in good.findings() if f.id == "corrupted-program"]
+    sym = next(s for s in good.elf.symbols if s.type == STT_FUNC and s.size > 8)
+    data = bytearray(obj("multi_prog").read_bytes())
+    entry = good.elf._symtab.offset + 24 * sym.index
+    struct.pack_into("<Q", data, entry + 16, size)
+    p = tmp_path / "bad.o"
+    p.write_bytes(bytes(data))
+    bad = open_object(p)
+    (f,) = [f for f in bad.findings() if f.id == "corrupted-program"]
+    assert f.severity.value == "fail" and f"function '{sym.name}' " in f.summary
+    assert f.evidence["functions"][0]["name"] == sym.name
+    with pytest.raises(InputError, match=f"corrupted program '{sym.name}'"):
+        check_object(bad)

@@ -14,6 +14,7 @@ _LIBBPF_LEGACY = "https://github.com/libbpf/libbpf/wiki/Libbpf:-the-road-to-v1.0
 
 def object_findings(obj) -> list[Finding]:
     out: list[Finding] = []
+    out += _corrupted_programs(obj)
     out += _legacy_maps(obj)
     out += _unknown_sections(obj)
     out += _license(obj)
@@ -68,6 +69,26 @@ def _legacy_maps(obj) -> list[Finding]:
         reference=_LIBBPF_LEGACY,
         detail="libbpf removed support for 'struct bpf_map_def' in SEC(\"maps\") in v1.0; "
                "bpftool, iproute2 (>= 6.x with libbpf) and cilium/ebpf need BTF-defined maps.")]
+
+
+def _corrupted_programs(obj) -> list[Finding]:
+    from bpfdoctor.elf.funccheck import INSN_SIZE, corrupted_functions
+
+    bad = corrupted_functions(obj.elf)
+    if not bad:
+        return []
+    sec, sym = bad[0]
+    more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+    return [Finding(
+        id="corrupted-program", severity=Severity.FAIL, area="programs",
+        summary=f"function {sym.name!r} in section '{sec.name}' (offset {sym.value}, size {sym.size}) "
+                f"is not whole {INSN_SIZE}-byte instructions{more}; libbpf refuses the whole object "
+                "(\"corrupted program\")",
+        evidence={"functions": [{"section": s.name, "name": f.name, "offset": f.value, "size": f.size}
+                                for s, f in bad]},
+        fix="rebuild the object with clang -target bpf; a truncated or hand-edited object, or a "
+            "symbol table rewritten by another tool, gives functions of this shape",
+        reference="libbpf.c bpf_object__add_programs")]
 
 
 def _unknown_sections(obj) -> list[Finding]:

@@ -307,18 +307,11 @@ def check_object(obj) -> None:
     if not obj.little_endian:
         raise InputError(obj.path, "big-endian BPF object; this host runs little-endian programs",
                          hint="rebuild with clang -target bpfel (or -target bpf)")
-    from bpfdoctor.elf.reader import STT_FUNC
+    from bpfdoctor.elf.funccheck import corrupted_functions
 
-    elf = obj.elf
-    for sec in elf.sections:
-        # libbpf.c bpf_object__add_programs / bpf_object__init_prog: every FUNC symbol of
-        # an executable section, by its own st_size (ours derive a missing size).  libbpf
-        # skips an executable section that is not PROGBITS; our object model reads
-        # programs from it, so its functions are held to the same rule.
-        if not sec.is_exec or not sec.size:
-            continue
-        for sym in elf.symbols_in(sec.index):
-            if sym.type == STT_FUNC and (sym.size == 0 or sym.size % INSN_SIZE or sym.value % INSN_SIZE):
-                raise InputError(obj.path, f"section {sec.name!r}: corrupted program {sym.name!r}, offset "
-                                 f"{sym.value}, size {sym.size} (libbpf takes whole {INSN_SIZE}-byte "
-                                 "instructions, at least one)")
+    bad = corrupted_functions(obj.elf)
+    if bad:
+        sec, sym = bad[0]
+        raise InputError(obj.path, f"section {sec.name!r}: corrupted program {sym.name!r}, offset "
+                         f"{sym.value}, size {sym.size} (libbpf takes whole {INSN_SIZE}-byte "
+                         "instructions, at least one)")
