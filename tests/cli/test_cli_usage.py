@@ -259,3 +259,30 @@ def test_selectors_with_digits_int_refuses(words):
         map_dump.parse_selector(words)
     r = run_cli("prog", "dump", "xlated", *words)
     assert r.exit_code == 2 and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("value, number", [("12", 12), ("0x1f", 31), ("0X1F", 31), ("010", 8), ("0", 0),
+                                           ("4294967295", 0xFFFFFFFF), ("0xffffffff", 0xFFFFFFFF),
+                                           ("000000000000000012", 0o12)])
+def test_ids_are_read_as_bpftool_reads_them(value, number):
+    # bpftool: strtoul(arg, &end, 0) over the whole word (prog.c prog_parse_fds, common.c
+    # map_parse_fds).  'map' took Python's int(x, 0) ("1_0", " 5", no octal), 'prog' decimal only.
+    from bpfdoctor.kernel import map_dump, prog_select
+
+    assert prog_select.parse_selector(("id", value)).number == number
+    assert map_dump.parse_selector(("id", value)).number == number
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("4294967296", "ids run from 0 to 4294967295"), ("0x100000000", "ids run from 0 to 4294967295"),
+    ("9" * 40, "ids run from 0 to 4294967295"), ("1_0", "expected a number"), (" 5", "expected a number"),
+    ("-1", "expected a number"), ("0x", "expected a number"), ("08", "expected a number"),
+    ("+5", "expected a number"), ("", "expected a number")])
+def test_ids_out_of_range_or_not_numbers_say_which(value, problem):
+    from bpfdoctor.errors import UsageError
+    from bpfdoctor.kernel import map_dump, prog_select
+
+    with pytest.raises(UsageError, match=f"bad program id .*: {problem}"):
+        prog_select.parse_selector(("id", value))
+    with pytest.raises(UsageError, match=f"bad map id .*: {problem}"):
+        map_dump.parse_selector(("id", value))

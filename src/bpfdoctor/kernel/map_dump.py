@@ -24,7 +24,7 @@ from bpfdoctor.kernel.maps import Map
 from bpfdoctor.kernel.objects import KernelObject, ObjKind
 from bpfdoctor.kernel.prog_list import fdinfo_field
 from bpfdoctor.kernel.prog_refs import ProcRef, fd_holders, pinned_ids
-from bpfdoctor.kernel.prog_select import open_pinned_kind
+from bpfdoctor.kernel.prog_select import open_pinned_kind, parse_id
 from bpfdoctor.lazylog import get_logger
 from bpfdoctor.record import record
 
@@ -59,13 +59,7 @@ def parse_selector(words) -> MapSelector:
     if kind not in KINDS:
         raise UsageError(f"unknown map selector {kind!r}: expected one of {', '.join(KINDS)}")
     if kind == "id":
-        try:
-            number = int(value, 0)
-        except ValueError:
-            raise UsageError(f"bad map id {value!r}: expected a number") from None
-        if not 0 <= number <= 0xFFFFFFFF:
-            raise UsageError(f"bad map id {value!r}: expected a number")
-        return MapSelector(kind, value, number)
+        return MapSelector(kind, value, parse_id("map", value))
     if kind == "name" and not 0 < len(value) <= 15:
         raise UsageError(f"bad map name {value!r}: a kernel map name has 1 to 15 characters")
     return MapSelector(kind, value)

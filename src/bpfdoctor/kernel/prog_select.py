@@ -34,6 +34,28 @@ class Selector:
         return f"{self.kind} {self.value}"
 
 
+U32_MAX = 0xFFFFFFFF
+
+
+def parse_id(what: str, value: str) -> int:
+    """An object id as bpftool reads it (``strtoul(value, &end, 0)`` and the
+    whole word): decimal, ``0x`` hexadecimal or ``0`` octal; ids are u32.  A
+    one-line UsageError names ``what`` ("program", "map") otherwise."""
+    text = value.lower()
+    base, digits = 10, text
+    if text.startswith("0x"):
+        base, digits = 16, text[2:]
+    elif len(text) > 1 and text.startswith("0"):
+        base, digits = 8, text[1:]
+    allowed = "0123456789abcdef"[:base]
+    if not digits or any(c not in allowed for c in digits):
+        raise UsageError(f"bad {what} id {value!r}: expected a number")
+    # leading zeros aside, an id in range has at most 11 digits (octal)
+    if len(digits.lstrip("0")) > 11 or int(digits, base) > U32_MAX:
+        raise UsageError(f"bad {what} id {value!r}: ids run from 0 to {U32_MAX}")
+    return int(digits, base)
+
+
 def parse_selector(words: tuple[str, ...] | list[str]) -> Selector:
     """``("id", "12")`` -> Selector; a one-line UsageError otherwise."""
     if len(words) != 2:
@@ -42,9 +64,7 @@ def parse_selector(words: tuple[str, ...] | list[str]) -> Selector:
     if kind not in KINDS:
         raise UsageError(f"unknown program selector {kind!r}: expected one of {', '.join(KINDS)}")
     if kind == "id":
-        if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > 0xFFFFFFFF:
-            raise UsageError(f"bad program id {value!r}: expected a number")
-        return Selector(kind, value, int(value))
+        return Selector(kind, value, parse_id("program", value))
     if kind == "tag":
         tag = value.lower()
         if len(tag) != 16 or any(c not in "0123456789abcdef" for c in tag):
