@@ -61,8 +61,8 @@ class Externs:
     kconfig: tuple[KconfigVar, ...] = ()
     kconfig_data: bytes = b""
     ksyms: tuple[Ksym, ...] = ()
-    # name -> (first) variable, ksym and ksym index, made on first lookup:
-    # each relocation asks, and a scan per relocation was quadratic
+    # name -> (first) variable and ksym index, made on first lookup: each
+    # relocation asks, and a scan per relocation was quadratic
     by_name: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -71,20 +71,20 @@ class Externs:
 
     def _index(self) -> dict:
         if not self.by_name:
-            kv, ks, ki = {}, {}, {}
+            kv, ki = {}, {}
             for v in self.kconfig:
                 kv.setdefault(v.name, v)
             for i, k in enumerate(self.ksyms):
-                ks.setdefault(k.name, k)
                 ki.setdefault(k.name, i)
-            self.by_name.update(kconfig=kv, ksyms=ks, ksym_index=ki)
+            self.by_name.update(kconfig=kv, ksym_index=ki)
         return self.by_name
 
     def kconfig_var(self, name: str) -> KconfigVar | None:
         return self._index()["kconfig"].get(name)
 
     def ksym(self, name: str) -> Ksym | None:
-        return self._index()["ksyms"].get(name)
+        i = self._index()["ksym_index"].get(name)
+        return None if i is None else self.ksyms[i]
 
     def ksym_index(self, name: str) -> int:
         """The position of ``name`` among the ksyms (libbpf's extern index, for poisoned kfunc calls)."""
