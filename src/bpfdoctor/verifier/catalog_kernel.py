@@ -24,8 +24,7 @@ def _e(id, title, patterns, explanation, cause, fix, ref):
 FIRST = (
     _e("verifier-internal-error", "the verifier hit an internal error (a kernel bug)",
        (r"verifier internal error", r"[Vv]erifier (?:bug|BUG)", r"internal bug\b", r"^bug: ",
-        r"REG INVARIANTS VIOLATION", r"misconfigured", r"btf_vmlinux is malformed",
-        r"in-kernel BTF is malformed", r"Please fix kernel",
+        r"REG INVARIANTS VIOLATION", r"misconfigured", r"Please fix kernel",
         r"not eliminated in verifier pass", r"adding tail call poke descriptor failed",
         r"tracking tail call prog failed", r"non-overwritten BPF_PTR_POISON",
         r"(?:unknown|invalid) return type \d+ of func", r"Helper has invalid btf"),
@@ -35,6 +34,18 @@ FIRST = (
        "try a newer stable kernel; if it persists, report it to bpf@vger.kernel.org with the "
        "object and the full log; meanwhile restructure the code around the failing instruction",
        f"{V}: verifier internal error paths"),
+    _e("kernel-btf-malformed", "the kernel cannot read its own BTF",
+       (r"btf_vmlinux is malformed", r"in-kernel BTF is malformed"),
+       "The verifier parses /sys/kernel/btf/vmlinux (and module BTF) to check global functions' "
+       "arguments, kfuncs, tracing programs and CO-RE; this kernel's copy fails its own BTF "
+       "checks, so everything that needs kernel BTF is refused (the next line, such as "
+       "'Arg#0 type PTR in prog0() is not supported yet', follows from it).",
+       "The kernel package was built with a pahole that emits BTF this kernel does not "
+       "understand (a packaging fault of the distribution or of a custom kernel build), not "
+       "the program and not the verifier's logic.",
+       "use a kernel built with a pahole matching its version (the distribution's fixed "
+       "package, or rebuild with the right dwarves); programs that need no kernel BTF still load",
+       f"{B}: btf_parse_vmlinux / bpf_get_btf_vmlinux"),
 )
 
 ENTRIES = (
@@ -103,7 +114,10 @@ ENTRIES = (
         r"math between \S+ pointer and", r"pointer offset -?\d+ is not allowed",
         r"makes \S+ pointer be out of bounds", r"unknown scalar with mixed signed bounds",
         r"pointer with unsupported alu operation", r"beyond pointer bounds",
-        r"could not be pushed for speculative verification"),
+        r"could not be pushed for speculative verification",
+        # Linux 4.9-4.13 wordings for packet pointers (check_packet_ptr_add)
+        r"addition of negative constant to packet pointer",
+        r"cannot add integer value with \d+ upper zero bits to ptr_to_packet"),
        "Only + and - of a bounded scalar on a pointer are allowed, within the object's bounds "
        "and the Spectre sanitation limits.",
        "A pointer is multiplied, masked, cast to 32 bits, or moved by a value whose bounds are "

@@ -234,7 +234,9 @@ ENTRIES = (
        (r"Tracing programs must provide btf_id", r"attach_btf_id \d+ is not a function",
         r"Extension program changes packet data, while original does not",
         r"Cannot replace \w+", r"is not a global function", r"Cannot recursively attach",
-        r"attach to unsupported member"),
+        r"attach to unsupported member",
+        # libbpf, before the load (libbpf.c libbpf_find_attach_btf_id): ESRCH
+        r"failed to find kernel BTF type ID of '"),
        "fentry/fexit/LSM/freplace programs attach to a function named by BTF; it must exist "
        "on this kernel and match the program's kind.",
        "A target missing on this kernel, or an extension that differs from the original.",

@@ -77,6 +77,21 @@ def decode(text: str) -> Insn:
     return got
 
 
+def _helper_name(callee: str, number: str | None) -> str:
+    """The helper a call names: ``bpf_map_lookup_elem`` as printed; by its id
+    where the kernel printed a number (``call 1``, Linux 4.x) or did not know
+    it (``call unknown#182``: bpf_strncmp, added after that kernel)."""
+    if callee == "unknown" and number:
+        ident = number
+    elif callee.isdecimal():
+        ident = callee
+    else:
+        return callee
+    from bpfdoctor.isa.helpers import HELPER_NAMES
+
+    return HELPER_NAMES.get(int(ident[:9]), callee)
+
+
 def _decode(text: str) -> Insn:
     t = text.strip()
     if t == "exit":
@@ -85,7 +100,7 @@ def _decode(text: str) -> Insn:
         return Insn("goto")
     m = _CALL.match(t)
     if m:
-        return Insn("call", callee=m.group(1))
+        return Insn("call", callee=_helper_name(m.group(1), m.group(2)))
     m = _COND.match(t)
     if m:
         return Insn("cond", dst=num(m.group(2)), src=num(m.group(5)) if m.group(5) else None,

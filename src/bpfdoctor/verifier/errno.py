@@ -95,6 +95,13 @@ ERRNOS: dict[int, ErrnoInfo] = {e.number: e for e in (
     ), (
         "inner map or BTF object referenced by fd/id does not exist",
     )),
+    ErrnoInfo(_errno.ESRCH, "ESRCH", (
+        "libbpf found no attach target in the kernel's BTF (libbpf_find_attach_btf_id): the "
+        "fentry/fexit/tp_btf/LSM function or tracepoint is not on this kernel, was renamed, "
+        "inlined, or the kernel has no BTF for it",
+    ), (
+        "an object referenced by id or name does not exist",
+    )),
     ErrnoInfo(_errno.EBUSY, "EBUSY", (
         "the attach target is busy (another program already attached exclusively)",
     ), (
@@ -106,6 +113,13 @@ ERRNOS: dict[int, ErrnoInfo] = {e.number: e for e in (
         "the map type does not support this operation",
     )),
 )}
+
+
+def errno_name(number: int) -> str:
+    """``ESRCH`` for 3 (or -3); ``E?`` for a number no libc names."""
+    n = abs(number)
+    info = ERRNOS.get(n)
+    return info.name if info else _errno.errorcode.get(n, "E?")
 
 
 def explain_errno(number: int) -> ErrnoInfo | None:
@@ -155,7 +169,7 @@ def gloss(number: int | None, message: str, family: str | None = None) -> str | 
         return None
     n = abs(number)
     info = ERRNOS.get(n)
-    name = info.name if info else f"errno {n}"
+    name = info.name if info else _errno.errorcode.get(n, f"errno {n}")
     hay = f"{message} {family or ''}".lower()
     for err, words, text in _GLOSSES:
         if err == n and (not words or any(w in hay for w in words)):

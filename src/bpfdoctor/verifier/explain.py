@@ -17,7 +17,7 @@ from bpfdoctor.verifier.catalog import CATALOG
 from bpfdoctor.verifier.context import ProgramContext
 from bpfdoctor.verifier.diagnostic import Diagnostic
 from bpfdoctor.verifier.entry import CatalogEntry
-from bpfdoctor.verifier.errno import ErrnoInfo, explain_errno
+from bpfdoctor.verifier.errno import ErrnoInfo, errno_name, explain_errno
 from bpfdoctor.verifier.model import Insn, ParsedLog, SourceLine, Verdict
 from bpfdoctor.verifier.numbers import num
 
@@ -93,7 +93,10 @@ CONTEXT_CHECKS: dict[str, Callable[[ParsedLog, str], bool]] = {
 def match(log: ParsedLog) -> CatalogEntry | None:
     """The first catalog entry matching the error, trying the main error line first."""
     lines = ([log.error] if log.error else []) + list(log.error_detail)
-    for line in lines:
+    # then as the kernel would have begun them: a pasted or reworded line may start with a
+    # capital ("Math between map_value pointer and ..."); the kernel's own start lower case
+    retry = [f"{x[0].lower()}{x[1:]}" for x in lines if x[:1].isupper() and not x[1:2].isupper()]
+    for line in lines + retry:
         for e in CATALOG:
             if e.search(line) and (e.requires is None or CONTEXT_CHECKS[e.requires](log, line)):
                 return e
@@ -194,7 +197,7 @@ def _evidence(log: ParsedLog, source: SourceLine | None, regs: dict[str, str],
     if alloc and num(alloc.group(1)) in log.call_insns:
         ev["acquired_by"] = f"{alloc.group(1)}: {log.call_insns[num(alloc.group(1))]}"
     if log.errno is not None:
-        ev["errno"] = f"{info.name if info else 'E?'} ({log.errno})"
+        ev["errno"] = f"{errno_name(log.errno)} ({log.errno})"
     if log.stats is not None:
         ev["processed_insns"] = log.stats.processed_insns
     if log.notes:

@@ -113,6 +113,7 @@ FAMILIES: dict[str, tuple[ErrorClass, str | None]] = {
     "timer-misuse": (S, None),
     # catalog_kernel: the rest of Linux 6.12's messages
     "verifier-internal-error": (E, None),
+    "kernel-btf-malformed": (E, None),
     "kfunc-environment": (E, "helper"),
     "kfunc-arg-misuse": (S, "helper"),
     "pointer-arith-unsafe": (S, "index"),

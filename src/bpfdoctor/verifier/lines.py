@@ -58,12 +58,18 @@ _SHAPES["STACK_DEPTH"] = r"stack depth ([\d+]+)"
 _SHAPES["LIBBPF_PROG"] = r"libbpf: prog '([^']*)': (.*)$"
 _SHAPES["LIBBPF_FAILED"] = r"failed to load: -?(\d+)"
 _SHAPES["LIBBPF_LOAD_FAILED"] = r"BPF program load failed: (.+)$"
+# libbpf.c libbpf_find_attach_btf_id, before any log: the program's attach target is
+# not in the kernel's BTF ("...: failed to find kernel BTF type ID of 'x': -3")
+_SHAPES["LIBBPF_NO_TARGET"] = r"failed to find kernel BTF type ID of '[^']*': -?(\d+)$"
+# bcc's libbpf.c bpf_prog_load: "bpf: Failed to load program: Permission denied", then the log
+BCC_LOAD_FAILED = "bpf: Failed to load program: "
 BEGIN_MARK = "-- BEGIN PROG LOAD LOG --"
 END_MARK = "-- END PROG LOAD LOG --"
 # cilium/ebpf: "load program: permission denied: 7: (79) r1 = ...: R0 invalid
 # mem access 'scalar' (5 line(s) omitted)"
 # bcc's libbpf.c on E2BIG: "bpf: Argument list too long. Program NAME too large (N insns), at most M insns"
 _SHAPES["BCC_TOO_LARGE"] = r"bpf: ([^.]+)\. ([Pp]rogram +(?:\S+ +)?too large \(\d+ insns\), at most \d+ insns)"
+_SHAPES["OMITTED_ONLY"] = r"\((?:truncated, )?(\d+) line\(s\) omitted\)$"
 # (cilium/ebpf 0.12+ says "(truncated, N line(s) omitted)"; a bare "load program: invalid argument:"
 # ends in the colon when the log it would quote is empty)
 _SHAPES["CILIUM"] = (r"load program: ([a-z][a-z ]*?)(?:: (.*?))?:?"
@@ -82,7 +88,12 @@ NOISE_PREFIXES = (
     "SCC enter", "SCC exit",  # 6.17+: a loop's strongly connected component (kernel/bpf/verifier.c)
     # iproute2 (tc, ip link ... xdp) around a log it shortened
     "Verifier analysis:", "Skipped ", "[...]",
+    # a Python loader's (bcc's) traceback and hints printed after the log
+    "Traceback (most recent call last)", "File \"", "HINT: ",
 )
+# Lines people paste around a log that are never the error: a shell prompt with the
+# command they ran, an ellipsis standing for cut lines, a bare "libbpf:" line.
+_SHAPES["PASTE_NOISE"] = r"(?:[\w.-]+@[\w.-]+:\S*|~\S*)?[$#] \S|[.\u2026]+$|libbpf:$"
 # Loggers that wrap each line of a pasted log: logfmt (cilium, kmesh: level=warning msg="..."),
 # logrus's text format ("ERRO[0045] ..."), syslog and journald ("Dec  2 10:00:01 host sysmon[3080]: ...").
 _SHAPES["LOGFMT_MSG"] = r'(?:^|\s)msg="((?:[^"\\]|\\.)*)"'

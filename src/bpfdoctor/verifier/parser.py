@@ -61,6 +61,7 @@ def _noise(s: str) -> bool:
     lines of a level-2 log end here)."""
     return ((s.startswith(L.NOISE_PREFIXES) and not L.NOISE_ERRORS.match(s))
             or L.LIVENESS_DEBUG.match(s) is not None
+            or L.PASTE_NOISE.match(s) is not None
             or (s.startswith("func '") and L.BTF_ARG_INFO.match(s) is not None))
 
 
@@ -124,6 +125,7 @@ class _Walk:
         self.validating: tuple[str, int] | None = None
         self.gapped = False
         self.closed = False  # a loader's one-line error was read: other text is not the error
+        self.old_kernel = False  # 4.x wordings seen ("R1=inv", "min_value=", "call 1")
 
     # -- instructions and states -------------------------------------------------
 
@@ -134,6 +136,8 @@ class _Walk:
         self.insn_lines += 1
         self.closed = False
         insn = Insn(idx, opcode if opcode is not None else -1, text, self.frame)
+        if opcode == 0x85 and not self.old_kernel and text[5:6].isdecimal():
+            self.old_kernel = True  # "call 1": kernels before 4.14 printed no helper names
         self.pending = (insn, ann)
         self.recent.append(insn)
         self.errors.clear()
@@ -175,6 +179,7 @@ class _Walk:
     def full_state(self, text: str) -> int:
         """A complete state (``from X to Y:``, print_all): replaces that frame's registers."""
         self._settle_pending()
+        self._wording(text)
         frame, regs = parse_state(text, self.frame)
         self.frame = frame
         self.regs[frame] = regs
@@ -185,8 +190,20 @@ class _Walk:
         last print (kernel/bpf/log.c: print_verifier_state with print_all=false),
         so it is merged, not substituted."""
         self._settle_pending()
+        self._wording(text)
         self.frame = apply_annotation(self.regs, text, self.frame)
         self.rec.state(text, self.frame, full=False)
+
+    def state_at_pending(self, text: str) -> None:
+        """A bare ``R0=.. R1=..`` line right after an instruction: the state the
+        kernel dumps at that instruction before its error (check_mem_access's
+        print_verifier_state); the instruction stays the one that failed."""
+        self._wording(text)
+        self.frame = apply_annotation(self.regs, text, self.frame)
+
+    def _wording(self, state: str) -> None:
+        if not self.old_kernel and ("=inv" in state or "_value=" in state or "=imm" in state):
+            self.old_kernel = True
 
     def branch(self, src: int, dst: int, state: str) -> None:
         self._settle_pending()
@@ -284,6 +301,7 @@ class LogParser:
         self.omitted: int | None = None
         self.skimmed: tuple[int, int] | None = None  # (lines, bytes) counted, not parsed
         self.summary_errors: list[str] = []  # the error a loader's one-line summary quoted
+        self.after_insn = False  # the line before was an instruction without its state
 
     def feed(self, raw: str) -> None:
         self.lines += 1
@@ -351,13 +369,18 @@ class LogParser:
             return
         if not s.startswith(_NOT_EXCERPT) and not self.walk.after_stats:
             self.excerpt.append(raw.rstrip())
+        after_insn, self.after_insn = self.after_insn, False
         if s[0].isdecimal():
             if self._numbered(s):
                 self.known += 1
                 return
-        elif self._prefixed(s):
-            self.known += 1
-            return
+        else:
+            self.after_insn = after_insn  # read by _prefixed
+            known = self._prefixed(s)
+            self.after_insn = False
+            if known:
+                self.known += 1
+                return
         self._other(s)
 
     def _numbered(self, s: str) -> bool:
@@ -374,6 +397,7 @@ class LogParser:
                 # on the jump's own line: "15: (a6) if w1 < 0x65 goto pc+4 20: R0=2 ..."
                 text = target.group(1)
             w.insn(idx, num(m.group(2), 16), text, ann)
+            self.after_insn = target is None and ann is None
             if target:
                 if text.startswith("call"):
                     w.partial_state(target.group(3))
@@ -422,7 +446,10 @@ class LogParser:
             # "frame 0: propagating r3,r4" (precision propagated to a parent state)
             return s.startswith("frame ") and ": propagating " in s
         if c == "R" and "=" in s.split(" ", 1)[0]:
-            w.partial_state(s)
+            if self.after_insn and w.pending is not None and w.pending[1] is None:
+                w.state_at_pending(s)
+            else:
+                w.partial_state(s)
             return True
         if c == "p" and s.startswith("processed "):
             return self._stats(s)
@@ -477,6 +504,13 @@ class LogParser:
         elif self.want is not None and m.group(1) != self.want:
             return
         else:
+            no_target = L.LIBBPF_NO_TARGET.search(rest)
+            if no_target:  # the attach target is not in the kernel's BTF: nothing was loaded
+                self.program, self.loader_failed = m.group(1), True
+                self.errno = num(no_target.group(1))
+                if len(self.walk.errors) <= _MAX_DETAIL:
+                    self.walk.errors.append(rest)
+                return
             failed = L.LIBBPF_FAILED.search(rest)
             if failed:
                 self.program, self.errno, self.loader_failed = m.group(1), num(failed.group(1)), True
@@ -498,6 +532,11 @@ class LogParser:
         if "load program: " in s and self._cilium(s):
             return
         if s.startswith("bpf: ") and "too large (" in s and self._bcc_too_large(s):
+            return
+        if s.startswith(L.BCC_LOAD_FAILED):
+            # bcc's line before the log it prints: the errno, not the error
+            self.errno = self.errno or _STRERROR.get(s[len(L.BCC_LOAD_FAILED):].strip().lower())
+            self.loader_failed = True
             return
         if self.framed and not self.in_frame:
             self.unrecognized += 1
@@ -547,6 +586,9 @@ class LogParser:
         self.loader_failed = True
         self.omitted = num(m.group(3)) if m.group(3) else None
         rest = m.group(2) or ""
+        only = L.OMITTED_ONLY.match(rest)
+        if only:  # every line of the log was left out: "load program: permission denied: (21 line(s) omitted)"
+            self.omitted, rest = num(only.group(1)), ""
         im = L.CILIUM_INSN.match(rest)
         if im:
             self._numbered(im.group(1))
@@ -624,9 +666,17 @@ def _notes(w: _Walk, errors: list[str], verdict: Verdict, p: LogParser) -> tuple
     notes: list[str] = []
     truncated = False
     if p.lines == 0 or (w.insn_lines == 0 and not errors and w.stats is None):
-        notes.append("no verifier log found in the input")
+        if p.omitted:
+            notes.append(f"the loader left out all {p.omitted} line(s) of the log, the error with them "
+                         "(cilium/ebpf: print the error with %+v for the whole log)")
+        else:
+            notes.append("no verifier log found in the input")
         return notes, False
-    if w.stats is None and p.omitted is None:
+    if w.stats is None and p.omitted is None and w.old_kernel and errors:
+        notes.append("the log has no closing statistics line, as kernels before 5.2 print none "
+                     "when they reject a program (its wording is from such a kernel): it may be "
+                     "complete")
+    elif w.stats is None and p.omitted is None:
         truncated = True
         notes.append("the log has no closing statistics line: it is truncated (log buffer too "
                      "small?) and the error may be missing or incomplete")

@@ -282,8 +282,10 @@ def leaked_reference(p: Path, a: Analysis) -> None:
     acq_idx = num(m.group(1)) if m else None
     if acq_idx is not None:
         acq = p.step_at(acq_idx)
-        a.secondary.append(p.span("acquired", f"reference acquired here by "
-                                  f"{call_name(acq) or 'the call'}()", acq_idx, acq))
+        name = call_name(acq)
+        a.secondary.append(p.span("acquired", f"reference acquired here by {name}()" if name else
+                                  f"reference acquired at insn {acq_idx} (a call this part of the "
+                                  "log does not show)", acq_idx, acq))
     if p.fpos is None:
         return
     # the last statement on the leaking path before the exit: the release belongs after it
@@ -307,6 +309,8 @@ def leaked_reference(p: Path, a: Analysis) -> None:
         a.primary = p.span("primary", "the path through this line reaches the exit without "
                            "releasing the reference", st.index, st)
         break
+    if acq_idx is None and "reference" not in p.error.lower():
+        return  # a lock or RCU section left open: the catalog's fix names its unlock
     rel = _release_for(call_name(p.step_at(acq_idx)) if acq_idx is not None else "")
     var = assigned_name(a.secondary[0].text) if a.secondary else None
     a.help.append(f"release it on every path before returning: {rel.format(var or 'ptr')}")
@@ -330,7 +334,9 @@ def _release_for(acquire: str) -> str:
         return "bpf_cgroup_release({0})"
     if "obj_new" in name:
         return "bpf_obj_drop({0})"
-    return "the matching release call on {0}"
+    return ("the release that matches its acquire on {0} (bpf_ringbuf_submit/discard after "
+            "bpf_ringbuf_reserve, bpf_sk_release after bpf_sk_lookup_*, bpf_task_release, "
+            "bpf_cgroup_release, bpf_obj_drop...)")
 
 
 def return_range(p: Path, a: Analysis) -> None:
@@ -434,5 +440,12 @@ def helper_call(p: Path, a: Analysis) -> None:
             return
     if p.fstep is not None:
         name = call_name(p.fstep).split("#")[0]
-        if name:
+        if name and "invalid func" in p.error and not name.startswith("unknown"):
+            # a helper id this kernel does not know: name it (decoded from the id)
+            said = f"{name}() is newer than this kernel: it has no such helper"
+            if name == "bpf_trace_vprintk":
+                said += (" (bpf_printk() with more than 3 arguments compiles to it, Linux 5.16+: "
+                         "print at most 3 values per call on older kernels)")
+            a.help.insert(0, said)
+        elif name:
             a.help.insert(0, f"the call is {name}() at this line")

@@ -174,6 +174,8 @@ def _scalar_length_check(p: Path) -> Step | None:
     return None
 
 
+_STORE_WIDTH = re.compile(r"\*\(u(8|16|32|64) \*\)")
+_WIDTHS = {"8": 1, "16": 2, "32": 4, "64": 8}
 _ACCESS_OFF = re.compile(r"off=(\d{1,9}) size=")
 _PKT_OFF = re.compile(r"off=(\d{1,9})")
 
@@ -189,8 +191,11 @@ def uninit_stack(p: Path, a: Analysis) -> None:
     m = _STACK_READ.search(p.error)
     if not m:
         return
+    # kernel/bpf/verifier.c check_stack_read_fixed_off / check_stack_range_initialized:
+    # "off %d+%d size %d" is the access's start, the first byte not written
+    # relative to it, and the access's size
     off, var, size = num(m.group(1)), num(m.group(2)), num(m.group(3))
-    lo, hi = off + var, off + var + size
+    lo, hi = off, off + size
     # the first store into the object on the path: initialise it before this line
     first = None
     for i in range(p.fpos):
@@ -200,9 +205,25 @@ def uninit_stack(p: Path, a: Analysis) -> None:
             if s.op == "store" and s.dst == 10 and lo - 64 <= s.off < hi:
                 first = st
                 break
+    span = f"fp{lo}..fp{hi - 1}" if size > 1 else f"fp{lo}"
     if first is not None:
+        s = defuse.decode(first.text)
+        width = _STORE_WIDTH.search(first.text)
+        covers = width is not None and s.off <= lo and s.off + _WIDTHS[width.group(1)] >= hi
+        if covers and s.src is not None:
+            a.primary = p.span("primary", f"this store writes every byte read ({span}) from "
+                               f"R{s.src}: the slot holds a spilled register, which this kernel does "
+                               "not take as plain bytes (a pointer, or a value it tracks as one)",
+                               first.index, first)
+            a.why = ("Every byte read was written, by one store of a register: the verifier keeps "
+                     "that slot as a spilled register, not as initialised bytes, and refuses to "
+                     "read it as memory (a helper's buffer or a narrower load).")
+            a.help.append(f"pass a copy of the value as plain bytes (a scalar), not a slot holding "
+                          f"a spilled pointer; the byte the kernel calls unwritten is fp{off + var}")
+            return
         a.primary = p.span("primary", "the object is only partly written from here on; "
                            "zero it first", first.index, first)
-    a.help.append(f"zero the whole object before filling it (bytes fp{lo}..fp{hi} are read): "
+    a.help.append(f"zero the whole object before filling it ({span} is read; fp{off + var} is "
+                  "not written on this path): "
                   "`__builtin_memset(&obj, 0, sizeof(obj));` or `= {}` at its declaration — "
                   "padding holes count")
