@@ -75,8 +75,10 @@ def test_old_kernel_inv_wording_and_stats():
     assert parsed.failing_insn.text == "r0 = *(u64 *)(r1 +0)"
     assert parsed.stats.insn_limit == 131072 and parsed.stats.stack_depth == (0,)
     assert parsed.stats.total_states is None
-    # no state lines at all: the register is unknown, not "not initialised"
-    assert explain_log(parsed).registers == {"R1": "unknown (no state in the log)"}
+    # no state lines at all: the register is unknown, not "not initialised", and
+    # the instructions since (here: since the start) say where it came from
+    assert explain_log(parsed).registers == {
+        "R1": "? (after the last state: insn 1: r1 = *(u32 *)(r6 +76))"}
 
 
 def test_caller_callee_frames():

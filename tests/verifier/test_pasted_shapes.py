@@ -150,3 +150,24 @@ def test_a_kernel_whose_btf_is_malformed_is_not_a_verifier_bug():
     assert e.diagnostic.family == "kernel-btf-malformed"
     assert e.diagnostic.klass.value == "environment"
     assert "bpf@vger" not in " ".join(e.diagnostic.help)
+
+
+def test_registers_written_after_the_last_state_are_not_shown_stale():
+    # a 4.x log prints states only now and then: the state before 269 said R2=pkt_end,
+    # then 269-271 rewrote R2 and R4 before the failing 272
+    text = ("268: R0=inv(id=0,umax_value=255) R1=inv4 R2=pkt_end R4=imm4,min_value=4 R10=fp0\n"
+            "268: (bf) r3 = r1\n269: (bf) r2 = r0\n270: (77) r2 >>= 3\n271: (bf) r4 = r1\n"
+            "272: (0f) r2 += r4\naddition of negative constant to packet pointer is not allowed\n")
+    regs = _x(text).log.registers
+    assert regs["R2"] == "? (after the last state: insn 269: r2 = r0; insn 270: r2 >>= 3)"
+    assert regs["R4"] == "? (after the last state: insn 271: r4 = r1)"
+    assert regs["R0"].startswith("inv")  # untouched since the state
+
+
+def test_a_helper_s_return_after_the_last_state():
+    text = ("5: R1=map_ptr(ks=4,vs=8) R2=fp-4 R10=fp0\n5: (85) call bpf_map_lookup_elem#1\n"
+            "6: (bf) r7 = r0\n7: (79) r1 = *(u64 *)(r7 +0)\nR7 invalid mem access 'map_value_or_null'\n")
+    regs = _x(text).log.registers
+    assert regs["R7"] == "? (after the last state: insn 6: r7 = r0)"
+    assert regs["R0"] == "? (after the last state: returned by insn 5: call bpf_map_lookup_elem#1)"
+    assert "R1" not in regs or regs["R1"].startswith("?")

@@ -45,6 +45,21 @@ _GLUE = re.compile(r"processed \d|BPF program is too large|verification time ")
 
 
 _AYA = "Verifier output: "
+# An instruction that writes a register: "r1 = r6", "w2 += 4", "r0 = *(u64 *)(r1 +8)"
+_WRITES = re.compile(r"[rw](\d{1,2}) ([-+*/%&|^]|<<|>>|s>>|s/|s%)?= ")
+_SINCE = "? (after the last state: "
+
+
+def _worded(value) -> str:
+    """A register's value for display: the state's text, or the instructions
+    that wrote it since the last state (the last four)."""
+    if value.__class__ is not tuple:
+        return value
+    before, steps = value
+    said = [f"{verb}insn {idx}: {text.strip()}" for idx, text, verb in steps]
+    if before is not None:
+        said.insert(0, f"was {before}")
+    return f"{_SINCE}{'; '.join(said)})"
 
 
 def _glue_points(s: str) -> list[int]:
@@ -162,6 +177,19 @@ class _Walk:
         self.rec.annotate(ann or "")
         if ann:
             self.annotated += 1
+        if not ann and insn.text[:1] in "rw":
+            # no state after it: the register it writes no longer holds the value
+            # the last state showed (a level-1 log, a 4.x log between its states).
+            # Kept as (value before, last steps) and worded once, by finish().
+            m = _WRITES.match(insn.text)
+            if m:
+                regs = self.regs.setdefault(self.frame, {})
+                key = "R" + m.group(1)
+                old = regs.get(key) if m.group(2) else None
+                if old.__class__ is tuple:
+                    regs[key] = (old[0], (*old[1][-3:], (insn.index, insn.text, "")))
+                else:
+                    regs[key] = (old, ((insn.index, insn.text, ""),))
         if insn.opcode == 0x85:
             # kernel/bpf/verifier.c: check_helper_call and check_func_call
             # (clear_caller_saved_regs) mark R1-R5 of the caller not
@@ -169,6 +197,8 @@ class _Walk:
             regs = self.regs.setdefault(self.frame, {})
             for r in _CALLER_SAVED:
                 regs.pop(r, None)
+            if not ann and _is_helper_call(insn):
+                regs["R0"] = (None, ((insn.index, insn.text, "returned by "),))
             if not _is_helper_call(insn):
                 self.frame += 1
         elif insn.opcode == 0x95 and self.frame > 0:
@@ -626,7 +656,7 @@ class LogParser:
             error=errors[0] if errors else None,
             error_detail=tuple(errors[1:]),
             failing_insn=insn if verdict is Verdict.REJECTED else None,
-            registers=dict(w.regs.get(insn.frame if insn else w.frame, {})),
+            registers={k: _worded(v) for k, v in w.regs.get(insn.frame if insn else w.frame, {}).items()},
             path=tuple(w.path),
             source=w.source_for(insn) if verdict is Verdict.REJECTED else None,
             stats=w.stats,
