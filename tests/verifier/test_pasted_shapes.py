@@ -171,3 +171,20 @@ def test_a_helper_s_return_after_the_last_state():
     assert regs["R7"] == "? (after the last state: insn 6: r7 = r0)"
     assert regs["R0"] == "? (after the last state: returned by insn 5: call bpf_map_lookup_elem#1)"
     assert "R1" not in regs or regs["R1"].startswith("?")
+
+
+_COPY = ("6: (85) call bpf_map_lookup_elem#1\n7: (bf) r7 = r0\n8: (15) if r0 {op} 0x0 goto pc+3\n"
+         "{next}: (79) r9 = *(u64 *)(r7 +0)\nR7 invalid mem access 'map_value_or_null'\n")
+
+
+def test_a_null_check_on_a_copy_that_an_old_kernel_did_not_carry_over():
+    # Linux 4.4: r7 = r0 before the test of r0; the test did not make r7 non-NULL
+    d = _x(_COPY.format(op="==", next=9)).diagnostic
+    assert d.klass.value == "verifier-false-positive" and d.primary.insn == 8
+    assert "not checked for NULL" not in d.primary.label
+
+
+def test_a_null_check_whose_null_side_the_path_took_is_the_program_s_bug():
+    # "if r0 != 0x0 goto" falling through: the dereference is on the NULL side
+    d = _x(_COPY.format(op="!=", next=9)).diagnostic
+    assert d.klass.value == "source-bug" and d.primary.insn != 8

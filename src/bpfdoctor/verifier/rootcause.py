@@ -149,6 +149,8 @@ def null_deref(p: Path, a: Analysis) -> None:
     if d is None or not d.how.startswith("call"):
         return
     helper = d.how[5:].split("#")[0]
+    if _checked_on_a_copy(p, a, d, reg):
+        return
     sp = p.span("acquired", f"{helper}() may return NULL here", d.step.index, d.step)
     var = assigned_name(sp.text) or "ptr"
     a.primary = Span("primary", f"`{var}` from {helper}() is not checked for NULL before use",
@@ -163,6 +165,58 @@ def null_deref(p: Path, a: Analysis) -> None:
             a.secondary.append(p.span("value-from", f"the pointer is {e.kind} here ({e.what})",
                                       e.step.index, e.step))
             break
+
+
+def _checked_on_a_copy(p: Path, a: Analysis, d: defuse.Event, reg: int) -> bool:
+    """The pointer was tested for NULL, but in another register holding the same
+    value (``r7 = r0; if r0 == 0x0 ...; *(r7 + 0)``).  Kernels give the copies one
+    id and mark them all non-NULL at the test; a kernel that rejects this did not
+    (Linux 4.4 did not, 4.8 does): the program is right."""
+    frame = p.fstep.frame
+    for i in range(d.pos + 1, p.fpos):
+        st = p.steps[i]
+        if st.kind != "insn" or st.frame != frame:
+            continue
+        c = defuse.decode(st.text)
+        if c.op != "cond" or c.src is not None or c.aluop not in ("==", "!=") or c.dst == reg \
+                or c.imm not in ("0x0", "0"):
+            continue
+        if _took_non_null_side(p, i, st, c.aluop) is not True:
+            continue  # the failing path is the NULL side: the program is wrong
+        same = _first_def(defuse.origin(p.steps, i, c.dst, frame))
+        if same is None or same.step.index != d.step.index:
+            continue
+        a.primary = p.span("primary", f"the NULL check is here, on r{c.dst}: the same pointer as "
+                           f"R{reg}, which this kernel still calls possibly NULL", st.index, st)
+        a.klass = ErrorClass.FALSE_POSITIVE
+        a.why = (f"The pointer is checked, in another register holding the same value (r{c.dst} at "
+                 f"insn {st.index}). Kernels give copies of a maybe-NULL pointer one id and mark "
+                 "them all non-NULL at the check; this kernel did not carry the check over (Linux "
+                 "4.4 did not, 4.8 does).")
+        a.help.append(f"test the register that is used: compare the pointer right before using it, "
+                      "or keep one variable for it (clang picked which copy to test), or run a "
+                      "newer kernel")
+        return True
+    return False
+
+
+def _took_non_null_side(p: Path, i: int, st: Step, aluop: str) -> bool | None:
+    """Whether the path went on from the test at ``p.steps[i]`` on the side where
+    the register is not NULL (``==``: fell through; ``!=``: jumped); None if the
+    log does not say."""
+    m = re.search(r"goto pc([+-]\d{1,9})$", st.text)
+    if m is None:
+        return None
+    target = st.index + 1 + num(m.group(1))
+    for j in range(i + 1, min(i + 4, p.fpos + 1)):
+        nxt = p.steps[j]
+        if nxt.kind in ("insn", "branch"):
+            jumped = nxt.index == target and nxt.index != st.index + 1
+            fell = nxt.index == st.index + 1
+            if not (jumped or fell):
+                return None
+            return fell if aluop == "==" else jumped
+    return None
 
 
 def scalar_deref(p: Path, a: Analysis) -> None:
