@@ -188,3 +188,21 @@ def test_a_null_check_whose_null_side_the_path_took_is_the_program_s_bug():
     # "if r0 != 0x0 goto" falling through: the dereference is on the NULL side
     d = _x(_COPY.format(op="!=", next=9)).diagnostic
     assert d.klass.value == "source-bug" and d.primary.insn != 8
+
+
+def test_a_log_bpftrace_printed_says_the_program_was_generated():
+    text = ("Attaching 1 probe...\n\nError log: \n2: (79) r3 = *(u64 *)(r1 +0)\n"
+            "R1 invalid mem access 'scalar'\n"
+            "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0\n\n"
+            "ERROR: Error loading program: kfunc:ib_core:find_gid\n")
+    e = _x(text)
+    assert e.log.error == "R1 invalid mem access 'scalar'" and e.log.error_detail == ()
+    assert any(n.startswith("bpftrace generated this program") for n in e.log.notes)
+    assert not any("bpftrace" in n for n in _x(text.replace("Attaching 1 probe...", "")
+                                                .replace("ERROR: Error loading program: kfunc:ib_core:find_gid",
+                                                         "")).log.notes)
+
+
+def test_bpf_d_path_outside_its_allow_list():
+    e = _x("14: (85) call bpf_d_path#147\nhelper call is not allowed in probe\n")
+    assert "btf_allowlist_d_path" in e.diagnostic.help[0]

@@ -91,9 +91,12 @@ NOISE_PREFIXES = (
     # a Python loader's (bcc's) traceback and hints printed after the log
     "Traceback (most recent call last)", "File \"", "HINT: ",
 )
+# bpftrace around the log of a program it generated from a script
+_SHAPES["BPFTRACE"] = (r"(?:INFO: )?node count: \d+$|Attaching \d+ probes?\.\.\.$|ERROR: Error loading "
+                       r"program|load \S+, with BTF")
 # Lines people paste around a log that are never the error: a shell prompt with the
 # command they ran, an ellipsis standing for cut lines, a bare "libbpf:" line.
-_SHAPES["PASTE_NOISE"] = r"(?:[\w.-]+@[\w.-]+:\S*|~\S*)?[$#] \S|[.\u2026]+$|libbpf:$"
+_SHAPES["PASTE_NOISE"] = r"(?:[\w.-]+@[\w.-]+:\S*|~\S*)?[$#] \S|[.\u2026]+$|libbpf:$|Error log:$"
 # Loggers that wrap each line of a pasted log: logfmt (cilium, kmesh: level=warning msg="..."),
 # logrus's text format ("ERRO[0045] ..."), syslog and journald ("Dec  2 10:00:01 host sysmon[3080]: ...").
 _SHAPES["LOGFMT_MSG"] = r'(?:^|\s)msg="((?:[^"\\]|\\.)*)"'

@@ -332,6 +332,7 @@ class LogParser:
         self.skimmed: tuple[int, int] | None = None  # (lines, bytes) counted, not parsed
         self.summary_errors: list[str] = []  # the error a loader's one-line summary quoted
         self.after_insn = False  # the line before was an instruction without its state
+        self.generator: str | None = None  # a tool that wrote the program (bpftrace)
 
     def feed(self, raw: str) -> None:
         self.lines += 1
@@ -571,6 +572,9 @@ class LogParser:
         if self.framed and not self.in_frame:
             self.unrecognized += 1
             return
+        if L.BPFTRACE.match(s):
+            self.generator = "bpftrace"
+            return
         if _noise(s):
             return
         w = self.walk
@@ -722,6 +726,10 @@ def _notes(w: _Walk, errors: list[str], verdict: Verdict, p: LogParser) -> tuple
                      "(cilium/ebpf: print the error with %+v for the whole log)")
     if verdict is Verdict.REJECTED and not errors:
         notes.append("the loader reports a failure but the log holds no verifier error")
+    if p.generator == "bpftrace" and verdict is Verdict.REJECTED:
+        notes.append("bpftrace generated this program from a script: the fix goes in the script; "
+                     "if the script is right, bpftrace's code is at fault (try another bpftrace "
+                     "version, or report it to bpftrace with the script and `bpftrace --version`)")
     if p.skimmed:
         lines, size = p.skimmed
         notes.append(f"{lines:,} lines ({size / 1e6:.0f} MB) in the middle of the log were counted, "

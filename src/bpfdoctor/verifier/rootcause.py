@@ -501,5 +501,10 @@ def helper_call(p: Path, a: Analysis) -> None:
                 said += (" (bpf_printk() with more than 3 arguments compiles to it, Linux 5.16+: "
                          "print at most 3 values per call on older kernels)")
             a.help.insert(0, said)
+        elif name == "bpf_d_path":
+            a.help.insert(0, "bpf_d_path() is allowed only in tracing programs attached to the "
+                          "functions on the kernel's allow list (kernel/trace/bpf_trace.c: "
+                          "btf_allowlist_d_path, and LSM hooks): attach to one of them, or read "
+                          "the path another way")
         elif name:
             a.help.insert(0, f"the call is {name}() at this line")
