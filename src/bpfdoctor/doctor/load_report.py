@@ -169,4 +169,8 @@ def program_report(r, with_log: bool, maps=(), host=None) -> ProgramReport:
 
             diagnosis = tuple(diagnose_eperm(r.errno, prog_type=prog_type_by_name(r.prog_type),
                                              facts=host() if host else None))
+            if diagnosis:
+                # the host's own causes follow: the errno's usual first cause would
+                # contradict them (root with every capability, refused by an LSM)
+                meaning = errno_meaning(r.errno).split(": ", 1)[0]
     return ProgramReport(r, meaning, explanation, diagnostic, diagnosis, tail, log)
