@@ -206,3 +206,16 @@ def test_a_log_bpftrace_printed_says_the_program_was_generated():
 def test_bpf_d_path_outside_its_allow_list():
     e = _x("14: (85) call bpf_d_path#147\nhelper call is not allowed in probe\n")
     assert "btf_allowlist_d_path" in e.diagnostic.help[0]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("'R2 pointer arithmetic with <<= operator prohibited", "R2 pointer arithmetic with <<= operator prohibited"),
+    ("\"R0 invalid mem access 'scalar'", "R0 invalid mem access 'scalar'"),
+    ("R0 invalid mem access 'scalar'", "R0 invalid mem access 'scalar'")])
+def test_a_quote_mark_pasted_around_the_message_is_not_part_of_it(line, message):
+    assert _x(f"5: (67) r2 <<= 3\n{line}\n").log.error == message
+
+
+def test_jump_out_of_range_from_a_compiler_points_at_the_loader():
+    fix = _x("jump out of range from insn 8 to 584\n").diagnostic.help
+    assert any("__always_inline" in h and "links subprograms" in h for h in fix)

@@ -194,9 +194,13 @@ ENTRIES = (
         patterns=(r"jump out of range from insn \d+ to -?\d+",),
         explanation="A jump or call target lies before the start or past the end of the "
                     "function.",
-        cause="Hand-built instructions with a wrong offset (offsets count 8-byte slots, and "
-              "ld_imm64 takes two).",
-        fix="Recompute the offset: target = pc + 1 + off.",
+        cause="From a compiler: a call to a function the loader did not append (a `call pc+N` "
+              "into .text, where clang put a function it did not inline; loaders without "
+              "BPF-to-BPF call support send only the program's own section). By hand: a wrong "
+              "offset (offsets count 8-byte slots, and ld_imm64 takes two).",
+        fix="Compiled C: load with a loader that links subprograms (libbpf, bpftool), or make "
+            "the called functions `static __always_inline`. Hand-built: recompute the offset, "
+            "target = pc + 1 + off.",
         snippet="BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 1),   /* skips one insn */",
         reference=f"{V}: check_subprogs",
     ),

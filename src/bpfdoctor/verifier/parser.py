@@ -101,6 +101,17 @@ def _unwrap(s: str) -> str:
     return s
 
 
+def _unquoted(s: str) -> str:
+    """A line without the quote mark a person put before it when pasting
+    (``'R2 pointer arithmetic ... prohibited``): only an unpaired one (the
+    kernel's ``'struct %s' access ...`` stays; and some kernel messages end in
+    an unpaired quote of their own, ``R%d is not a known constant'``)."""
+    q = s[0]
+    if q in "'\"`" and s.count(q) % 2:
+        return s[1:].lstrip() or s
+    return s
+
+
 def _jump_class(opcode: int) -> bool:
     """Conditional jumps: the verifier pushes the other side as a state (BPF_JMP/JMP32)."""
     cls = opcode & 0x07
@@ -582,7 +593,7 @@ class LogParser:
             self.unrecognized += 1
             return
         if len(w.errors) <= _MAX_DETAIL:
-            w.errors.append(s)
+            w.errors.append(_unquoted(s))
         self.unrecognized += 1
 
     def _new_log(self, same_program: bool = False) -> None:
