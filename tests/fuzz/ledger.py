@@ -7,7 +7,8 @@ entry per campaign (a workdir's summary of one family: every ``--resume`` run
 in that workdir adds to the same entry): its executions, wall-clock seconds, failures,
 ``max_len``, the hash of the code it ran on (``codeprint``) and when and where
 it ran.  What counts towards a family's million is the sum over the entries on
-the code as it is now; an entry on older code stays as history.
+the code as it is now; an entry on older code, or run with inputs too small for its family
+(``targets.MIN_LEN``), stays as history and does not count.
 
 ``campaign`` records each family's summary when its run ends, ``ledger
 record`` records what a workdir holds (a campaign stopped by hand), and ``run
@@ -131,8 +132,13 @@ def summaries_in(workdirs) -> list[Path]:
 
 
 def on_code(data: dict, target: str, sha: str, *, besides: str | None = None) -> list[dict]:
-    """The entries of ``target`` on code ``sha`` (but the campaign ``besides``)."""
-    return [e for e in data["campaigns"] if e["target"] == target and e["code"] == sha and e["id"] != besides]
+    """The entries of ``target`` on code ``sha`` (but the campaign ``besides``), run
+    with inputs large enough for the family (``targets.MIN_LEN``)."""
+    from .targets import MIN_LEN
+
+    least = MIN_LEN.get(target, 0)
+    return [e for e in data["campaigns"] if e["target"] == target and e["code"] == sha and e["id"] != besides
+            and (e.get("max_len") or 0) >= least]
 
 
 def standing(data: dict, target: str, sha: str) -> dict:
@@ -141,4 +147,5 @@ def standing(data: dict, target: str, sha: str) -> dict:
     failures = {sig: f for e in entries for sig, f in e["failures"].items()}
     return {"execs": sum(e["execs"] for e in entries), "seconds": round(sum(e["seconds"] for e in entries), 1),
             "campaigns": len(entries), "failures": failures,
-            "earlier": sum(e["execs"] for e in data["campaigns"] if e["target"] == target and e["code"] != sha)}
+            "earlier": sum(e["execs"] for e in data["campaigns"] if e["target"] == target
+                           and e["id"] not in {x["id"] for x in entries})}

@@ -152,3 +152,24 @@ def test_campaign_refuses_an_unknown_family_in_one_line(tmp_path):
                           timeout=120)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "nope" in proc.stderr
     assert "Traceback" not in proc.stderr and not list(tmp_path.iterdir())  # nothing started
+
+
+def test_a_family_run_below_its_input_size_does_not_count(tmp_path):
+    """At 8 KB no seed of the core family holds a CO-RE relocation: a million such
+    executions resolved none.  ``run`` raises --max-len to the family's minimum,
+    and the ledger does not count campaigns run below it."""
+    from tests.fuzz import ledger
+    from tests.fuzz.targets import MIN_LEN
+
+    entry = {"target": "core", "code": "c0de", "id": "a", "execs": 1_000_000, "seconds": 1.0,
+             "failures": {}, "max_len": 8192}
+    data = {"campaigns": [entry, dict(entry, id="b", execs=7, max_len=MIN_LEN["core"])]}
+    st = ledger.standing(data, "core", "c0de")
+    assert st["execs"] == 7 and st["earlier"] == 1_000_000
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env_path()]))
+    proc = subprocess.run([sys.executable, "-m", "tests.fuzz", "run", "--target", "core", "--execs", "20",
+                           "--max-len", "8192", "--workdir", str(tmp_path), "--ledger", str(tmp_path / "l.json")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"raised to {MIN_LEN['core']}" in proc.stderr
+    assert json.loads((tmp_path / "summary-core.json").read_text())["max_len"] == MIN_LEN["core"]
