@@ -125,3 +125,36 @@ def test_padding_of_random_layouts_same_as_bpftool(tmp_path):
     assert "\tlong: 64;\n\tlong: 64;\n\tlong: 64;" in ours
     assert any(f"\tint: {b};" in ours or f"\tchar: {b};" in ours for b in (1, 3, 5, 7, 11))
     assert _normalise(ours) == _normalise(_bpftool_c(path))
+
+
+def _strong_cycle_btf(members: int) -> bytes:
+    """struct outer { union { struct outer *p; ... x members } u; } where the
+    union's members are the *anonymous* struct that holds the union: a type
+    that contains itself (found by the fuzzer: a 7 KB input wrote 90,000
+    "anonymous struct/union loop" warnings, one per member per member)."""
+    from .btfgen import BtfBuilder
+
+    b = BtfBuilder()
+    i = b.int_("int", 4, 32)                         # 1
+    anon = b.struct("", 8, [("u", 3, 0)])            # 2: struct { union u; }
+    b.add(5, "", 8, members, 0,                      # 3: union { struct{...} s; ... }
+          [w for _ in range(members) for w in (b.s("s"), anon, 0)])
+    b.struct("outer", 8, [("a", anon, 0), ("i", i, 0)])  # 4
+    return b.encode()
+
+
+def test_type_containing_itself_refused_as_bpftool_does(tmp_path):
+    """libbpf's btf_dump_order_type finds the cycle and btf_dump__dump_type
+    fails (ELOOP); bpftool stops.  We refuse the dump with one line naming the
+    type, however many members repeat the loop."""
+    from bpfdoctor.btf.reader import parse_btf
+    from bpfdoctor.errors import ParseError
+
+    path = tmp_path / "cycle.btf"
+    path.write_bytes(_strong_cycle_btf(300))
+    with pytest.raises(ParseError, match=r"unsatisfiable type cycle, id:\[2\]") as e:
+        dump_c(parse_btf(path.read_bytes(), path=str(path)))
+    assert "\n" not in str(e.value) and str(path) in str(e.value)
+    r = subprocess.run([need_bpftool(), "btf", "dump", "file", str(path), "format", "c"],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "unsatisfiable type cycle, id:[2]" in r.stderr
