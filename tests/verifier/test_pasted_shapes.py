@@ -219,3 +219,105 @@ def test_a_quote_mark_pasted_around_the_message_is_not_part_of_it(line, message)
 def test_jump_out_of_range_from_a_compiler_points_at_the_loader():
     fix = _x("jump out of range from insn 8 to 584\n").diagnostic.help
     assert any("__always_inline" in h and "links subprograms" in h for h in fix)
+
+
+# -- signs in the message or its instruction that move the class (40 more public
+# logs whose threads name the cause: compiler, old verifier, code generator) --
+
+def test_a_register_bpf_does_not_have_is_the_compiler_s():
+    d = _x("170: (bf) r1 = r6\n171: (7b) *(u64 *)(r10 -232) = r11\nR11 is invalid\n").diagnostic
+    assert d.klass.value == "lowering-artifact" and "r11" in d.why
+    assert _x("3: (bf) r1 = r6\nR7 !read_ok\n").diagnostic.klass.value != "lowering-artifact"
+
+
+def test_back_edge_is_a_verifier_that_takes_no_loop():
+    d = _x("bpf: Failed to load program: Invalid argument\nback-edge from insn 42 to 57\n").diagnostic
+    assert d.family == "infinite-loop" and d.klass.value == "verifier-limit"
+    assert "every backward jump" in d.why and any("unroll" in h for h in d.help)
+    d = _x("12: (05) goto pc-3\ninfinite loop detected at insn 10\n").diagnostic
+    assert d.klass.value == "source-bug"
+
+
+def test_a_global_function_argument_not_supported_yet_is_a_verifier_limit():
+    d = _x("Validating parse_hdr() func#3...\n"
+           "Arg#2 type PTR in parse_hdr() is not supported yet.\n").diagnostic
+    assert d.klass.value == "verifier-limit" and "5.12" in d.why
+    assert "make parse_hdr() static" in d.help[0]
+
+
+@pytest.mark.parametrize("insn, klass", [("r2 = *(u8 *)(r1 +76)", "lowering-artifact"),
+                                         ("r2 = *(u16 *)(r1 +78)", "lowering-artifact"),
+                                         ("*(u8 *)(r1 +76) = r2", "source-bug")])
+def test_a_narrow_load_of_a_context_field_is_the_compiler_s(insn, klass):
+    size = 2 if "u16" in insn else 1
+    off = 78 if size == 2 else 76
+    d = _x(f"0: (bf) r6 = r1\n1: (71) {insn}\ninvalid bpf_context access off={off} size={size}\n").diagnostic
+    assert d.family == "invalid-ctx-access" and d.klass.value == klass
+    if klass == "lowering-artifact":
+        assert "narrowed" in d.why
+
+
+def test_a_misaligned_stack_slot_is_a_code_generator_s_layout():
+    d = _x("7: (7b) *(u64 *)(r10 -36) = r1\nmisaligned stack access off (0x0; 0x0)+0+-36 size 8\n").diagnostic
+    assert d.family == "misaligned-stack-access" and d.klass.value == "lowering-artifact"
+
+
+def test_a_source_level_rejection_of_bpftrace_s_code_is_bpftrace_s():
+    log = ("3: (bf) r2 = r10\n4: (07) r2 += -40\n5: (85) call bpf_map_update_elem#2\n"
+           "invalid indirect read from stack R2 off -40+8 size 16\n")
+    assert _x(log).diagnostic.klass.value == "source-bug"
+    d = _x(f"Attaching 1 probe...\n{log}").diagnostic
+    assert d.klass.value == "lowering-artifact" and "bpftrace" in d.why
+
+
+def test_aya_s_error_chain_quoting_the_log_in_each_link():
+    log = ("0: (bf) r6 = r1\n       1: (85) call unknown#160\n       invalid func unknown#160\n"
+           "       verification time 12 usec\n       stack depth 0\n"
+           "       processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 "
+           "peak_states 0 mark_read 0\n")
+    text = ("Error: attach_probe\n\nCaused by:\n"
+            f"    0: Failed to load BPF program: the BPF_PROG_LOAD syscall failed. Verifier output: {log}"
+            f"    1: the BPF_PROG_LOAD syscall failed. Verifier output: {log}"
+            "    2: Invalid argument (os error 22)\n")
+    e = _x(text)
+    assert e.log.verdict.value == "rejected" and e.log.error == "invalid func unknown#160"
+    assert e.diagnostic.family == "helper-unknown"
+
+
+def test_a_source_line_before_back_edge_and_a_chain_link_are_not_the_error():
+    text = ("0: failed program load tracepoint sys_enter\n"
+            "    1: the BPF_PROG_LOAD syscall failed. Verifier output: 9: while (n < 4) {\n"
+            "       11: n = bump(n);\n       back-edge from insn 9 to 11\n")
+    assert _x(text).log.error == "back-edge from insn 9 to 11"
+
+
+def test_cilium_s_instruction_and_message_on_a_line_of_their_own():
+    e = _x("field Probe: program probe:\nload program: permission denied:\n"
+           "311: (71) r3 = *(u8 *)(r2 +5): R2 invalid mem access 'scalar'\n")
+    assert e.log.error == "R2 invalid mem access 'scalar'" and e.log.failing_insn.index == 311
+    assert e.log.failing_insn.text == "r3 = *(u8 *)(r2 +5)"
+    # a jump with its target's state glued on is no error
+    e = _x("15: (a6) if w1 < 0x65 goto pc+4 20: R0=2 R1=3\n16: (95) exit\n"
+           "processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n")
+    assert e.log.error is None
+
+
+def test_iproute2_s_lines_around_a_log_in_a_logfmt_logger():
+    wrap = '  msg="{}" subsys=loader\n  subsys=loader\n'.format
+    text = "".join(wrap(s) for s in (
+        "+ tc exec bpf pin /sys/fs/bpf/tc/globals/m obj prog.o type sockaddr sec connect4",
+        "Prog section 'connect4' rejected: Invalid argument (22)!", " - Type:         18",
+        " - Instructions: 412 (0 over limit)", "Verifier analysis:", "back-edge from insn 300 to 271",
+        "Error fetching program/map!"))
+    e = _x(text)
+    assert e.log.error == "back-edge from insn 300 to 271" and e.log.errno == 22
+    assert e.log.program == "connect4"
+
+
+def test_cilium_s_quote_pasted_on_the_line_after_its_colon():
+    e = _x("Verifier error: program tail_x: load program: invalid argument:\n"
+           "  Arg#1 type PTR in hdrlen() is not supported yet. (3 line(s) omitted)\n\n"
+           'level=warn msg="Failed to initialize datapath, retrying later"\n  retryDelay=10s\n')
+    assert e.log.error == "Arg#1 type PTR in hdrlen() is not supported yet."
+    assert e.diagnostic.klass.value == "verifier-limit"
+    assert any("3 line(s) of the log were omitted" in n for n in e.log.notes)

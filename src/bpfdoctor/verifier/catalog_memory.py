@@ -234,8 +234,10 @@ ENTRIES = (
         patterns=(r"misaligned stack access",),
         explanation="Stack accesses must be aligned to their size: the verifier's spill "
                     "tracking works on 8-byte slots and always enforces alignment for the stack.",
-        cause="Hand-written offsets from r10 (asm) or casts of a char buffer on the stack to a "
-              "wider type at an unaligned offset.",
+        cause="A stack layout C does not produce (clang aligns every variable to its type): a "
+              "code generator's (bpftrace placed 8-byte tuple and map-key members at 4-byte "
+              "offsets), a packed struct on the stack, casts of a char buffer to a wider type, or "
+              "hand-written offsets from r10 (asm).",
         fix="Align stack offsets to the access size, or copy with __builtin_memcpy.",
         snippet="__u64 v;\n__builtin_memcpy(&v, buf + 3, sizeof(v));",
         reference=f"{V}: check_ptr_alignment",

@@ -16,7 +16,7 @@ from bpfdoctor.verifier.errno import gloss
 from bpfdoctor.verifier.model import ParsedLog
 from bpfdoctor.verifier.kernel_fixes import specific_fix
 from bpfdoctor.verifier.refine import refine
-from bpfdoctor.verifier import catalog_kernel
+from bpfdoctor.verifier import catalog_kernel, signs
 from bpfdoctor.verifier import rootcause as R
 from bpfdoctor.verifier import rootcause_access as RA
 from bpfdoctor.verifier.rootcause import Analysis, Locate, Path
@@ -49,7 +49,7 @@ FAMILIES: dict[str, tuple[ErrorClass, str | None]] = {
     "pointer-arithmetic-unbounded": (S, "index"),
     "pointer-arithmetic-32bit": (L, "scalar"),
     "modified-ctx-deref": (L, "ctxmod"),
-    "misaligned-stack-access": (S, None),
+    "misaligned-stack-access": (L, None),  # C on the stack is aligned: a code generator's layout
     "invalid-ctx-access": (S, None),
     "write-to-read-only-map": (S, None),
     "helper-argument-type-mismatch": (S, "helper"),
@@ -168,6 +168,10 @@ def diagnose(log: ParsedLog, entry: CatalogEntry | None, locate: Locate | None =
         secondary.insert(0, rejected)
     klass = a.klass or klass
     notes = list(a.notes)
+    # what the message or its instruction shows beyond the family's usual class
+    sign = signs.classify(log, entry.id if entry else None, klass) if a.klass is None else None
+    if sign is not None:
+        klass = sign.klass
     # the initial "0: R1=ctx() R10=fp0" alone says nothing about the path
     states = sum(1 for s in log.trace if s.state and (s.kind == "insn" or s.index > 0))
     if log.verdict.value == "rejected" and states == 0:
@@ -177,7 +181,7 @@ def diagnose(log: ParsedLog, entry: CatalogEntry | None, locate: Locate | None =
                      "come from")
     if log.truncated:
         notes.append("the log is truncated: the analysis sees only its tail")
-    helps = list(a.help)
+    helps = ([sign.help] if sign is not None else []) + list(a.help)
     if entry is not None and entry.id in KERNEL_FAMILIES:
         said = specific_fix(log.error or "")  # the fix with the message's own values
         if said:
@@ -194,7 +198,8 @@ def diagnose(log: ParsedLog, entry: CatalogEntry | None, locate: Locate | None =
         message=log.error or "",
         primary=primary,
         secondary=tuple(secondary),
-        why=a.why or (entry.explanation if entry is not None else ""),
+        why=a.why or (sign.note if sign is not None else "")
+        or (entry.explanation if entry is not None else ""),
         help=tuple(dict.fromkeys(h for h in helps if h)),
         suggestion=a.suggestion,
         errno=gloss(log.errno, log.error or "", entry.id if entry else None)

@@ -74,6 +74,11 @@ _SHAPES["OMITTED_ONLY"] = r"\((?:truncated, )?(\d+) line\(s\) omitted\)$"
 # ends in the colon when the log it would quote is empty)
 _SHAPES["CILIUM"] = (r"load program: ([a-z][a-z ]*?)(?:: (.*?))?:?"
                      r"(?: \((?:truncated, )?(\d+) line\(s\) omitted\))?$")
+_SHAPES["NUMBERED_TEXT"] = r"\d+: \S"
+_SHAPES["OMITTED_TAIL"] = r" \((?:truncated, )?(\d+) line\(s\) omitted\)$"
+# An instruction and its error on one line (cilium/ebpf): the instruction's text
+# holds no ": " and what follows is no state ("R0=..." or "frame1: ...", GLUED_TARGET)
+_SHAPES["JOINED_ERROR"] = r"([^:;]*?\S): (?!R\d+(?:_\w+)?=|frame\d+:)((?:R\d+ |[a-z]).*)$"
 _SHAPES["CILIUM_INSN"] = r"(\d+: \([0-9a-f]{2}\) [^:;]*?)(?:\s+;[^:]*)?: (.*)$"
 
 # Lines the verifier prints that are neither instructions, states nor the
@@ -96,7 +101,14 @@ _SHAPES["BPFTRACE"] = (r"(?:INFO: )?node count: \d+$|Attaching \d+ probes?\.\.\.
                        r"program|load \S+, with BTF")
 # Lines people paste around a log that are never the error: a shell prompt with the
 # command they ran, an ellipsis standing for cut lines, a bare "libbpf:" line.
-_SHAPES["PASTE_NOISE"] = r"(?:[\w.-]+@[\w.-]+:\S*|~\S*)?[$#] \S|[.\u2026]+$|libbpf:$|Error log:$"
+_SHAPES["PASTE_NOISE"] = (r"(?:[\w.-]+@[\w.-]+:\S*|~\S*)?[$#] \S|[.\u2026]+$|libbpf:$|Error log:$"
+                          r"|\+ \S"  # a shell's trace of a command (set -x)
+                          # a logfmt line's other fields alone on a line (subsys=datapath-loader)
+                          r"|(?!R\d)[A-Za-z_][\w.-]*=\S+(?: [A-Za-z_][\w.-]*=\S+)*$"
+                          # iproute2 (tc, ip) around the log it prints: lib/bpf_legacy.c
+                          r"|- [A-Z][\w ]*: |Verifier analysis:$|Error fetching program/map!$")
+# iproute2's line before the log: "Prog section 'connect6' rejected: Invalid argument (22)!"
+_SHAPES["IPROUTE2_REJECTED"] = r"Prog section '([^']*)' rejected: .*\((\d+)\)!$"
 # Loggers that wrap each line of a pasted log: logfmt (cilium, kmesh: level=warning msg="..."),
 # logrus's text format ("ERRO[0045] ..."), syslog and journald ("Dec  2 10:00:01 host sysmon[3080]: ...").
 _SHAPES["LOGFMT_MSG"] = r'(?:^|\s)msg="((?:[^"\\]|\\.)*)"'

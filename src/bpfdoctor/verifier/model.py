@@ -97,6 +97,7 @@ class ParsedLog:
     level: int | None = None
     function: str | None = None
     trace_dropped: int = 0
+    generator: str | None = None  # a tool that wrote the program from its own language (bpftrace)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -128,4 +129,5 @@ class ParsedLog:
             "unrecognized_lines": self.unrecognized_lines,
             "level": self.level,
             "function": self.function,
+            "generator": self.generator,
         }

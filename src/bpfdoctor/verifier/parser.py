@@ -340,6 +340,8 @@ class LogParser:
         self.known = 0
         self.unrecognized = 0
         self.omitted: int | None = None
+        self.quote_next = False  # a loader's error ended in ":", its quote pasted on the next line
+        self.quoting = False  # this line is that quote
         self.skimmed: tuple[int, int] | None = None  # (lines, bytes) counted, not parsed
         self.summary_errors: list[str] = []  # the error a loader's one-line summary quoted
         self.after_insn = False  # the line before was an instruction without its state
@@ -412,9 +414,17 @@ class LogParser:
         if not s.startswith(_NOT_EXCERPT) and not self.walk.after_stats:
             self.excerpt.append(raw.rstrip())
         after_insn, self.after_insn = self.after_insn, False
+        # only the very next line can be the quote a loader's "...: invalid argument:" announced
+        self.quoting, self.quote_next = self.quote_next, False
         if s[0].isdecimal():
             if self._numbered(s):
                 self.known += 1
+                return
+            if L.NUMBERED_TEXT.match(s):
+                # "16: for (int i = 0; i < 5; i++)": a source line check_cfg prints
+                # before "back-edge" (verbose_linfo), or a link of an error chain
+                # ("0: failed program load ..."): no kernel error starts so
+                self.unrecognized += 1
                 return
         else:
             self.after_insn = after_insn  # read by _prefixed
@@ -429,17 +439,32 @@ class LogParser:
         w = self.walk
         m = L.INSN.match(s)
         if m:
+            if w.after_stats:
+                # nothing follows the statistics in one log: a loader printed the
+                # log again (aya quotes it in each link of its error chain) or
+                # another program's log starts; the last one counts
+                self._new_log(same_program=True)
+                w = self.walk
             rest = s[m.end():]
             cut = rest.find(L.ANNOTATION_SEP)
             text, ann = (rest, None) if cut < 0 else (rest[:cut].rstrip(), rest[cut + 3:])
             target = L.GLUED_TARGET.match(text) if ann is None else None
+            joined = L.JOINED_ERROR.match(text) if ann is None and target is None and ": " in text \
+                else None
             idx = num(m.group(1))
             if target:
                 # 6.x prints the state at a jump's target (or a callee's entry)
                 # on the jump's own line: "15: (a6) if w1 < 0x65 goto pc+4 20: R0=2 ..."
                 text = target.group(1)
+            elif joined:
+                # cilium/ebpf's one-line error quotes the instruction and the
+                # message joined by ": " ("2152: (73) *(u8 *)(r2 +87) = r1: R2 invalid
+                # mem access 'inv'"); a user's paste puts it on a line of its own
+                text = joined.group(1)
             w.insn(idx, num(m.group(2), 16), text, ann)
-            self.after_insn = target is None and ann is None
+            if joined:
+                w.errors.append(joined.group(2))
+            self.after_insn = target is None and ann is None and joined is None
             if target:
                 if text.startswith("call"):
                     w.partial_state(target.group(3))
@@ -575,6 +600,12 @@ class LogParser:
             return
         if s.startswith("bpf: ") and "too large (" in s and self._bcc_too_large(s):
             return
+        if s.startswith("Prog section '"):
+            m = L.IPROUTE2_REJECTED.match(s)
+            if m:  # iproute2's line: the errno, not the error (the log follows)
+                self.errno, self.loader_failed = num(m.group(2)), True
+                self.program = self.program or m.group(1)
+                return
         if s.startswith(L.BCC_LOAD_FAILED):
             # bcc's line before the log it prints: the errno, not the error
             self.errno = self.errno or _STRERROR.get(s[len(L.BCC_LOAD_FAILED):].strip().lower())
@@ -589,11 +620,25 @@ class LogParser:
         if _noise(s):
             return
         w = self.walk
-        if w.after_stats or w.closed:
+        quote = self.quoting
+        if quote:
+            only = L.OMITTED_ONLY.match(s)
+            if only:  # "load program: permission denied:\n\t(38 line(s) omitted)": nothing quoted
+                self.omitted = num(only.group(1))
+                self.unrecognized += 1
+                return
+        if (w.after_stats or w.closed) and not quote:
             self.unrecognized += 1
             return
+        if self.loader_failed and self.omitted is None:
+            cut = L.OMITTED_TAIL.search(s)
+            if cut:  # cilium/ebpf's "...: invalid argument:" with its quote pasted on the next line
+                self.omitted = num(cut.group(1))
+                s = s[:cut.start()]
         if len(w.errors) <= _MAX_DETAIL:
             w.errors.append(_unquoted(s))
+        if quote:
+            self._read_loader_error()
         self.unrecognized += 1
 
     def _new_log(self, same_program: bool = False) -> None:
@@ -648,6 +693,7 @@ class LogParser:
             if part and not self._numbered(part) and not self._prefixed(part) \
                     and len(w.errors) <= _MAX_DETAIL:  # (a state "R0=inv0 R1=..." is no error)
                 w.errors.append(part)  # capped as in _other: the catalog tries each
+        self.quote_next = not rest and self.omitted is None
         self._read_loader_error()
         return True
 
@@ -691,6 +737,7 @@ class LogParser:
             level=(2 if w.annotated else 1) if w.insn_lines else None,
             function=w.validating[0] if w.validating else None,
             trace_dropped=w.rec.dropped,
+            generator=self.generator,
         )
 
 

@@ -1,0 +1,87 @@
+"""Signs in the log that move a rejection to another layer (pure).
+
+A family's class (``families.FAMILIES``) is what its message usually means.
+Some messages, or the instruction they are about, say more: C source cannot
+name register r11, a 1-byte load of a 4-byte context field is the compiler
+narrowing a whole-field read, "back-edge" is the wording of a verifier that
+takes no loop at all.  Each sign here was the cause in public issue threads
+where the family's usual class pointed the user at the wrong layer (see the
+explain section of the README).
+
+``classify`` returns the class with a note saying what in the log shows it
+(the diagnostic's "why" when the family's analyser found none of its own)
+and the help that goes with it; ``None`` when no sign applies.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bpfdoctor.record import record
+from bpfdoctor.verifier.diagnostic import ErrorClass
+from bpfdoctor.verifier.model import ParsedLog
+
+
+@record
+class Sign:
+    """A layer the log points at: the class, what shows it, and the fix for that layer."""
+
+    klass: ErrorClass
+    note: str
+    help: str
+
+
+_NO_REG = re.compile(r"R(1[1-5]) is invalid$")
+_BACK_EDGE = re.compile(r"back-edge from insn (\d+) to (\d+)")
+_NOT_YET = re.compile(r"Arg#(\d+) type (\w+) in (\S+)\(\) is not supported yet")
+_CTX = re.compile(r"invalid bpf_context access off=(-?\d+) size=([12])\b")
+_NARROW_LOAD = re.compile(r"^r\d+ = \*\(u(8|16) \*\)\(r\d+ [+-]\d+\)")
+
+
+def classify(log: ParsedLog, family: str | None, klass: ErrorClass) -> Sign | None:
+    error = log.error or ""
+    m = _NO_REG.search(error)
+    if m:
+        return Sign(ErrorClass.LOWERING_ARTIFACT,
+                    f"the instruction uses r{m[1]}, a register BPF does not have (r0-r10): C "
+                    "cannot name a register, so the code generator wrote it (LLVM 12 emitted r11 "
+                    "in some programs) or the bytecode was written or patched by hand",
+                    "build with another compiler version (or report the miscompilation to LLVM "
+                    "with the object); the source needs no change")
+    m = _BACK_EDGE.search(error)
+    if m:  # (a DFS back edge: its target may have the higher index)
+        return Sign(ErrorClass.VERIFIER_LIMIT,
+                    f"'back-edge from insn {m[1]} to {m[2]}': this verifier refuses every backward "
+                    "jump, bounded or not (kernels before 5.3, and loads without CAP_BPF or "
+                    "CAP_SYS_ADMIN on later ones); the loop was left in the bytecode (not unrolled)",
+                    "on such kernels unroll the loop (a constant trip count with #pragma unroll, "
+                    "and check the object has no backward jump: bpfdoctor disasm); otherwise load "
+                    "with CAP_BPF on Linux 5.3 or later")
+    m = _NOT_YET.search(error)
+    if m:
+        return Sign(ErrorClass.VERIFIER_LIMIT,
+                    f"'not supported yet': {m[3]}() is a global function, verified once on its "
+                    f"own, and this verifier cannot check argument {m[1]} of type {m[2]} there "
+                    "(before Linux 5.12 a global function's pointer arguments could only be the "
+                    "context; later ones also take pointers to sized types)",
+                    f"make {m[3]}() static (or __always_inline) so it is verified at each call "
+                    "with the caller's types, or pass a pointer to a sized struct on a newer kernel")
+    if family == "invalid-ctx-access":
+        m = _CTX.search(error)
+        insn = log.failing_insn
+        if m and insn is not None and _NARROW_LOAD.match(insn.text):
+            return Sign(ErrorClass.LOWERING_ARTIFACT,
+                        f"a {m[2]}-byte load of the context at offset {m[1]}: context fields are 4 "
+                        "or 8 bytes, so the source read a whole field and the compiler narrowed "
+                        "the load to the bytes it uses; kernels before 4.13 refuse every narrow "
+                        "context load, later ones refuse it on fields that allow no narrow access",
+                        "read the whole field into a variable first (a volatile read, or an asm "
+                        "barrier on the value, stops the narrowing), then take the bytes from it")
+    if log.generator == "bpftrace" and klass is ErrorClass.SOURCE_BUG:
+        return Sign(ErrorClass.LOWERING_ARTIFACT,
+                    "bpftrace wrote this bytecode: a script cannot make unchecked memory "
+                    "accesses or place values on the stack, so a rejection of this kind is "
+                    "usually bpftrace's code generation",
+                    "try another bpftrace version, or report it to bpftrace with the script and "
+                    "`bpftrace --version`")
+    return None
