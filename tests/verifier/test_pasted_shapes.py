@@ -321,3 +321,16 @@ def test_cilium_s_quote_pasted_on_the_line_after_its_colon():
     assert e.log.error == "Arg#1 type PTR in hdrlen() is not supported yet."
     assert e.diagnostic.klass.value == "verifier-limit"
     assert any("3 line(s) of the log were omitted" in n for n in e.log.notes)
+
+
+def test_a_loader_s_feature_probe_quoted_in_a_logfmt_error_field():
+    text = ('level=fatal msg="failed to probe helper" dir=/var/run/x error="detect support for '
+            'FnGetRetval for program type CGroupSockopt: load program: invalid argument: 0: (85) '
+            'call bpf_get_retval#186: R1 is not a scalar (2 line(s) omitted)" helper=FnGetRetval\n')
+    e = _x(text)
+    assert e.log.error == "R1 is not a scalar" and e.log.failing_insn.index == 0
+    assert e.log.probe == "FnGetRetval (CGroupSockopt)"
+    assert e.diagnostic.klass.value == "environment" and "loader's own probe" in e.diagnostic.why
+    # the same error from the program itself is not the loader's
+    plain = _x("load program: invalid argument: 0: (85) call bpf_get_retval#186: R1 is not a scalar\n")
+    assert plain.log.probe is None and "probe" not in plain.diagnostic.why

@@ -112,6 +112,11 @@ _SHAPES["IPROUTE2_REJECTED"] = r"Prog section '([^']*)' rejected: .*\((\d+)\)!$"
 # Loggers that wrap each line of a pasted log: logfmt (cilium, kmesh: level=warning msg="..."),
 # logrus's text format ("ERRO[0045] ..."), syslog and journald ("Dec  2 10:00:01 host sysmon[3080]: ...").
 _SHAPES["LOGFMT_MSG"] = r'(?:^|\s)msg="((?:[^"\\]|\\.)*)"'
+# ... and its error field, when it quotes a load error: cilium's agent logs
+# msg="failed to probe helper" error="detect support for ...: load program: ..."
+_SHAPES["LOGFMT_ERROR"] = r'(?:^|\s)error="((?:[^"\\]|\\.)*load program: (?:[^"\\]|\\.)*)"'
+# cilium/ebpf's feature test (internal.FeatureTest): the program is the library's probe
+_SHAPES["FEATURE_PROBE"] = r"detect support for (\S+)(?: for program type (\S+))?: "
 LOGRUS_LEVELS = ("ERRO[", "WARN[", "INFO[", "DEBU[", "FATA[", "PANI[", "TRAC[")
 _SHAPES["SYSLOG"] = (r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? |\d{4}-\d\d-\d\d[T ]\S+ )?"
                      r"(?:[\w.-]+ )?[\w.@/-]+\[\d+\]: ")

@@ -98,6 +98,7 @@ class ParsedLog:
     function: str | None = None
     trace_dropped: int = 0
     generator: str | None = None  # a tool that wrote the program from its own language (bpftrace)
+    probe: str | None = None  # the feature a loader's own probe program tested (cilium/ebpf)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -130,4 +131,5 @@ class ParsedLog:
             "level": self.level,
             "function": self.function,
             "generator": self.generator,
+            "probe": self.probe,
         }

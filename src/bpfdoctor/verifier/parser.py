@@ -86,7 +86,8 @@ def _unwrap(s: str) -> str:
     journald ``host proc[pid]: `` prefix.  Substring tests first: a kernel
     line holds none of them."""
     if 'msg="' in s:
-        m = L.LOGFMT_MSG.search(s)
+        m = L.LOGFMT_ERROR.search(s) if ' error="' in s else None
+        m = m or L.LOGFMT_MSG.search(s)
         if m:
             return (m.group(1).replace("\\\\", "\0").replace('\\"', '"').replace("\\t", "\t")
                     .replace("\\n", "\n").replace("\0", "\\"))
@@ -342,6 +343,7 @@ class LogParser:
         self.omitted: int | None = None
         self.quote_next = False  # a loader's error ended in ":", its quote pasted on the next line
         self.quoting = False  # this line is that quote
+        self.probe: str | None = None  # the feature a loader's own probe program tested
         self.skimmed: tuple[int, int] | None = None  # (lines, bytes) counted, not parsed
         self.summary_errors: list[str] = []  # the error a loader's one-line summary quoted
         self.after_insn = False  # the line before was an instruction without its state
@@ -597,6 +599,9 @@ class LogParser:
             self.in_frame = self.framed = True
             return
         if "load program: " in s and self._cilium(s):
+            probe = L.FEATURE_PROBE.search(s) if "detect support for " in s else None
+            if probe:
+                self.probe = probe.group(1) + (f" ({probe.group(2)})" if probe.group(2) else "")
             return
         if s.startswith("bpf: ") and "too large (" in s and self._bcc_too_large(s):
             return
@@ -738,6 +743,7 @@ class LogParser:
             function=w.validating[0] if w.validating else None,
             trace_dropped=w.rec.dropped,
             generator=self.generator,
+            probe=self.probe,
         )
 
 

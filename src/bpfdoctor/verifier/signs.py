@@ -40,6 +40,15 @@ _NARROW_LOAD = re.compile(r"^r\d+ = \*\(u(8|16) \*\)\(r\d+ [+-]\d+\)")
 
 def classify(log: ParsedLog, family: str | None, klass: ErrorClass) -> Sign | None:
     error = log.error or ""
+    if log.probe:
+        return Sign(ErrorClass.ENVIRONMENT,
+                    f"the rejected program is the loader's own probe for {log.probe} "
+                    "(cilium/ebpf's 'detect support for'), not one of yours: the probe was written "
+                    "for other kernels and this kernel's verifier refuses it, so the feature test "
+                    "fails instead of answering",
+                    "update the loader (a newer cilium/ebpf, or the application built on it); a "
+                    "probe that fails in the verifier means the loader, not the program, needs "
+                    "the fix")
     m = _NO_REG.search(error)
     if m:
         return Sign(ErrorClass.LOWERING_ARTIFACT,
