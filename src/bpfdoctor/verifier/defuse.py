@@ -127,6 +127,9 @@ def _decode(text: str) -> Insn:
     return Insn("other")
 
 
+_DEFINES = frozenset(("mov", "load", "alu", "assign"))  # ops whose dst is written (writes())
+
+
 def writes(insn: Insn) -> int | None:
     """The register an instruction defines (R0 for calls)."""
     if insn.op in ("mov", "load", "alu", "assign"):
@@ -160,16 +163,25 @@ def origin(steps: Sequence[Step], pos: int, reg: int, frame: int,
     events: list[Event] = []
     where: tuple[str, int] = ("reg", reg)      # or ("stack", offset from r10)
     seen_exit_in_callee = False
+    decoded = _DECODED
     i = pos - 1
     budget = limit
+    # The walk passes hundreds of steps per register traced, most of them
+    # instructions that write another register: those cost a tuple index, a
+    # dict lookup and two compares (Step's fields by position: kind 0, frame 2, text 4).
     while i >= 0 and budget > 0:
         budget -= 1
         st = steps[i]
         cur = i
         i -= 1
-        if st.kind != "insn":
+        if st[0] != "insn":
             continue
-        insn = decode(st.text)
+        insn = decoded.get(st[4]) or decode(st[4])
+        if where[0] == "reg" and st[2] == frame:
+            op = insn.op
+            if op != "call" and (insn.dst != where[1] or op not in _DEFINES):
+                seen_exit_in_callee = False
+                continue
         if st.frame != frame:
             # A callee's exit, met walking back while R0 of the caller is tracked:
             # the value is the callee's R0 (kernel/bpf/verifier.c prepare_func_exit).
