@@ -52,16 +52,19 @@ def bounded_access(p: Path, a: Analysis) -> None:
             a.secondary.append(p.span("bounds-lost", f"bounds of the index narrowed or lost here "
                                       f"({e.kind})", e.step.index, e.step))
     check = None
-    for i in range(add_pos - 1, lo, -1):
+    # A check of the index is a jump whose register has the index's definition
+    # (none to look for without it).  The walk back from a jump needs to reach
+    # that definition only: it stops there, not 4,000 steps back.
+    for i in range(add_pos - 1, lo, -1) if d is not None else ():
         st = p.steps[i]
         if st.kind != "insn":
             continue
         c = defuse.decode(st.text)
         if c.op != "cond":
             continue
-        ev = defuse.origin(p.steps, i + 1, c.dst, st.frame)
+        ev = defuse.origin(p.steps, i + 1, c.dst, st.frame, limit=min(4000, i + 2 - d.pos))
         cd = _first_def(ev)
-        if d is not None and cd is not None and cd.pos == d.pos:
+        if cd is not None and cd.pos == d.pos:
             check = (i, st, f"R{c.dst}" not in chain_regs, c.aluop.startswith("s"))
             break
     if d is not None:
