@@ -133,6 +133,67 @@ def xdp2_object() -> Path:
     return out
 
 
+MAPS = r"""/* bench/run.py: a hash map of BTF-described records, for map dump */
+#include <linux/bpf.h>
+#define SEC(n) __attribute__((section(n), used))
+#define __uint(name, val) int (*name)[val]
+#define __type(name, val) typeof(val) *name
+enum state { IDLE, RUNNING, BLOCKED = 7 };
+struct flow { __u32 saddr, daddr; __u16 sport, dport; __u8 proto; };
+struct rec { struct flow f; char comm[16]; enum state st; __u64 bytes, pkts; __s32 delta; __u8 flags[6]; };
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 20000); __type(key, __u32); __type(value, struct rec); } bench_recs SEC(".maps");
+char LICENSE[] SEC("license") = "GPL";
+"""
+MAP_ENTRIES = 10_000
+
+
+def maps_object() -> Path:
+    out = WORK / "maps.o"
+    if not out.exists():
+        src = WORK / "maps.c"
+        src.write_text(MAPS)
+        _clang(src, out)
+    return out
+
+
+class LoadedMap:
+    """``bench_recs`` created from ``maps_object()`` and filled with MAP_ENTRIES
+    records, held by this process's descriptor (for ``map dump``); its id."""
+
+    def __init__(self, want: bool) -> None:
+        self.want = want
+        self.lo = None
+        self.id = 0
+
+    def __enter__(self):
+        if not self.want:
+            return self
+        import random
+        import struct
+
+        sys.path.insert(0, str(ROOT / "src"))
+        from bpfdoctor.kernel.loader.objload import load_object
+
+        self.lo = load_object(maps_object())
+        m = self.lo.maps["bench_recs"]
+        self.id = next(r.id for r in self.lo.map_results if r.name == "bench_recs")
+        rng = random.Random(12)
+        for i in range(MAP_ENTRIES):
+            comm = rng.choice([b"nginx", b"sshd", b"kworker/0:1", b"systemd-journal"]).ljust(16, b"\0")
+            # struct rec: flow (16 bytes with padding), comm, state, pad, bytes, pkts, delta, flags, pad
+            value = struct.pack("<IIHHB3x16sI4xQQi6s6x", rng.getrandbits(32), rng.getrandbits(32),
+                                rng.getrandbits(16), rng.getrandbits(16), rng.choice((6, 17)), comm,
+                                rng.choice((0, 1, 7, 3)), rng.getrandbits(40), rng.getrandbits(20),
+                                rng.randrange(-1000, 1000), rng.randbytes(6))
+            m.update(struct.pack("<I", i), value[:m.value_size])
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.lo is not None:
+            self.lo.close()
+            self.lo = None
+
+
 class LoadedPrograms:
     """``n`` small socket-filter programs held by this process (for ``prog list``)."""
 
@@ -236,7 +297,7 @@ def measure(row: Row, me: list[str], runs: int, env) -> Result:
 
 # -- rows ---------------------------------------------------------------------------
 
-def rows(py: str, pin: str, large: Path | None, xdp2: Path) -> list[Row]:
+def rows(py: str, pin: str, large: Path | None, xdp2: Path, map_id: int = 0) -> list[Row]:
     small = str(BUILD / "multi_prog.o")
     core = str(BUILD / "load_core.o")
     start = [[py, "-c", "pass"]]
@@ -280,6 +341,10 @@ def rows(py: str, pin: str, large: Path | None, xdp2: Path) -> list[Row]:
             ["compat", core, "--btf", VMLINUX, "--emit-min-btf", str(WORK / "min.btf")],
             [["bpftool", "gen", "min_core_btf", VMLINUX, str(WORK / "min-ref.btf"), core]], None,
             needs=["bpftool", VMLINUX]),
+        Row("map dump 10k records", ["map", "dump", "id", str(map_id), "--limit", "0"],
+            [["bpftool", "map", "dump", "id", str(map_id)]], None, needs=["bpftool"], kernel=True),
+        Row("map dump 10k records --json", ["map", "dump", "id", str(map_id), "--json", "--limit", "0"],
+            [["bpftool", "-j", "map", "dump", "id", str(map_id)]], None, needs=["bpftool"], kernel=True),
         Row("disasm 300k insns", ["disasm", big], [["llvm-objdump-19", "-d", big]], 1.0,
             needs=["llvm-objdump-19", big]),
         Row("elf relocs 300k insns", ["elf", "relocs", big], [["llvm-readelf-19", "-r", big]], 1.0,
@@ -342,7 +407,9 @@ def main() -> int:
     results = []
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f}; "
           f"bpfdoctor from {bindir}", file=sys.stderr)
-    with LoadedPrograms(10 if any(r.kernel for r in selected) else 0):
+    with LoadedPrograms(10 if any(r.kernel for r in selected) else 0), \
+            LoadedMap(any(r.name.startswith("map dump") for r in selected)) as held:
+        selected = [r for r in rows(py, pin, large, xdp2, held.id) if not want or want.search(r.name)]
         try:
             for row in selected:
                 print(f"  {row.name} vs {' '.join(row.ref[0][:3])} ...", file=sys.stderr, flush=True)

@@ -42,12 +42,9 @@ def dump_cmd(map_words, as_json: bool, limit: int) -> int:
     """Keys and values of a map, pretty-printed from its BTF like 'bpftool map dump'."""
     from bpfdoctor.kernel.map_dump import dump_selected, parse_selector
     from bpfdoctor.render import maps as R
-    from bpfdoctor.render.output import write_json, write_notes, write_text
+    from bpfdoctor.render.output import write_notes, write_text
 
     dumps = dump_selected(parse_selector(map_words), limit=limit or None)
-    if as_json:
-        write_json(R.dumps_json(dumps))
-    else:
-        write_text(R.dumps_text(dumps))
+    write_text(R.dumps_json_text(dumps) if as_json else R.dumps_text(dumps))
     write_notes(R.dump_notes(dumps))
     return 0

@@ -14,11 +14,12 @@ from __future__ import annotations
 from bpfdoctor.btf.valuefmt import Obj, Raw
 
 _ESC = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f", "\b": "\\b", "\\": "\\\\", '"': '\\"'}
+_ESC_TABLE = str.maketrans(_ESC)
 
 
 def quote(text: str) -> str:
     """json_writer.c ``jsonw_puts``: C escapes only, other bytes as they are."""
-    return '"' + "".join(_ESC.get(c, c) for c in text) + '"'
+    return '"' + text.translate(_ESC_TABLE) + '"'
 
 
 class JsonWriter:
@@ -61,27 +62,68 @@ class JsonWriter:
         self.out.append(text)
 
     def value(self, v) -> None:
-        if isinstance(v, Obj):
-            self.begin("{")
+        """Write a value tree: the same text as begin/name/token/end would,
+        with their steps inlined (a map dump writes one call's worth per
+        member of every element)."""
+        out = self.out
+        if self.sep:
+            out.append(self.sep)
+        self._tree(v, out)
+        self.sep = ","
+
+    def _tree(self, v, out: list[str]) -> None:
+        # on entry the separator before v is written; self.depth is v's level
+        cls = v.__class__
+        if cls is Obj:
+            self.depth += 1
+            sep = ""
+            if self.pretty:
+                pad = "\n" + "    " * self.depth
+                colon = ": "
+            else:
+                pad, colon = "", ":"
+            out.append("{")
             for k, item in v.items:
-                self.name(k)
-                self.value(item)
-            self.end("}")
-        elif isinstance(v, list):
-            self.begin("[")
+                out.append(sep + pad + '"' + k.translate(_ESC_TABLE) + '"' + colon)
+                self._tree(item, out)
+                sep = ","
+            self.depth -= 1
+            if sep and self.pretty:
+                out.append("\n" + "    " * self.depth)
+            out.append("}")
+        elif cls is list:
+            self.depth += 1
+            out.append("[")
+            sep = ""
             for item in v:
-                self.value(item)
-            self.end("]")
-        elif isinstance(v, Raw):
-            self.token(str(v))
-        elif isinstance(v, bool):
-            self.token("true" if v else "false")
-        elif isinstance(v, str):
-            self.token(quote(v))
+                if sep:
+                    out.append(sep)
+                self._tree(item, out)
+                sep = ","
+            self.depth -= 1
+            if sep and self.pretty:
+                out.append("\n" + "    " * self.depth)
+            out.append("]")
+        elif cls is Raw:
+            out.append(str.__str__(v))
+        elif cls is bool:
+            out.append("true" if v else "false")
+        elif cls is str:
+            out.append('"' + v.translate(_ESC_TABLE) + '"')
         elif v is None:
-            self.token("null")
+            out.append("null")
+        elif isinstance(v, Obj):  # subclasses: the general tests, as before
+            self._tree(Obj(v.items), out)
+        elif isinstance(v, list):
+            self._tree(list(v), out)
+        elif isinstance(v, Raw):
+            out.append(str.__str__(v))
+        elif isinstance(v, bool):
+            out.append("true" if v else "false")
+        elif isinstance(v, str):
+            out.append(quote(v))
         else:
-            self.token(str(int(v)))
+            out.append(str(int(v)))
 
     def text(self) -> str:
         return "".join(self.out)

@@ -254,6 +254,69 @@ def dumps_json(dumps) -> list[dict] | list[list[dict]]:
     return [{**dump_header_json(d), "elements": dump_json(d)} for d in dumps]
 
 
+def dumps_json_text(dumps) -> str:
+    """``bpftool -j map dump``, byte for byte: the content of ``dumps_json``
+    written by bpftool's json_writer in its compact mode (its layout and
+    escapes, no indentation), entry by entry, without a dict per entry.
+    Compact only: ``_hexarray`` writes its arrays whole."""
+    w = JsonWriter(pretty=False)
+    if len(dumps) == 1:
+        _json_elements(w, dumps[0])
+    else:
+        w.begin("[")
+        for d in dumps:
+            w.begin("{")
+            for k, v in dump_header_json(d).items():
+                w.name(k)
+                w.value(_tree(v))
+            w.name("elements")
+            _json_elements(w, d)
+            w.end("}")
+        w.end("]")
+    return w.text() + "\n"
+
+
+def _tree(v):
+    """A JSON value of dicts and lists as JsonWriter's tree (Obj for a dict)."""
+    if v.__class__ is dict:
+        return Obj(tuple((k, _tree(x)) for k, x in v.items()))
+    if v.__class__ is list:
+        return [_tree(x) for x in v]
+    return v
+
+
+_HEX2 = [f"{x:02x}" for x in range(256)]
+
+
+def _hexarray(b: bytes) -> Raw:
+    """``print_hex_data_json`` in compact mode, as one token: ["0x01","0xff"]
+    (the writer would visit each byte's string: most of a dump's nodes)."""
+    if not b:
+        return Raw("[]")
+    return Raw('["0x' + '","0x'.join(map(_HEX2.__getitem__, b)) + '"]')
+
+
+def _json_elements(w: JsonWriter, d) -> None:
+    info = d.info
+    w.begin("[")
+    for e in d.entries:
+        if e.value is None:
+            if not _skip_error(d, e):
+                w.value(_tree(dump_entry_json(d, e)))
+            continue
+        items: list[tuple[str, object]] = [("key", _hexarray(e.key))]
+        if not d.percpu:
+            items.append(("value", _hexarray(e.value[:info.value_size])))
+        else:
+            step = (info.value_size + 7) & ~7
+            items.append(("values", [Obj((("cpu", c), ("value", _hexarray(
+                e.value[c * step: c * step + info.value_size])))) for c in range(d.ncpus)]))
+        if d.btf is not None:
+            items.append(("formatted", formatted(d, e, plain=False)))
+        w.value(Obj(tuple(items)))
+    w.end("]")
+
+
 def dump_notes(dumps) -> list[str]:
     """What the dump left out or cannot show, for stderr."""
     out = []
