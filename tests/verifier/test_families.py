@@ -65,6 +65,8 @@ SAMPLES = {
     "btf-required": ["map 'counts' has to have BTF in order to use bpf_spin_lock"],
     "attach-target": ["Tracing programs must provide btf_id",
                       "Extension program changes packet data, while original does not"],
+    "attach-failed": ["failed to attach: ERROR: strerror_r(-524)=22",
+                      "failed to attach to perf_event FD 7: -95"],
     "btf-func-info": ["invalid func info rec size 12", "Invalid line_info[3].insn_off:40"],
     "privileged-feature": ["function pointers are allowed for CAP_BPF and CAP_SYS_ADMIN"],
     "ld-abs-misuse": ["BPF_LD_[ABS|IND] instructions not allowed for this program type"],

@@ -334,3 +334,61 @@ def test_a_loader_s_feature_probe_quoted_in_a_logfmt_error_field():
     # the same error from the program itself is not the loader's
     plain = _x("load program: invalid argument: 0: (85) call bpf_get_retval#186: R1 is not a scalar\n")
     assert plain.log.probe is None and "probe" not in plain.diagnostic.why
+
+
+# -- a third set of 40 public logs --
+
+def test_a_log_pasted_as_a_markdown_quote_with_bold_and_fences():
+    text = ("> ```\n> ... omitted ...\n>\n> 81: (55) if r5 != 0x0 goto pc+95\n"
+            "> 82: (61) r3 = *(u32 *)(r2 +20)\n"
+            "> **invalid access to packet, off=42 size=4, R2(id=0,off=22,r=42)**\n"
+            "> R2 offset is outside of the packet\n"
+            "> processed 177 insns (limit 1000000) max_states_per_insn 1 total_states 10 "
+            "peak_states 10 mark_read 5\n> ```\n")
+    e = _x(text)
+    assert e.log.error == "invalid access to packet, off=42 size=4, R2(id=0,off=22,r=42)"
+    assert e.log.failing_insn.index == 82 and e.diagnostic.family == "packet-bounds-check-missing"
+    nested = _x("> > 35: (85) call bpf_spin_lock#93\n> > map 'm' has to have BTF in order to use "
+                "bpf_spin_lock\n")
+    assert nested.log.error == "map 'm' has to have BTF in order to use bpf_spin_lock"
+
+
+def test_a_logfmt_error_field_at_the_start_of_a_line():
+    e = _x('error="failed prog /x.o: program p: load program: permission denied: 12: (85) call '
+           'bpf_probe_read#4: R2 min value is negative, either use unsigned or \'var &= const\' '
+           '(40 line(s) omitted)"\n')
+    assert e.log.error == "R2 min value is negative, either use unsigned or 'var &= const'"
+    assert e.log.failing_insn.index == 12 and e.log.errno == 13
+
+
+def test_e2big_without_its_error_line_is_a_verifier_limit():
+    text = ("Prog section '2/10' rejected: Argument list too long (7)!\n - Type:         3\n\n"
+            "Verifier analysis:\n\nSkipped 4230922 bytes, use 'verb' option for the full verbose log.\n"
+            "3206: (bf) r0 = r7\n3207: (95) exit\n")
+    d = _x(text).diagnostic
+    assert d.klass.value == "verifier-limit" and "E2BIG" in d.why
+    other = _x(text.replace("Argument list too long (7)", "Invalid argument (22)")).diagnostic
+    assert other.klass.value != "verifier-limit"
+
+
+@pytest.mark.parametrize("helper, number", [("bpf_probe_read", 4), ("bpf_probe_read_str", 45)])
+def test_the_overlapping_address_space_helpers_are_the_environment(helper, number):
+    d = _x(f"56: (85) call {helper}#{number}\nunknown func {helper}#{number}\n").diagnostic
+    assert d.klass.value == "environment" and "NON_OVERLAPPING" in d.why
+    assert f"{helper.replace('read', 'read_kernel')}" in d.help[0]
+    assert _x("56: (85) call bpf_get_stackid#27\nunknown func bpf_get_stackid#27\n") \
+        .diagnostic.klass.value != "environment"
+
+
+def test_libbpf_s_attach_failure_after_a_load_is_no_verifier_error():
+    e = _x("libbpf: prog 'do_unlinkat': failed to attach: ERROR: strerror_r(-524)=22\n"
+           "Error: Failed to run native eBPF program\n")
+    assert e.log.error == "failed to attach: ERROR: strerror_r(-524)=22" and e.log.errno == 524
+    assert e.diagnostic.family == "attach-failed" and e.diagnostic.klass.value == "environment"
+    assert any("bpfdoctor attach" in h for h in e.diagnostic.help)
+
+
+def test_a_helper_bpftrace_may_not_call_there_stays_a_choice_of_probe():
+    d = _x("Attaching 1 probe...\n14: (85) call bpf_d_path#147\nhelper call is not allowed in probe\n"
+           ).diagnostic
+    assert d.klass.value != "lowering-artifact"

@@ -227,7 +227,9 @@ ENTRIES = (
     _e("btf-required", "the map needs BTF",
        (r"has to have BTF in order to use", r"map '\S+' has to have BTF"),
        "bpf_spin_lock, bpf_timer, kptrs and graph roots are found through the map's BTF.",
-       "A legacy (non-BTF) map definition, or an object built without -g.",
+       "A legacy (non-BTF) map definition, an object built without -g, or a loader that "
+       "creates the map without the object's BTF (tc with a stripped or refused .BTF, aya "
+       "before it supported map BTF): the C may be right.",
        "declare the map with SEC(\".maps\") and __type(value, ...), and build with -g",
        "map_check_btf"),
     _e("attach-target", "the program's attach target is missing or wrong",
@@ -242,6 +244,17 @@ ENTRIES = (
        "A target missing on this kernel, or an extension that differs from the original.",
        "check the target with `bpftool btf dump file /sys/kernel/btf/vmlinux | grep` and the "
        "section name", "bpf_check_attach_target"),
+    _e("attach-failed", "the program loaded but attaching it failed",
+       # libbpf after a successful load (bpf_program__attach_*): no verifier message
+       (r"^failed to attach\b",),
+       "The verifier accepted the program: libbpf's 'failed to attach' comes after the load, "
+       "from the attach system call (perf_event_open, BPF_LINK_CREATE, BPF_RAW_TRACEPOINT_OPEN).",
+       "The attach point is missing or not traceable on this kernel (a renamed or inlined "
+       "function, a kprobe blacklist), the kernel lacks the attach mechanism (ENOTSUPP 524: no "
+       "BPF trampoline for fentry/fexit on this architecture or kernel), or privileges.",
+       "diagnose the attach itself: `bpfdoctor attach OBJ --program NAME` names the failing "
+       "step and the kernel's reason; on ENOTSUPP use a kprobe instead of fentry",
+       "libbpf.c bpf_program__attach_*"),
     _e("btf-func-info", "invalid func_info or line_info",
        (r"invalid func info", r"[Ii]nvalid line_info", r"nonzero tailing record",
         r"func_info BTF section doesn't match subprog layout", r"number of funcs in func_info"),

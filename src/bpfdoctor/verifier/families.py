@@ -105,6 +105,7 @@ FAMILIES: dict[str, tuple[ErrorClass, str | None]] = {
     "tail-call-mixing": (E, None),
     "btf-required": (S, None),
     "attach-target": (E, None),
+    "attach-failed": (E, None),
     "btf-func-info": (E, None),
     "privileged-feature": (E, None),
     "ld-abs-misuse": (S, None),

@@ -60,6 +60,9 @@ _SHAPES["LIBBPF_FAILED"] = r"failed to load: -?(\d+)"
 _SHAPES["LIBBPF_LOAD_FAILED"] = r"BPF program load failed: (.+)$"
 # libbpf.c libbpf_find_attach_btf_id, before any log: the program's attach target is
 # not in the kernel's BTF ("...: failed to find kernel BTF type ID of 'x': -3")
+# libbpf.c bpf_program__attach_*: "failed to attach: ERROR: strerror_r(-524)=22",
+# "failed to attach to perf_event FD 5: -95", "failed to attach BPF program: -EINVAL"...
+_SHAPES["LIBBPF_ATTACH"] = r"failed to attach\b(.*?(?:\(-|: -)(\d+)\b)?"
 _SHAPES["LIBBPF_NO_TARGET"] = r"failed to find kernel BTF type ID of '[^']*': -?(\d+)$"
 # bcc's libbpf.c bpf_prog_load: "bpf: Failed to load program: Permission denied", then the log
 BCC_LOAD_FAILED = "bpf: Failed to load program: "
@@ -74,6 +77,7 @@ _SHAPES["OMITTED_ONLY"] = r"\((?:truncated, )?(\d+) line\(s\) omitted\)$"
 # ends in the colon when the log it would quote is empty)
 _SHAPES["CILIUM"] = (r"load program: ([a-z][a-z ]*?)(?:: (.*?))?:?"
                      r"(?: \((?:truncated, )?(\d+) line\(s\) omitted\))?$")
+_SHAPES["MD_QUOTE"] = r"^(?:>[ \t]?)+\s*"
 _SHAPES["NUMBERED_TEXT"] = r"\d+: \S"
 _SHAPES["OMITTED_TAIL"] = r" \((?:truncated, )?(\d+) line\(s\) omitted\)$"
 # An instruction and its error on one line (cilium/ebpf): the instruction's text
@@ -106,7 +110,8 @@ _SHAPES["PASTE_NOISE"] = (r"(?:[\w.-]+@[\w.-]+:\S*|~\S*)?[$#] \S|[.\u2026]+$|lib
                           # a logfmt line's other fields alone on a line (subsys=datapath-loader)
                           r"|(?!R\d)[A-Za-z_][\w.-]*=\S+(?: [A-Za-z_][\w.-]*=\S+)*$"
                           # iproute2 (tc, ip) around the log it prints: lib/bpf_legacy.c
-                          r"|- [A-Z][\w ]*: |Verifier analysis:$|Error fetching program/map!$")
+                          r"|- [A-Z][\w ]*: |Verifier analysis:$|Error fetching program/map!$"
+                          r"|```")  # a Markdown code fence
 # iproute2's line before the log: "Prog section 'connect6' rejected: Invalid argument (22)!"
 _SHAPES["IPROUTE2_REJECTED"] = r"Prog section '([^']*)' rejected: .*\((\d+)\)!$"
 # Loggers that wrap each line of a pasted log: logfmt (cilium, kmesh: level=warning msg="..."),

@@ -85,8 +85,8 @@ def _unwrap(s: str) -> str:
     logfmt's ``msg="..."`` (unescaped), logrus's ``ERRO[0045] ``, a syslog or
     journald ``host proc[pid]: `` prefix.  Substring tests first: a kernel
     line holds none of them."""
-    if 'msg="' in s:
-        m = L.LOGFMT_ERROR.search(s) if ' error="' in s else None
+    if 'msg="' in s or 'error="' in s:
+        m = L.LOGFMT_ERROR.search(s) if 'error="' in s else None
         m = m or L.LOGFMT_MSG.search(s)
         if m:
             return (m.group(1).replace("\\\\", "\0").replace('\\"', '"').replace("\\t", "\t")
@@ -99,6 +99,15 @@ def _unwrap(s: str) -> str:
         m = L.SYSLOG.match(s)
         if m:
             return s[m.end():]
+    return s
+
+
+def _markdown(s: str) -> str:
+    """``s`` without a Markdown quote's ``>`` marks or the ``**`` around a bold line."""
+    if s[0] == ">":
+        s = L.MD_QUOTE.sub("", s)
+    if s.startswith("**") and s.endswith("**") and len(s) > 4:
+        s = s[2:-2].strip()
     return s
 
 
@@ -370,7 +379,13 @@ class LogParser:
         s = raw.strip()
         if not s:
             return
-        if 'msg="' in s or "]: " in s or s.startswith(L.LOGRUS_LEVELS):
+        if s[0] == ">" or s[0] == "*":
+            # Markdown around a pasted log: a quote ("> 12: (85) call ...") and
+            # bold ("**invalid access to packet ...**"); no kernel line starts so
+            s = raw = _markdown(s)
+            if not s:
+                return
+        if 'msg="' in s or "]: " in s or 'error="' in s or s.startswith(L.LOGRUS_LEVELS):
             inner = _unwrap(s)
             if inner is not s:  # a logger's line around the log's (once: no wrapper inside a wrapper)
                 for piece in inner.split("\n"):
@@ -573,6 +588,12 @@ class LogParser:
         elif self.want is not None and m.group(1) != self.want:
             return
         else:
+            attach = L.LIBBPF_ATTACH.search(rest) if "failed to attach" in rest else None
+            if attach:  # loaded, then refused at attach (no verifier error in this log)
+                self.program, self.loader_failed = m.group(1), True
+                self.errno = num(attach.group(2)) if attach.group(2) else self.errno
+                self.walk.errors[:] = [rest]
+                return
             no_target = L.LIBBPF_NO_TARGET.search(rest)
             if no_target:  # the attach target is not in the kernel's BTF: nothing was loaded
                 self.program, self.loader_failed = m.group(1), True

@@ -35,6 +35,17 @@ _NO_REG = re.compile(r"R(1[1-5]) is invalid$")
 _BACK_EDGE = re.compile(r"back-edge from insn (\d+) to (\d+)")
 _NOT_YET = re.compile(r"Arg#(\d+) type (\w+) in (\S+)\(\) is not supported yet")
 _CTX = re.compile(r"invalid bpf_context access off=(-?\d+) size=([12])\b")
+_COMPAT_READ = re.compile(r"unknown func (bpf_probe_read(?:_str)?)#(?:4|45)\b")
+# families about memory, stack and bounds: what a bpftrace script cannot get wrong by itself
+_MEMORY = frozenset((
+    "misaligned-stack-access", "misaligned-access", "uninitialized-stack-read", "uninitialized-register",
+    "stack-out-of-bounds", "stack-buffer-too-small", "stack-var-offset", "stack-spill-misuse",
+    "stack-spill-corrupt", "map-value-negative-index", "map-value-unbounded-access",
+    "map-value-out-of-bounds", "map-value-null-check-missing", "nullable-pointer-deref",
+    "nullable-pointer-arith", "scalar-deref", "pointer-arithmetic-unbounded", "pointer-arith-unsafe",
+    "pointer-arith-prohibited", "pointer-arithmetic-32bit", "packet-bounds-check-missing",
+    "invalid-ctx-access", "modified-ctx-deref", "memory-access-denied", "size-unbounded",
+    "zero-sized-access", "buffer-access", "caller-saved-register-after-call"))
 _NARROW_LOAD = re.compile(r"^r\d+ = \*\(u(8|16) \*\)\(r\d+ [+-]\d+\)")
 
 
@@ -49,6 +60,15 @@ def classify(log: ParsedLog, family: str | None, klass: ErrorClass) -> Sign | No
                     "update the loader (a newer cilium/ebpf, or the application built on it); a "
                     "probe that fails in the verifier means the loader, not the program, needs "
                     "the fix")
+    if not error and log.errno == 7 and log.verdict.value == "rejected":
+        return Sign(ErrorClass.VERIFIER_LIMIT,
+                    "E2BIG with no error line left in the log: BPF_PROG_LOAD fails so when the "
+                    "program has more instructions than the kernel takes (4,096 unprivileged, "
+                    "1,000,000 since 5.2) or when the verifier's complexity budget runs out (the "
+                    "'BPF program is too large' line, which the loader did not keep)",
+                    "capture the log's last lines (a larger log buffer; iproute2: the 'verb' "
+                    "option) to see which limit; split the program (tail calls, global "
+                    "functions) or shrink its loops")
     m = _NO_REG.search(error)
     if m:
         return Sign(ErrorClass.LOWERING_ARTIFACT,
@@ -86,7 +106,18 @@ def classify(log: ParsedLog, family: str | None, klass: ErrorClass) -> Sign | No
                         "context load, later ones refuse it on fields that allow no narrow access",
                         "read the whole field into a variable first (a volatile read, or an asm "
                         "barrier on the value, stops the narrowing), then take the bytes from it")
-    if log.generator == "bpftrace" and klass is ErrorClass.SOURCE_BUG:
+    m = _COMPAT_READ.search(error)
+    if m:
+        return Sign(ErrorClass.ENVIRONMENT,
+                    f"{m[1]} is known to this kernel but not offered here: it exists only on "
+                    "architectures whose kernel and user addresses cannot overlap "
+                    "(CONFIG_ARCH_HAS_NON_OVERLAPPING_ADDRESS_SPACE) and only outside kernel "
+                    "lockdown (kernel/trace/bpf_trace.c); the program is fine elsewhere",
+                    f"use {m[1].replace('bpf_probe_read', 'bpf_probe_read_kernel')} or "
+                    f"{m[1].replace('bpf_probe_read', 'bpf_probe_read_user')} (Linux 5.5+), "
+                    "which every architecture has; bcc and libbpf's BPF_CORE_READ pick them "
+                    "when the kernel has them")
+    if log.generator == "bpftrace" and klass is ErrorClass.SOURCE_BUG and family in _MEMORY:
         return Sign(ErrorClass.LOWERING_ARTIFACT,
                     "bpftrace wrote this bytecode: a script cannot make unchecked memory "
                     "accesses or place values on the stack, so a rejection of this kind is "
