@@ -392,3 +392,12 @@ def test_a_helper_bpftrace_may_not_call_there_stays_a_choice_of_probe():
     d = _x("Attaching 1 probe...\n14: (85) call bpf_d_path#147\nhelper call is not allowed in probe\n"
            ).diagnostic
     assert d.klass.value != "lowering-artifact"
+
+
+def test_a_test_runner_s_number_before_every_line():
+    text = "".join(f"18: {line}\n" for line in (
+        "0: (79) r3 = *(u64 *)(r1 +112)", "1: (b7) r1 = 0", "2: (85) call unknown#113",
+        "invalid func unknown#113", "", "HINT: bpf_probe_read_kernel missing (added in Linux 5.5).",
+        "ERROR: test_probe_read3 (__main__.TestClang)"))
+    e = _x(text)
+    assert e.log.error == "invalid func unknown#113" and e.log.failing_insn.index == 2

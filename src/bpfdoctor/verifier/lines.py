@@ -77,6 +77,8 @@ _SHAPES["OMITTED_ONLY"] = r"\((?:truncated, )?(\d+) line\(s\) omitted\)$"
 # ends in the colon when the log it would quote is empty)
 _SHAPES["CILIUM"] = (r"load program: ([a-z][a-z ]*?)(?:: (.*?))?:?"
                      r"(?: \((?:truncated, )?(\d+) line\(s\) omitted\))?$")
+# ctest's "18: " before an instruction line "0: (79) r3 = ..." (a number, then an instruction)
+_SHAPES["RUN_PREFIX"] = r"(\d+: )(?=\d+: \([0-9a-f]{2}\) )"
 _SHAPES["MD_QUOTE"] = r"^(?:>[ \t]?)+\s*"
 _SHAPES["NUMBERED_TEXT"] = r"\d+: \S"
 _SHAPES["OMITTED_TAIL"] = r" \((?:truncated, )?(\d+) line\(s\) omitted\)$"

@@ -351,6 +351,8 @@ class LogParser:
         self.unrecognized = 0
         self.omitted: int | None = None
         self.quote_next = False  # a loader's error ended in ":", its quote pasted on the next line
+        self.run_prefix: str | None = None  # "18: " a test runner put before every line
+        self.prefix_looked = False
         self.quoting = False  # this line is that quote
         self.probe: str | None = None  # the feature a loader's own probe program tested
         self.skimmed: tuple[int, int] | None = None  # (lines, bytes) counted, not parsed
@@ -379,6 +381,18 @@ class LogParser:
         s = raw.strip()
         if not s:
             return
+        if s[0].isdecimal():
+            prefix = self.run_prefix
+            if prefix is not None and s.startswith(prefix):
+                s = raw = s[len(prefix):].strip()
+                if not s:
+                    return
+            elif prefix is None and not self.prefix_looked:
+                self.prefix_looked = True  # (the first numbered line tells)
+                m = L.RUN_PREFIX.match(s)
+                if m:  # a test runner's "18: " before every line (ctest): kept off from now on
+                    self.run_prefix = m.group(1)
+                    s = raw = s[len(m.group(1)):]
         if s[0] == ">" or s[0] == "*":
             # Markdown around a pasted log: a quote ("> 12: (85) call ...") and
             # bold ("**invalid access to packet ...**"); no kernel line starts so
