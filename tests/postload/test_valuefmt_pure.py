@@ -95,3 +95,57 @@ def test_modifier_cycles_and_const_void_elements_end(tid):
             except BpfDoctorError:
                 continue  # (it is: the element's size resolves through the cycle / to void)
             JsonWriter(pretty=True).value(tree)
+
+
+def _typed(v):
+    """A tree with each leaf's class: a plan giving "0x1" where the walk gives Raw("0x1") differs."""
+    if isinstance(v, Obj):
+        return ("obj", tuple((k, _typed(x)) for k, x in v.items))
+    if isinstance(v, list):
+        return ("list", tuple(_typed(x) for x in v))
+    return (type(v).__name__, v)
+
+
+def _walked(btf, tid, data, plain, order):
+    """format_value's walk alone (no plan), the reference the plans must equal."""
+    from bpfdoctor.btf.valuefmt import STEPS_BASE, STEPS_PER_BYTE, _Formatter, _Stop
+
+    f = _Formatter(btf, plain, order, steps=STEPS_BASE + STEPS_PER_BYTE * len(data))
+    try:
+        return f.do_type(tid, 0, data, 0)
+    except _Stop as s:
+        return s.partial
+
+
+def test_plans_make_the_walk_s_trees_on_every_fixture_type():
+    """Every type of every fixture object's BTF, over bytes of several lengths
+    (short ones included), both modes, both byte orders: the compiled plan's
+    tree is the walk's (and a type without a plan still formats)."""
+    import random
+    from pathlib import Path
+
+    from bpfdoctor.errors import BpfDoctorError
+
+    rng = random.Random(21)
+    planned = 0
+    for path in sorted((Path(__file__).resolve().parents[1] / "bpf" / "build").glob("*.o")):
+        try:
+            b = open_object(path).btf
+        except BpfDoctorError:
+            continue
+        if b is None:
+            continue
+        for tid in range(b.type_count):
+            for size, plain, order in ((64, False, "little"), (300, True, "little"), (5, True, "big")):
+                data = rng.randbytes(size)
+                try:
+                    want = _walked(b, tid, data, plain, order)
+                except BpfDoctorError as e:
+                    with pytest.raises(BpfDoctorError) as got:
+                        format_value(b, tid, data, plain=plain, byteorder=order)
+                    assert str(got.value) == str(e)
+                    continue
+                got = format_value(b, tid, data, plain=plain, byteorder=order)
+                assert _typed(got) == _typed(want), (path.name, tid)
+        planned += sum(1 for p in b.__dict__.get("_value_plans", {}).values() if p)
+    assert planned > 1000  # the plans were there to compare

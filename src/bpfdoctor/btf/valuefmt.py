@@ -57,11 +57,195 @@ def format_value(btf, type_id: int, data: bytes, *, plain: bool, byteorder: str 
     """The tree for ``data`` read as BTF type ``type_id``.  Never raises for
     odd data: a kind bpftool cannot dump ends the value with the marker
     bpftool prints (``(unsupported-kind)``), as bpftool stops there too."""
-    f = _Formatter(btf, plain, byteorder, steps=STEPS_BASE + STEPS_PER_BYTE * len(data))
+    steps = STEPS_BASE + STEPS_PER_BYTE * len(data)
+    plan = _plan(btf, type_id, plain, byteorder)
+    if plan is not None and plan[1] <= steps:
+        return plan[0](data, 0)
+    f = _Formatter(btf, plain, byteorder, steps=steps)
     try:
         return f.do_type(type_id, 0, data, 0)
     except _Stop as s:
         return s.partial
+
+
+# -- plans: the same trees, compiled once per type ------------------------------------
+#
+# A map dump formats thousands of values of one type.  The walk above looks up
+# each type, its kind and its members again for every value; a plan does that
+# once per type and keeps a closure per node, which makes the same tree.  Only
+# types whose walk cannot stop early get one: no kind the walk stops at (FWD,
+# TYPE_TAG, DATASEC, odd INT encodings or enum sizes), no size or modifier
+# chain that raises, nesting under MAX_DEPTH; and a plan is used only when its
+# node count (the walk's do_type calls, an upper bound) fits the value's step
+# budget.  Everything else takes the walk, which stays the reference.
+
+def _plan(btf, type_id: int, plain: bool, order: str):
+    cache = btf.__dict__.setdefault("_value_plans", {})
+    key = (type_id, plain, order)
+    if key in cache:
+        return cache[key]
+    try:
+        got = _Planner(btf, plain, order).node(type_id, 0, 0)
+    except (BpfDoctorError, ValueError, KeyError, IndexError, RecursionError):
+        got = None
+    cache[key] = got
+    return got
+
+
+def _unpack(size: int, signed: bool, order: str):
+    """``_Formatter._int`` for a fixed size, as a closure over its constants."""
+    from_bytes = int.from_bytes
+    zero = b"\0" * size
+
+    def read(data: bytes, off: int) -> int:
+        chunk = data[off:off + size]
+        if len(chunk) != size:
+            chunk = chunk + zero[len(chunk):]
+        return from_bytes(chunk, order, signed=signed)
+    return read
+
+
+class _Planner:
+    """(fn(data, off) -> tree, do_type calls, nesting) for a type, or None."""
+
+    def __init__(self, btf, plain: bool, order: str) -> None:
+        self.btf, self.plain, self.order = btf, plain, order
+        self.fmt = _Formatter(btf, plain, order)  # for the rare pieces it already has
+
+    def node(self, type_id: int, bit_offset: int, depth: int):
+        if depth >= MAX_DEPTH:
+            return None
+        if type_id == 0:
+            unknown = Raw("(unknown)")
+            return (lambda data, off: unknown), 1, 1
+        t = self.btf.type(type_id)
+        kind = t.kind
+        if kind == Kind.INT:
+            fn = self.int_(t, bit_offset)
+            return (fn, 1, 1) if fn is not None else None
+        if kind in (Kind.STRUCT, Kind.UNION):
+            return self.struct(t, depth)
+        if kind == Kind.ARRAY:
+            return self.array(t, depth)
+        if kind in (Kind.ENUM, Kind.ENUM64):
+            fn = self.enum(t)
+            return (fn, 1, 1) if fn is not None else None
+        if kind == Kind.PTR:
+            read = _unpack(8, False, self.order)
+            if self.plain:
+                nil = Raw("(nil)")
+                return (lambda data, off: Raw(f"{v:#x}") if (v := read(data, off)) else nil), 1, 1
+            return read, 1, 1
+        if kind in (Kind.TYPEDEF, Kind.VOLATILE, Kind.CONST, Kind.RESTRICT):
+            inner = self.node(self.fmt.resolve(type_id), bit_offset, depth + 1)
+            return None if inner is None else (inner[0], inner[1] + 1, inner[2] + 1)
+        if kind == Kind.VAR:
+            inner = self.node(t.type, bit_offset, depth + 1)
+            if inner is None:
+                return None
+            name, fn = t.name, inner[0]
+            return (lambda data, off: Obj(((name, fn(data, off)),))), inner[1] + 1, inner[2] + 1
+        return None  # FWD, TYPE_TAG, DATASEC, FUNC...: the walk stops or is rare
+
+    def int_(self, t, bit_offset: int):
+        ii = t.int_info
+        bits = ii.bits
+        hexed = (lambda v: Raw(f"{v:#x}")) if self.plain else (lambda v: f"{v:#x}")
+        fmt = self.fmt
+        if bit_offset or ii.bit_offset or bits % 8:
+            total = bit_offset + ii.bit_offset
+            shift, skip = total % 8, total // 8
+            return lambda data, off: fmt.bitfield(bits, shift, data, off + skip)
+        if bits == 128:
+            read = _unpack(16, False, self.order)
+            return lambda data, off: hexed(read(data, off))
+        enc = ii.encoding
+        if enc == IntEncoding.NONE or enc == IntEncoding.SIGNED:
+            if bits not in (8, 16, 32, 64):
+                return lambda data, off: fmt.bitfield(bits, 0, data, off)
+            return _unpack(bits // 8, enc == IntEncoding.SIGNED, self.order)
+        if enc == IntEncoding.CHAR:
+            plain = self.plain
+
+            def char(data: bytes, off: int):
+                c = data[off] if off < len(data) else 0
+                if 0x20 <= c < 0x7F:
+                    return Raw(f'"{chr(c)}"') if plain else chr(c)
+                return Raw(f"0x{c:x}") if plain else chr(c)
+            return char
+        if enc == IntEncoding.BOOL:
+            return lambda data, off: bool(data[off] if off < len(data) else 0)
+        return None
+
+    def enum(self, t):
+        if t.kind == Kind.ENUM:
+            if t.size not in (1, 2, 4, 8):
+                return None
+            names: dict[int, str] = {}
+            for e in t.values:  # the first enumerator with the value wins, as in the walk
+                ev = e.value & 0xFFFFFFFF
+                names.setdefault((ev ^ 0x80000000) - 0x80000000, e.name)
+            read = _unpack(t.size, True, self.order)
+            return lambda data, off: names.get(v := read(data, off), v)
+        names64: dict[int, str] = {}
+        for e in t.values:
+            names64.setdefault(e.value & (2**64 - 1), e.name)
+        read = _unpack(8, False, self.order)
+
+        def enum64(data: bytes, off: int):
+            v = read(data, off)
+            name = names64.get(v)
+            if name is not None:
+                return name
+            return v - 2**64 if v >= 2**63 else v
+        return enum64
+
+    def struct(self, t, depth: int):
+        parts = []
+        nodes, deepest = 1, 0
+        fmt = self.fmt
+        for m in t.members:
+            delta = m.bit_offset // 8
+            if m.bitfield_size:
+                size, shift = m.bitfield_size, m.bit_offset % 8
+                parts.append((m.name, (lambda data, off, size=size, shift=shift:
+                                       fmt.bitfield(size, shift, data, off)), delta))
+                continue
+            inner = self.node(m.type, m.bit_offset % 8, depth + 1)
+            if inner is None:
+                return None
+            parts.append((m.name, inner[0], delta))
+            nodes += inner[1]
+            deepest = max(deepest, inner[2])
+        parts = tuple(parts)
+        return (lambda data, off: Obj(tuple([(name, fn(data, off + delta))
+                                             for name, fn, delta in parts]))), nodes, deepest + 1
+
+    def array(self, t, depth: int):
+        a = t.array
+        fmt = self.fmt
+        # is_str_array's static half: the element is a char (modifiers, not typedefs, skipped)
+        tid = skip_mods(self.btf, a.type, typedefs=False) if a.nelems else 0
+        et = self.btf.type(tid) if tid else None
+        chars = (et is not None and et.kind == Kind.INT and et.size == 1
+                 and (et.int_info.encoding == IntEncoding.CHAR or et.name == "char"))
+        n = a.nelems
+        elem = resolve_size(self.btf, a.type)  # (the walk asks for it even with no elements)
+        if n == 0:
+            return (lambda data, off: []), 1, 1
+        inner = self.node(a.type, 0, depth + 1)
+        if inner is None:
+            return None
+        fn = inner[0]
+        offsets = range(0, n * elem, elem) if elem else [0] * n
+
+        def array(data: bytes, off: int):
+            if chars:
+                s = fmt.str_array(a, data, off)
+                if s is not None:
+                    return s
+            return [fn(data, off + d) for d in offsets]
+        return array, 1 + n * inner[1], inner[2] + 1
 
 
 # Bounds on one value's tree.  The kernel resolves types at most
