@@ -132,10 +132,35 @@ def t_btf_valuefmt(data: bytes) -> None:
             for size, plain in ((64, False), (7, True), (0, False), (4096, True))[:4 if tid <= 2 else 3]:
                 value = (tail * (size // len(tail) + 1))[:size]
                 tree = format_value(btf, tid, value, plain=plain, byteorder="big" if size == 7 else "little")
+                if size == 64 and tid <= 8:  # (a plan costs two walks: the first few types)
+                    _same_as_plan(btf, tid, value, tree)
                 w = JsonWriter()
                 w.value(tree)
                 w.text()
                 write_json(to_python(tree))
+
+
+def _typed(v):
+    from bpfdoctor.btf.valuefmt import Obj
+
+    if isinstance(v, Obj):
+        return ("obj", tuple((k, _typed(x)) for k, x in v.items))
+    if isinstance(v, list):
+        return ("list", tuple(_typed(x) for x in v))
+    return (type(v).__name__, v)
+
+
+def _same_as_plan(btf, tid: int, value: bytes, walked) -> None:
+    """The plan a map dump would use after its first values makes the walk's tree
+    (the first call of a type takes the walk: ``walked`` is the walk's)."""
+    from bpfdoctor.btf.valuefmt import STEPS_BASE, STEPS_PER_BYTE, compile_plan
+
+    from .contract import ContractViolation
+
+    plan = compile_plan(btf, tid, False, "little")
+    if plan is not None and plan[1] <= STEPS_BASE + STEPS_PER_BYTE * len(value):
+        if _typed(plan[0](value, 0)) != _typed(walked):
+            raise ContractViolation(f"type {tid}: the value plan's tree differs from the walk's")
 
 
 # -- object rules -----------------------------------------------------------------------

@@ -126,6 +126,8 @@ def test_plans_make_the_walk_s_trees_on_every_fixture_type():
 
     from bpfdoctor.errors import BpfDoctorError
 
+    from bpfdoctor.btf.valuefmt import STEPS_BASE, STEPS_PER_BYTE, compile_plan
+
     rng = random.Random(21)
     planned = 0
     for path in sorted((Path(__file__).resolve().parents[1] / "bpf" / "build").glob("*.o")):
@@ -145,7 +147,33 @@ def test_plans_make_the_walk_s_trees_on_every_fixture_type():
                         format_value(b, tid, data, plain=plain, byteorder=order)
                     assert str(got.value) == str(e)
                     continue
-                got = format_value(b, tid, data, plain=plain, byteorder=order)
-                assert _typed(got) == _typed(want), (path.name, tid)
-        planned += sum(1 for p in b.__dict__.get("_value_plans", {}).values() if p)
+                for _ in range(3):  # the walk twice, then the plan (PLAN_AFTER)
+                    got = format_value(b, tid, data, plain=plain, byteorder=order)
+                    assert _typed(got) == _typed(want), (path.name, tid)
+                plan = compile_plan(b, tid, plain, order)
+                if plan is not None and plan[1] <= STEPS_BASE + STEPS_PER_BYTE * size:
+                    assert _typed(plan[0](data, 0)) == _typed(want), (path.name, tid)
+                    planned += 1
     assert planned > 1000  # the plans were there to compare
+
+
+def test_a_type_used_by_many_members_is_compiled_once():
+    """Structs of 100 members of structs of 100 members...: a plan compiled per
+    member path would hold 10**6 closures (a fuzzed 12 KB BTF took 17 GB)."""
+    import tracemalloc
+
+    from bpfdoctor.btf.reader import parse_btf
+    from bpfdoctor.btf.valuefmt import compile_plan
+    from bpfdoctor.btf.writer import BtfWriter
+
+    w = BtfWriter()
+    t = w.int("int", 4)
+    for level in range(3):  # (without the memo: 616 MB for these 3 levels)
+        t = w.struct(f"s{level}", 8, [(f"m{i}", t, 0) for i in range(100)])
+    b = parse_btf(w.encode(), path="fan.btf")
+    tracemalloc.start()
+    plan = compile_plan(b, t, False)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert plan is not None and plan[1] == 1 + 100 + 100**2 + 100**3
+    assert peak < 5_000_000
