@@ -216,6 +216,7 @@ class _CDumper:
         self.top = 0  # the type dump_c is ordering
         self.cycle = 0  # the type _order found in a cycle
         self.loops_told: set[int] = set()  # anonymous types warned about as in a loop
+        self.protos_walked: set[tuple[int, int]] = set()  # (FUNC_PROTO, container) walked by _emit
         self.S = b"".join(b.strings for b in pk.chain)  # all the strings: offsets are global
 
     def _too_deep(self, tid: int):
@@ -478,6 +479,13 @@ class _CDumper:
                 w(self._typedef_def(tid, 0) + ";\n\n")
             emit[tid] = _ED
         elif k == _FUNC_PROTO:
+            # A prototype is never marked emitted (libbpf's neither), so each use
+            # walks it again; prototypes whose parameters point at the next one
+            # made that 2**depth walks (a fuzzed 7.5 KB BTF: 90 s).  A second walk
+            # with the same container writes nothing the first did not: skip it.
+            if (tid, cont) in self.protos_walked:
+                return
+            self.protos_walked.add((tid, cont))
             K, P, deep = self.K, self.P, depth > MAX_NEST
             for ref in W[p + 2:p + 3 + 2 * (W[p + 1] & 0xFFFF):2]:  # return and parameter types
                 if emit[ref] != _ED and (K[ref] != _PTR or emit[W[P[ref] + 2]] != _ED or deep):
