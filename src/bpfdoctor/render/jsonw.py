@@ -118,9 +118,7 @@ class JsonWriter:
             self._tree(list(v), out)
         elif isinstance(v, Raw):
             out.append(str.__str__(v))
-        elif isinstance(v, bool):
-            out.append("true" if v else "false")
-        elif isinstance(v, str):
+        elif isinstance(v, str):  # (bool cannot be subclassed: its test above is whole)
             out.append(quote(v))
         else:
             out.append(str(int(v)))

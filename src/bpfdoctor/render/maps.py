@@ -5,8 +5,8 @@
 - ``dump_text``: map.c ``map_dump``: maps with BTF through the pretty JSON
   writer (``do_dump_btf``), others as ``key: .. value: ..`` hex lines
   (``print_entry_plain``) and ``Found N elements``;
-- ``dump_json``: ``bpftool -j map dump``: hex bytes, and ``formatted`` from
-  BTF (``print_entry_json``).
+- ``dumps_json_text``: ``bpftool -j map dump``, byte for byte: hex bytes,
+  and ``formatted`` from BTF (``print_entry_json``).
 
 Pure: the records of ``bpfdoctor.kernel.map_dump`` are duck-typed.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from bpfdoctor.btf.valuefmt import Obj, Raw, format_value, to_python
+from bpfdoctor.btf.valuefmt import Obj, Raw, format_value
 from bpfdoctor.render.jsonw import JsonWriter
 from bpfdoctor.render.prog import pids_text, refs_json, type_name
 
@@ -221,44 +221,11 @@ def dump_text(d, plain_only: bool = False) -> str:
     return w.text() + "\n"
 
 
-def _hexlist(b: bytes) -> list[str]:
-    return [f"0x{x:02x}" for x in b]
-
-
-def dump_entry_json(d, e) -> dict:
-    """map.c ``print_entry_json`` / ``print_entry_error`` (JSON)."""
-    info = d.info
-    if e.value is None:
-        return {"key": _hexlist(e.key), "value": {"error": _strerror(e.errno)}}
-    out: dict = {"key": _hexlist(e.key)}
-    if not d.percpu:
-        out["value"] = _hexlist(e.value[:info.value_size])
-    else:
-        step = (info.value_size + 7) & ~7
-        out["values"] = [{"cpu": c, "value": _hexlist(e.value[c * step: c * step + info.value_size])}
-                         for c in range(d.ncpus)]
-    if d.btf is not None:
-        out["formatted"] = to_python(formatted(d, e, plain=False))
-    return out
-
-
-def dump_json(d) -> list[dict]:
-    return [dump_entry_json(d, e) for e in d.entries if not (e.value is None and _skip_error(d, e))]
-
-
-def dumps_json(dumps) -> list[dict] | list[list[dict]]:
-    """``bpftool -j map dump``: one map's element list, or for several maps
-    a list of ``{header, "elements": [...]}``."""
-    if len(dumps) == 1:
-        return dump_json(dumps[0])
-    return [{**dump_header_json(d), "elements": dump_json(d)} for d in dumps]
-
-
 def dumps_json_text(dumps) -> str:
-    """``bpftool -j map dump``, byte for byte: the content of ``dumps_json``
-    written by bpftool's json_writer in its compact mode (its layout and
-    escapes, no indentation), entry by entry, without a dict per entry.
-    Compact only: ``_hexarray`` writes its arrays whole."""
+    """``bpftool -j map dump``, byte for byte: bpftool's json_writer in its
+    compact mode (its layout and escapes, no indentation); for several maps a
+    list of ``{header, "elements": [...]}``.  Compact only: ``_hexarray``
+    writes its arrays whole."""
     w = JsonWriter(pretty=False)
     if len(dumps) == 1:
         _json_elements(w, dumps[0])
@@ -296,24 +263,28 @@ def _hexarray(b: bytes) -> Raw:
     return Raw('["0x' + '","0x'.join(map(_HEX2.__getitem__, b)) + '"]')
 
 
-def _json_elements(w: JsonWriter, d) -> None:
+def _entry_json(d, e) -> Obj:
+    """map.c ``print_entry_json`` / ``print_entry_error`` (JSON), as a writer tree."""
     info = d.info
+    if e.value is None:
+        return Obj((("key", _hexarray(e.key)), ("value", Obj((("error", _strerror(e.errno)),)))))
+    items: list[tuple[str, object]] = [("key", _hexarray(e.key))]
+    if not d.percpu:
+        items.append(("value", _hexarray(e.value[:info.value_size])))
+    else:
+        step = (info.value_size + 7) & ~7
+        items.append(("values", [Obj((("cpu", c), ("value", _hexarray(
+            e.value[c * step: c * step + info.value_size])))) for c in range(d.ncpus)]))
+    if d.btf is not None:
+        items.append(("formatted", formatted(d, e, plain=False)))
+    return Obj(tuple(items))
+
+
+def _json_elements(w: JsonWriter, d) -> None:
     w.begin("[")
     for e in d.entries:
-        if e.value is None:
-            if not _skip_error(d, e):
-                w.value(_tree(dump_entry_json(d, e)))
-            continue
-        items: list[tuple[str, object]] = [("key", _hexarray(e.key))]
-        if not d.percpu:
-            items.append(("value", _hexarray(e.value[:info.value_size])))
-        else:
-            step = (info.value_size + 7) & ~7
-            items.append(("values", [Obj((("cpu", c), ("value", _hexarray(
-                e.value[c * step: c * step + info.value_size])))) for c in range(d.ncpus)]))
-        if d.btf is not None:
-            items.append(("formatted", formatted(d, e, plain=False)))
-        w.value(Obj(tuple(items)))
+        if not (e.value is None and _skip_error(d, e)):
+            w.value(_entry_json(d, e))
     w.end("]")
 
 
@@ -338,4 +309,4 @@ def dump_header_json(d) -> dict:
     return out
 
 
-__all__ = ["Raw", "dump_json", "dump_notes", "dump_text", "dumps_json", "dumps_text", "list_json", "list_text"]
+__all__ = ["Raw", "dump_notes", "dump_text", "dumps_json_text", "dumps_text", "list_json", "list_text"]

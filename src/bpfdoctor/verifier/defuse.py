@@ -132,7 +132,7 @@ _DEFINES = frozenset(("mov", "load", "alu", "assign"))  # ops whose dst is writt
 
 def writes(insn: Insn) -> int | None:
     """The register an instruction defines (R0 for calls)."""
-    if insn.op in ("mov", "load", "alu", "assign"):
+    if insn.op in _DEFINES:
         return insn.dst
     if insn.op == "call":
         return 0
