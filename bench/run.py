@@ -124,13 +124,18 @@ def _clang(src: Path, out: Path) -> None:
                     "-mcpu=v3", "-c", str(src), "-o", str(out)], check=True)
 
 
-def xdp2_object() -> Path:
-    out = WORK / "xdp2.o"
+def _built(name: str, source: str) -> Path:
+    """WORK/NAME.o compiled from ``source`` (once: kept across runs)."""
+    out = WORK / f"{name}.o"
     if not out.exists():
-        src = WORK / "xdp2.c"
-        src.write_text(XDP2)
+        src = WORK / f"{name}.c"
+        src.write_text(source)
         _clang(src, out)
     return out
+
+
+def xdp2_object() -> Path:
+    return _built("xdp2", XDP2)
 
 
 MAPS = r"""/* bench/run.py: a hash map of BTF-described records, for map dump */
@@ -148,12 +153,7 @@ MAP_ENTRIES = 10_000
 
 
 def maps_object() -> Path:
-    out = WORK / "maps.o"
-    if not out.exists():
-        src = WORK / "maps.c"
-        src.write_text(MAPS)
-        _clang(src, out)
-    return out
+    return _built("maps", MAPS)
 
 
 class LoadedMap:

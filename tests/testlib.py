@@ -155,3 +155,15 @@ def as_nobody(work):
         data = f.read()
     os.waitpid(pid, 0)
     return json.loads(data)
+
+
+def typed_tree(v):
+    """A value tree (btf.valuefmt) with each leaf's class: compared strictly, a
+    plan giving "0x1" where the walk gives Raw("0x1") differs."""
+    from bpfdoctor.btf.valuefmt import Obj
+
+    if isinstance(v, Obj):
+        return ("obj", tuple((k, typed_tree(x)) for k, x in v.items))
+    if isinstance(v, list):
+        return ("list", tuple(typed_tree(x) for x in v))
+    return (type(v).__name__, v)

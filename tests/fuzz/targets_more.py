@@ -140,26 +140,17 @@ def t_btf_valuefmt(data: bytes) -> None:
                 write_json(to_python(tree))
 
 
-def _typed(v):
-    from bpfdoctor.btf.valuefmt import Obj
-
-    if isinstance(v, Obj):
-        return ("obj", tuple((k, _typed(x)) for k, x in v.items))
-    if isinstance(v, list):
-        return ("list", tuple(_typed(x) for x in v))
-    return (type(v).__name__, v)
-
-
 def _same_as_plan(btf, tid: int, value: bytes, walked) -> None:
     """The plan a map dump would use after its first values makes the walk's tree
     (the first call of a type takes the walk: ``walked`` is the walk's)."""
     from bpfdoctor.btf.valuefmt import STEPS_BASE, STEPS_PER_BYTE, compile_plan
+    from tests.testlib import typed_tree
 
     from .contract import ContractViolation
 
     plan = compile_plan(btf, tid, False, "little")
     if plan is not None and plan[1] <= STEPS_BASE + STEPS_PER_BYTE * len(value):
-        if _typed(plan[0](value, 0)) != _typed(walked):
+        if typed_tree(plan[0](value, 0)) != typed_tree(walked):
             raise ContractViolation(f"type {tid}: the value plan's tree differs from the walk's")
 
 

@@ -15,6 +15,7 @@ from bpfdoctor.btf.valuefmt import Obj, Raw, format_value, to_python
 from bpfdoctor.elf import open_object
 from bpfdoctor.errors import BpfDoctorError
 from bpfdoctor.render.jsonw import JsonWriter, quote
+from tests.testlib import typed_tree
 
 
 @pytest.fixture(scope="module")
@@ -97,15 +98,6 @@ def test_modifier_cycles_and_const_void_elements_end(tid):
             JsonWriter(pretty=True).value(tree)
 
 
-def _typed(v):
-    """A tree with each leaf's class: a plan giving "0x1" where the walk gives Raw("0x1") differs."""
-    if isinstance(v, Obj):
-        return ("obj", tuple((k, _typed(x)) for k, x in v.items))
-    if isinstance(v, list):
-        return ("list", tuple(_typed(x) for x in v))
-    return (type(v).__name__, v)
-
-
 def _walked(btf, tid, data, plain, order):
     """format_value's walk alone (no plan), the reference the plans must equal."""
     from bpfdoctor.btf.valuefmt import STEPS_BASE, STEPS_PER_BYTE, _Formatter, _Stop
@@ -149,10 +141,10 @@ def test_plans_make_the_walk_s_trees_on_every_fixture_type():
                     continue
                 for _ in range(3):  # the walk twice, then the plan (PLAN_AFTER)
                     got = format_value(b, tid, data, plain=plain, byteorder=order)
-                    assert _typed(got) == _typed(want), (path.name, tid)
+                    assert typed_tree(got) == typed_tree(want), (path.name, tid)
                 plan = compile_plan(b, tid, plain, order)
                 if plan is not None and plan[1] <= STEPS_BASE + STEPS_PER_BYTE * size:
-                    assert _typed(plan[0](data, 0)) == _typed(want), (path.name, tid)
+                    assert typed_tree(plan[0](data, 0)) == typed_tree(want), (path.name, tid)
                     planned += 1
     assert planned > 1000  # the plans were there to compare
 
