@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from bpfdoctor.findings import Finding, Severity
-from bpfdoctor.record import field, record
+from bpfdoctor.record import field, record, replace
 from bpfdoctor.verifier.catalog import CATALOG
 from bpfdoctor.verifier.context import ProgramContext
 from bpfdoctor.verifier.diagnostic import Diagnostic
@@ -32,6 +32,7 @@ _ALLOC = re.compile(r"alloc_insn=(\d+)")
 # Errors found before the walk (check_cfg, check_subprogs) name the instruction
 # in the message instead of printing it: "unreachable insn 2", "jump out of
 # range from insn 0 to 6", "infinite loop detected at insn 2".
+_NO_ERROR_NOTE = "the loader reports a failure but the log holds no verifier error"
 _MENTIONED = re.compile(r"(?:unreachable insn|from insn|at insn) (\d+)")
 
 
@@ -92,15 +93,74 @@ CONTEXT_CHECKS: dict[str, Callable[[ParsedLog, str], bool]] = {
 
 def match(log: ParsedLog) -> CatalogEntry | None:
     """The first catalog entry matching the error, trying the main error line first."""
-    lines = ([log.error] if log.error else []) + list(log.error_detail)
+    found = _match_lines(log, ([log.error] if log.error else []) + list(log.error_detail))
+    return found[0] if found else None
+
+
+def _match_lines(log: ParsedLog, lines: list[str]) -> tuple[CatalogEntry, int] | None:
+    """The first catalog entry matching one of ``lines``, and that line's index."""
     # then as the kernel would have begun them: a pasted or reworded line may start with a
     # capital ("Math between map_value pointer and ..."); the kernel's own start lower case
-    retry = [f"{x[0].lower()}{x[1:]}" for x in lines if x[:1].isupper() and not x[1:2].isupper()]
-    for line in lines + retry:
+    retry = [(i, f"{x[0].lower()}{x[1:]}") for i, x in enumerate(lines)
+             if x[:1].isupper() and not x[1:2].isupper()]
+    for i, line in [*enumerate(lines), *retry]:
         for e in CATALOG:
             if e.search(line) and (e.requires is None or CONTEXT_CHECKS[e.requires](log, line)):
-                return e
+                return e, i
     return None
+
+
+_SPAN = re.compile(r"`([^`]+)`|'([^']{8,})'|\"([^\"]{8,})\"")
+
+
+def _kernel_part(log: ParsedLog, line: str, entry: CatalogEntry | None = None) -> str:
+    """The kernel's message inside a person's sentence about it: the first span
+    in backticks or quotes the catalog knows, as the same ``entry`` when one is
+    given (``line`` when there is none)."""
+    if "`" not in line and "'" not in line and '"' not in line:
+        return line
+    for m, _ in zip(_SPAN.finditer(line), range(8)):  # (a person's sentence quotes a few)
+        span = m.group(m.lastindex).strip()
+        found = _match_lines(log, [span]) if span != line else None
+        if found and (entry is None or found[0] is entry):
+            return span
+    return line
+
+
+def settle_error(log: ParsedLog) -> ParsedLog:
+    """The log with the error line the diagnosis explains as its error.
+
+    * Of the error lines, the first the catalog knows leads when it is not the
+      first: the lines before it were a program's or a tool's own text (a Rust
+      logger's ``Starting module ...``, the script bpftrace printed), which the
+      parser cannot tell from an unknown kernel line.
+    * A line that is a person's sentence quoting the message ("fails with error :
+      'calling kernel function ... is not allowed'") gives the message.
+    * A log that ends with no error (its tail cut) and holds no statistics, with
+      text before its first instruction that the catalog knows: that text is the
+      error, quoted by the person before pasting what was left of the log
+      ("Fails with `invalid bpf_context access off=12 size=4`", then the log's head).
+    """
+    if log.error is not None:
+        found = _match_lines(log, [log.error, *log.error_detail])
+        if found is None:
+            return log
+        rest = [log.error, *log.error_detail]
+        first = rest.pop(found[1])
+        said = _kernel_part(log, first, found[0])
+        if found[1] or said is not first:
+            return replace(log, error=said, error_detail=tuple(rest))
+        return log
+    if log.error is None and log.prelude and log.stats is None:
+        found = _match_lines(log, list(log.prelude))
+        if found:
+            quoted = _kernel_part(log, log.prelude[found[1]])
+            note = ("the error is the one quoted before the log: the log is cut before it, so "
+                    "the instruction it names is not in it")
+            return replace(log, verdict=Verdict.REJECTED, error=quoted, error_detail=(), failing_insn=None,
+                           registers={}, source=None, recent_insns=(),
+                           notes=(*(n for n in log.notes if not n.startswith(_NO_ERROR_NOTE)), note))
+    return log
 
 
 def is_verifier_log(log: ParsedLog) -> bool:
@@ -211,6 +271,7 @@ def explain_log(log: ParsedLog, line_for_insn: LineForInsn | None = None,
                 context: ProgramContext | None = None) -> Explanation:
     """Explain one parsed log: catalog match, evidence, and for a rejection the
     ``Diagnostic`` (class, the line to change, why, help in the program's names)."""
+    log = settle_error(log)
     source = _source(log, line_for_insn)
     regs = relevant_registers(log) if log.verdict is Verdict.REJECTED else {}
     info = explain_errno(log.errno) if log.errno is not None else None

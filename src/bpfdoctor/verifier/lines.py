@@ -66,6 +66,10 @@ _SHAPES["LIBBPF_ATTACH"] = r"failed to attach\b(.*?(?:\(-|: -)(\d+)\b)?"
 _SHAPES["LIBBPF_NO_TARGET"] = r"failed to find kernel BTF type ID of '[^']*': -?(\d+)$"
 # bcc's libbpf.c bpf_prog_load: "bpf: Failed to load program: Permission denied", then the log
 BCC_LOAD_FAILED = "bpf: Failed to load program: "
+# libbpf before 0.0.5: libbpf.c load_program() (no program name)
+OLD_LOAD_FAILED = "load bpf program failed: "
+OLD_BEGIN_MARK = "-- BEGIN DUMP LOG ---"
+OLD_END_MARK = "-- END LOG --"
 BEGIN_MARK = "-- BEGIN PROG LOAD LOG --"
 END_MARK = "-- END PROG LOAD LOG --"
 # cilium/ebpf: "load program: permission denied: 7: (79) r1 = ...: R0 invalid
@@ -108,6 +112,10 @@ _SHAPES["BPFTRACE"] = (r"(?:INFO: )?node count: \d+$|Attaching \d+ probes?\.\.\.
 # Lines people paste around a log that are never the error: a shell prompt with the
 # command they ran, an ellipsis standing for cut lines, a bare "libbpf:" line.
 _SHAPES["PASTE_NOISE"] = (r"(?:[\w.-]+@[\w.-]+:\S*|~\S*)?[$#] \S|[.\u2026]+$|libbpf:$|Error log:$"
+                          # other prompts: "[root@host dir]# ", "-bash-4.4$ ", "sh# "
+                          r"|\[[^\]\n]{1,80}\][$#] \S|-?[a-z]+(?:-[\d.]+)?[$#] \S"
+                          # an elision standing for cut lines: "[..]", "[ ... ]", "<snip>", "(snip)"
+                          r"|\[ ?(?:\.{2,}|\u2026|snip) ?\]$|<\.*snip\.*>$|\(\.*snip\.*\)$"
                           r"|\+ \S"  # a shell's trace of a command (set -x)
                           # a logfmt line's other fields alone on a line (subsys=datapath-loader)
                           r"|(?!R\d)[A-Za-z_][\w.-]*=\S+(?: [A-Za-z_][\w.-]*=\S+)*$"
@@ -125,6 +133,12 @@ _SHAPES["LOGFMT_ERROR"] = r'(?:^|\s)error="((?:[^"\\]|\\.)*load program: (?:[^"\
 # cilium/ebpf's feature test (internal.FeatureTest): the program is the library's probe
 _SHAPES["FEATURE_PROBE"] = r"detect support for (\S+)(?: for program type (\S+))?: "
 LOGRUS_LEVELS = ("ERRO[", "WARN[", "INFO[", "DEBU[", "FATA[", "PANI[", "TRAC[")
+# Rust loggers (aya, libbpf-rs and scx users): env_logger's "[2023-02-13T11:17:38Z INFO  mod::path] "
+# and tracing-subscriber's "2025-12-26T04:19:28.720628Z  WARN ThreadId(01) mod::path: file.rs:12: ".
+_TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"
+_LEVEL = r"(?:ERROR|WARN|INFO|DEBUG|TRACE)"
+_SHAPES["RUST_LOGGER"] = (rf"\[{_TS}\s+{_LEVEL}\s+[^\]\s]*\] ?"
+                          rf"|{_TS}\s+{_LEVEL}\s+(?:ThreadId\(\d+\)\s+)?(?:[\w:]+: )?(?:[\w./-]+\.rs:\d+: )?")
 _SHAPES["SYSLOG"] = (r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? |\d{4}-\d\d-\d\d[T ]\S+ )?"
                      r"(?:[\w.-]+ )?[\w.@/-]+\[\d+\]: ")
 # 5.x btf_check_func_arg_match on a call to a static function: the mismatch only marks the

@@ -99,6 +99,9 @@ class ParsedLog:
     trace_dropped: int = 0
     generator: str | None = None  # a tool that wrote the program from its own language (bpftrace)
     probe: str | None = None  # the feature a loader's own probe program tested (cilium/ebpf)
+    # text before the log's first instruction that could be its error (a person quoting
+    # the error, then pasting the log cut before it); explain reads it only then
+    prelude: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -83,8 +83,8 @@ def _noise(s: str) -> bool:
 def _unwrap(s: str) -> str:
     """The log line inside a logger's line (``s`` itself when there is none):
     logfmt's ``msg="..."`` (unescaped), logrus's ``ERRO[0045] ``, a syslog or
-    journald ``host proc[pid]: `` prefix.  Substring tests first: a kernel
-    line holds none of them."""
+    journald ``host proc[pid]: `` prefix, env_logger's or tracing's timestamp,
+    level and module.  Substring tests first: a kernel line holds none of them."""
     if 'msg="' in s or 'error="' in s:
         m = L.LOGFMT_ERROR.search(s) if 'error="' in s else None
         m = m or L.LOGFMT_MSG.search(s)
@@ -99,7 +99,16 @@ def _unwrap(s: str) -> str:
         m = L.SYSLOG.match(s)
         if m:
             return s[m.end():]
+    if _rust_logged(s):
+        m = L.RUST_LOGGER.match(s)
+        if m and m.end() < len(s):
+            return s[m.end():]
     return s
+
+
+def _rust_logged(s: str) -> bool:
+    """Whether ``s`` may start with a Rust logger's timestamp (cheap tests first)."""
+    return (s[0] == "[" and s[1:5].isdecimal()) or (s[:4].isdecimal() and s[4:5] == "-")
 
 
 def _markdown(s: str) -> str:
@@ -118,7 +127,21 @@ def _unquoted(s: str) -> str:
     an unpaired quote of their own, ``R%d is not a known constant'``)."""
     q = s[0]
     if q in "'\"`" and s.count(q) % 2:
-        return s[1:].lstrip() or s
+        s = s[1:].lstrip() or s
+    return _without_arrow(s)
+
+
+def _without_arrow(s: str) -> str:
+    """``s`` without an arrow a person put after it: "R2 invalid mem access 'inv'  <----- here"."""
+    i = s.find("<--")
+    if i < 0:
+        i = s.find("<==")
+    if i > 0 and s[i - 1].isspace():
+        j = i + 1
+        while j < len(s) and s[j] == s[i + 1]:
+            j += 1
+        if (j == len(s) or s[j].isspace()) and s[:i].strip():
+            return s[:i].rstrip()
     return s
 
 
@@ -155,6 +178,7 @@ class _Walk:
         self.first_kind: str | None = None
         self.insn_lines = 0
         self.first_insn: int | None = None
+        self.prelude: tuple[str, ...] = ()  # the error candidates before the first instruction
         self.after_stats = False
         self.rec = PathRecorder()
         self.annotated = 0
@@ -169,6 +193,7 @@ class _Walk:
         self._settle_pending()
         if self.first_insn is None:
             self.first_insn = idx
+            self.prelude = tuple(self.errors)  # (at most _MAX_DETAIL + 1)
         self.insn_lines += 1
         self.closed = False
         insn = Insn(idx, opcode if opcode is not None else -1, text, self.frame)
@@ -399,7 +424,7 @@ class LogParser:
             s = raw = _markdown(s)
             if not s:
                 return
-        if 'msg="' in s or "]: " in s or 'error="' in s or s.startswith(L.LOGRUS_LEVELS):
+        if 'msg="' in s or "]: " in s or 'error="' in s or s.startswith(L.LOGRUS_LEVELS) or _rust_logged(s):
             inner = _unwrap(s)
             if inner is not s:  # a logger's line around the log's (once: no wrapper inside a wrapper)
                 for piece in inner.split("\n"):
@@ -587,6 +612,7 @@ class LogParser:
     def _libbpf(self, s: str) -> None:
         m = L.LIBBPF_PROG.match(s)
         if not m:
+            self._old_libbpf(s[8:].strip())
             return
         rest = m.group(2)
         if L.BEGIN_MARK in rest:
@@ -622,6 +648,18 @@ class LogParser:
             if load_failed:
                 self.program, self.loader_failed = m.group(1), True
                 self.errno = self.errno or _STRERROR.get(load_failed.group(1).strip().lower())
+
+    def _old_libbpf(self, rest: str) -> None:
+        """libbpf before 0.0.5 (2019) named no program: "load bpf program failed:
+        <strerror>", then the log between "-- BEGIN DUMP LOG ---" and "-- END LOG --"."""
+        if rest.startswith(L.OLD_BEGIN_MARK):
+            self._new_log(same_program=True)  # (the errno came on the line before)
+            self.in_frame = self.framed = True
+        elif rest.startswith(L.OLD_END_MARK):
+            self.in_frame = False
+        elif rest.startswith(L.OLD_LOAD_FAILED):
+            self.errno = _STRERROR.get(rest[len(L.OLD_LOAD_FAILED):].strip().lower(), self.errno)
+            self.loader_failed = True
 
     def _other(self, s: str) -> None:
         if L.END_MARK in s:
@@ -776,6 +814,7 @@ class LogParser:
             trace=w.rec.result(),
             level=(2 if w.annotated else 1) if w.insn_lines else None,
             function=w.validating[0] if w.validating else None,
+            prelude=w.prelude,
             trace_dropped=w.rec.dropped,
             generator=self.generator,
             probe=self.probe,
