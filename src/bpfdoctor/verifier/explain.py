@@ -130,10 +130,11 @@ def _kernel_part(log: ParsedLog, line: str, entry: CatalogEntry | None = None) -
 def settle_error(log: ParsedLog) -> ParsedLog:
     """The log with the error line the diagnosis explains as its error.
 
-    * Of the error lines, the first the catalog knows leads when it is not the
-      first: the lines before it were a program's or a tool's own text (a Rust
-      logger's ``Starting module ...``, the script bpftrace printed), which the
-      parser cannot tell from an unknown kernel line.
+    * Of the error lines, the first the catalog knows is the error when it is
+      not the first: the lines before it were a program's or a tool's own text
+      (a Rust logger's ``Starting module ...``, the script bpftrace printed),
+      which the parser cannot tell from an unknown kernel line.  They are
+      dropped from the detail (the excerpt keeps the log as it was).
     * A line that is a person's sentence quoting the message ("fails with error :
       'calling kernel function ... is not allowed'") gives the message.
     * A log that ends with no error (its tail cut) and holds no statistics, with
@@ -145,11 +146,11 @@ def settle_error(log: ParsedLog) -> ParsedLog:
         found = _match_lines(log, [log.error, *log.error_detail])
         if found is None:
             return log
-        rest = [log.error, *log.error_detail]
-        first = rest.pop(found[1])
+        lines = [log.error, *log.error_detail]
+        first = lines[found[1]]
         said = _kernel_part(log, first, found[0])
         if found[1] or said is not first:
-            return replace(log, error=said, error_detail=tuple(rest))
+            return replace(log, error=said, error_detail=tuple(lines[found[1] + 1:]))
         return log
     if log.error is None and log.prelude and log.stats is None:
         found = _match_lines(log, list(log.prelude))
