@@ -323,7 +323,23 @@ SHAPES = [
     b"[   12.345678] [  T123] flen=2 proglen=16 pass=3 image=000000004f5b3d7a from=a b pid=7",
     b"6,1234,5678901,-,caller=T77;JIT code: 00000000: 0f 1f 44 00 00 66 90 55",
     b"Dec  1 15:00:00 host kernel: flen=1 proglen=1 pass=1 image=(null) from=x pid=1",
+    # what surrounds pasted logs (explain reads through it)
+    b"libbpf: load bpf program failed: Invalid argument",
+    b"libbpf: -- BEGIN DUMP LOG ---",
+    b"libbpf: -- END LOG --",
+    b"libbpf: prog 'xdp_prog': -- BEGIN PROG LOAD LOG --",
+    b"-- END PROG LOAD LOG --",
+    b"[root@host dir]# ./loader",
+    b"[..]",
+    b"R2 invalid mem access 'inv'   <--------- here",
+    b"It fails with `invalid bpf_context access off=12 size=4` on SEC(\"xdp\")",
+    b"Error log:",
 ]
+# Prefixes loggers and pastes put before each line of a log
+_WRAPS = [b"[2026-03-01T09:12:44Z ERROR agent::probes] ",
+          b"2026-03-01T09:12:44.120611Z  WARN ThreadId(03) sched::log: src/log.rs:21: ",
+          b'level=warning msg="', b"ERRO[0045] ", b"Dec  2 10:00:01 host agent[3080]: ", b"> ", b"18: ",
+          b"    ", b"\t"]
 _TOKENS = [b" @ ", b"  ", b" proglen=", b"flen=1 proglen=1 pass=1 image=x from=", b" pid=", b"JIT code: ",
            b"R1=", b"fp-8=", b"frame1: ", b"(", b"; ", b"scalar(", b"00 ", b"\xff", b"\t", b"\r", b"=",
            b"from 1 to 2: ", b"func#1 @2 ", b"+", b"insn "]
@@ -332,7 +348,7 @@ _NUM = re.compile(rb"-?\d+")
 
 def text_mutate(data: bytes, rng: random.Random, max_size: int, others: list[bytes] = ()) -> bytes:
     lines = data.split(b"\n")
-    op = rng.randrange(10)
+    op = rng.randrange(11)
     i = rng.randrange(len(lines))
     line = lines[i]
     if op == 0:
@@ -365,6 +381,10 @@ def text_mutate(data: bytes, rng: random.Random, max_size: int, others: list[byt
         o = rng.choice(others).split(b"\n")
         k = rng.randrange(len(o))
         lines[i:i] = o[k:k + rng.randint(1, 20)]
+    elif op == 9:  # a logger's (or a paste's) prefix on a run of lines
+        wrap = rng.choice(_WRAPS)
+        for k in range(i, min(len(lines), i + rng.choice((1, 5, 50, 5000)))):
+            lines[k] = wrap + lines[k]
     else:
         return byte_mutate(data, rng, max_size, others)
     return b"\n".join(lines)[:max_size]
