@@ -254,6 +254,8 @@ def scalar_deref(p: Path, a: Analysis) -> None:
                               "has none, keep the pointer in a `void *` variable (or add "
                               "`barrier_var(ptr)`) so clang does not narrow it"))
             return
+    if _spill_dropped_pointer(p, a, events):
+        return
     stale = _packet_changed_after(p, events)
     if stale is not None:
         a.primary = p.span("primary", f"{call_name(stale).split('#')[0]}() may move the packet: "
@@ -288,6 +290,69 @@ def scalar_deref(p: Path, a: Analysis) -> None:
         a.help.append("to read memory behind an address stored in a struct or map, copy it with "
                       "bpf_probe_read_kernel(&dst, sizeof(dst), addr) (or BPF_CORE_READ) instead "
                       "of dereferencing it")
+
+
+# A stack slot's marks for plain data: what a slot shows when the store was not
+# kept as a spilled register (m: misc, 0: zero, ?: invalid)
+_DATA_MARKS = frozenset("m0?")
+_SCALAR = re.compile(r"(?:inv|scalar|P?-?\d)")
+
+
+def _after(p: Path, pos: int, name: str, frame: int) -> str | None:
+    """``name``'s state printed right after the instruction at step ``pos``: on
+    its own line (";" since 6.2) or on the state line that follows (before)."""
+    st = p.steps[pos]
+    if not st.state and pos + 1 < len(p.steps):
+        nxt = p.steps[pos + 1]
+        if nxt.kind != "state" or nxt.index != st.index:
+            return None
+        st = nxt
+    if not st.state:
+        return None
+    f, toks = st.values()
+    if f != frame:
+        return None
+    return next((v for k, v in toks if k == name), None)
+
+
+def _spill_dropped_pointer(p: Path, a: Analysis, events: list[defuse.Event]) -> bool:
+    """The number was a pointer until a spill this kernel did not keep: an 8-byte
+    store of a pointer into a stack slot that then shows plain data (``fp-8=mmmmmmmm``
+    where the kernel prints the spilled register), and an 8-byte fill of a number.
+    The verifier keeps a spill only of the pointer types it lists
+    (``is_spillable_regtype``); ``mem`` (bpf_ringbuf_reserve) joined in 5.11 and
+    5.10.10 (a fix for the ring buffer's 5.8 verifier support)."""
+    fill = next((i for i, e in enumerate(events) if e.kind == "fill"), None)
+    if fill is None or fill + 1 >= len(events) or events[fill + 1].kind != "spill":
+        return False
+    f, sp = events[fill], events[fill + 1]
+    store, load = defuse.decode(sp.step.text), defuse.decode(f.step.text)
+    if store.size != 8 or load.size != 8 or store.src is None:
+        return False
+    frame = sp.step.frame
+    slot = _after(p, sp.pos, sp.what, frame)
+    stored = _after(p, sp.pos, f"R{store.src}", frame) or p.value(sp.pos - 1, f"R{store.src}", frame)
+    filled = _after(p, f.pos, f.what, frame)
+    if not slot or not set(slot) <= _DATA_MARKS or not stored or _SCALAR.match(stored) \
+            or stored.startswith("fp") or (filled and not _SCALAR.match(filled)):
+        return False
+    kind = stored.split("(", 1)[0]
+    a.klass = ErrorClass.FALSE_POSITIVE
+    a.primary = p.span("primary", f"r{store.src} holds a pointer ({kind}) stored here, but the slot "
+                       f"then holds plain data ({sp.what}={slot}): this kernel does not keep a "
+                       f"{kind} pointer spilled to the stack", sp.step.index, sp.step)
+    a.secondary.append(p.span("value-from", f"read back here as a number ({f.what}={filled or 'scalar'})",
+                              f.step.index, f.step))
+    newer = " (5.10.10 and 5.11 keep `mem`, from bpf_ringbuf_reserve)" if kind.startswith("mem") else ""
+    a.why = (f"The value was a {kind} pointer when it was stored to {sp.what}; the kernel kept only "
+             "the bytes, not the pointer's type, so the 8-byte load gives a plain number. The "
+             "verifier keeps a spilled register's type only for the pointer types it lists "
+             "(is_spillable_regtype), and this kernel's list lacks this one" + newer +
+             ". The program is right.")
+    a.help.append(f"keep the {kind} pointer in a register across this code (fewer live values, so "
+                  "clang need not spill it: split the function, or use the pointer right after "
+                  "it is made), or run a kernel that keeps such spills" + newer)
+    return True
 
 
 def _packet_changed_after(p: Path, events: list[defuse.Event]) -> Step | None:
