@@ -46,3 +46,24 @@ def test_raw_fixture_on_kernel(bpf_loader, name):
     assert not result.ok
     explained = explain_log(parse_text(result.log))
     assert explained.finding.id == entry_id == EXPECTED[name][0]
+
+
+def test_the_opcodes_the_kernel_calls_unknown_are_the_ones_no_isa_defines(bpf_loader):
+    """explain's sign for "unknown opcode XX" (signs.defined_opcode) against this kernel's
+    table (bpf_opcode_in_insntable): every byte Linux 6.18 calls unknown is undefined for
+    us, and every other byte is defined, but for callx (0x8d: LLVM's, no kernel's yet)
+    and the LDX modes the kernel refuses earlier ("BPF_LDX uses reserved fields")."""
+    from bpfdoctor.verifier.signs import defined_opcode
+
+    from . import rawbpf
+
+    unknown = set()
+    for code in range(256):
+        prog = (rawbpf.insn(0xB7) + rawbpf.insn(code) + rawbpf.insn(0) + rawbpf.insn(0xB7)
+                + rawbpf.insn(0x95))
+        result = rawbpf.load(prog, log_level=1)
+        if f"unknown opcode {code:02x}" in result.log:
+            unknown.add(code)
+    ldx_refused = {c for c in range(256) if c & 7 == 1 and c & 0xE0 not in (0x60, 0x80)}
+    undefined = {c for c in range(256) if not defined_opcode(c)}
+    assert unknown == (undefined - ldx_refused) | {0x8D}

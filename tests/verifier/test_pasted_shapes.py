@@ -529,3 +529,16 @@ def test_a_pointer_the_kernel_did_not_keep_in_a_spill_is_the_kernel_s():
 def test_a_spill_the_kernel_did_keep_the_bytes_of_is_still_the_program_s(store, slot, reg0):
     d = _x(_spill_log(store, slot, reg0)).diagnostic
     assert d.family == "scalar-deref" and d.klass.value == "source-bug"
+
+
+@pytest.mark.parametrize("code, klass", [("60", "lowering-artifact"), ("00", "lowering-artifact"),
+                                         ("81", "environment"), ("e5", "environment"),
+                                         ("d7", "environment")])
+def test_an_unknown_opcode_no_isa_defines_is_not_the_kernel_s(code, klass):
+    # bcc with read-only data left bytes that are no instruction (0x60: LD with MEM mode);
+    # a v4 sign-extending load (0x81), may_goto (0xe5) or bswap (0xd7) is only newer
+    d = _x(f"bpf: Failed to load program: Invalid argument\nunknown opcode {code}\n"
+           "processed 0 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 "
+           "mark_read 0\n").diagnostic
+    assert d.family == "unsupported-instruction" and d.klass.value == klass
+    assert any("-mcpu" in h for h in d.help) == (klass == "environment")

@@ -187,10 +187,11 @@ def diagnose(log: ParsedLog, entry: CatalogEntry | None, locate: Locate | None =
         said = specific_fix(log.error or "")  # the fix with the message's own values
         if said:
             helps.insert(0, said)
-    if entry is not None and not a.why:
+    if entry is not None and not a.why and sign is None:
         # the catalog's generic fix only when the analysis found no cause of its
-        # own (it would contradict it: a use after release is not a missing
-        # bpf_probe_read_kernel)
+        # own and no sign moved the class (it would contradict them: a use after
+        # release is not a missing bpf_probe_read_kernel, bytes that are no
+        # instruction are not an -mcpu too new for the kernel)
         helps.append(entry.fix)
     return Diagnostic(
         family=entry.id if entry is not None else "verifier-unrecognized-error",

@@ -47,6 +47,36 @@ _MEMORY = frozenset((
     "invalid-ctx-access", "modified-ctx-deref", "memory-access-denied", "size-unbounded",
     "zero-sized-access", "buffer-access", "caller-saved-register-after-call"))
 _NARROW_LOAD = re.compile(r"^r\d+ = \*\(u(8|16) \*\)\(r\d+ [+-]\d+\)")
+# kernel/bpf/verifier.c resolve_pseudo_ldimm64: "unknown opcode %02x" when the byte is not
+# in this kernel's table of instructions (bpf_opcode_in_insntable)
+_UNKNOWN_OPCODE = re.compile(r"unknown opcode ([0-9a-f]{2})\b")
+
+
+def defined_opcode(code: int) -> bool:
+    """Whether the instruction set defines opcode byte ``code`` in any version
+    (v1-v4, RFC 9669, and may_goto, callx, 8/16-bit atomics): a byte outside it is
+    no instruction at all, not a newer one an older kernel lacks."""
+    cls, op = code & 0x07, code & 0xF0
+    if cls in (0x04, 0x07):  # ALU, ALU64: ADD..ARSH with K or X, NEG with K, END
+        if op == 0xD0:
+            return code in (0xD4, 0xDC, 0xD7)  # to_le, to_be; bswap (ALU64, K)
+        if op == 0x80:
+            return not code & 0x08
+        return op <= 0xC0
+    if cls in (0x05, 0x06):  # JMP, JMP32
+        if op == 0x00:
+            return not code & 0x08  # ja; gotol (JMP32)
+        if op in (0x80, 0x90, 0xE0):  # call/callx, exit, may_goto: JMP only
+            return cls == 0x05 and code in (0x85, 0x8D, 0x95, 0xE5)
+        return op <= 0xD0
+    if cls == 0x00:  # LD: ld_imm64, and the ABS/IND loads cBPF left
+        return code in (0x18, 0x20, 0x28, 0x30, 0x40, 0x48, 0x50)
+    mode, size = code & 0xE0, code & 0x18
+    if cls == 0x01:  # LDX: MEM, MEMSX (no 8-byte sign extension)
+        return mode == 0x60 or (mode == 0x80 and size != 0x18)
+    if cls == 0x02:  # ST: MEM
+        return mode == 0x60
+    return mode in (0x60, 0xC0)  # STX: MEM, ATOMIC
 
 
 def classify(log: ParsedLog, family: str | None, klass: ErrorClass) -> Sign | None:
@@ -106,6 +136,17 @@ def classify(log: ParsedLog, family: str | None, klass: ErrorClass) -> Sign | No
                         "context load, later ones refuse it on fields that allow no narrow access",
                         "read the whole field into a variable first (a volatile read, or an asm "
                         "barrier on the value, stops the narrowing), then take the bytes from it")
+    m = _UNKNOWN_OPCODE.search(error) if family == "unsupported-instruction" else None
+    if m and not defined_opcode(int(m[1], 16)):
+        return Sign(ErrorClass.LOWERING_ARTIFACT,
+                    f"opcode 0x{m[1]} is no BPF instruction in any version of the instruction "
+                    "set, so this is not a newer instruction this kernel lacks: the bytes are not "
+                    "what a compiler emits for an instruction. A loader that left a relocation or "
+                    "a data section unprocessed (bcc and read-only data: `char *p = \"...\"`), a "
+                    "damaged object, or a code generator's bug wrote them",
+                    "look at the instruction (bpfdoctor disasm on the object; `<unknown>` marks "
+                    "it): keep strings and constants on the stack (`char p[] = \"...\"`) for "
+                    "loaders without global data, rebuild the object, or try another compiler")
     m = _COMPAT_READ.search(error)
     if m:
         return Sign(ErrorClass.ENVIRONMENT,
