@@ -542,3 +542,17 @@ def test_an_unknown_opcode_no_isa_defines_is_not_the_kernel_s(code, klass):
            "mark_read 0\n").diagnostic
     assert d.family == "unsupported-instruction" and d.klass.value == klass
     assert any("-mcpu" in h for h in d.help) == (klass == "environment")
+
+
+def test_a_log_printed_as_one_escaped_string():
+    # a Rust error's Debug form (aya: verifier_log: "...\n...") or Go's %q
+    log = ("func#0 @0\\nfunc#1 @12\\nfunc_info BTF section doesn't match subprog layout in BPF program\\n"
+           "verification time 9 usec\\nstack depth 0+0\\nprocessed 0 insns (limit 1000000) "
+           "max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\\n")
+    e = _x(f'Error: LoadError {{ program: "xdp_main", verifier_log: "{log}" }}\n')
+    assert e.log.error == "func_info BTF section doesn't match subprog layout in BPF program"
+    assert e.log.stats.processed_insns == 0 and e.diagnostic.family == "btf-func-info"
+    # a source comment quoting printf formats stays one line
+    e = _x('12: (85) call bpf_trace_printk#6\n; bpf_printk("a\\n"); bpf_printk("b\\n"); bpf_printk("c\\n"); '
+           '@ p.c:3\n13: (79) r0 = *(u64 *)(r7 +0)\nR7 invalid mem access \'scalar\'\n')
+    assert e.log.error == "R7 invalid mem access 'scalar'" and e.log.failing_insn.index == 13

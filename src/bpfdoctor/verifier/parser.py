@@ -89,8 +89,13 @@ def _unwrap(s: str) -> str:
         m = L.LOGFMT_ERROR.search(s) if 'error="' in s else None
         m = m or L.LOGFMT_MSG.search(s)
         if m:
-            return (m.group(1).replace("\\\\", "\0").replace('\\"', '"').replace("\\t", "\t")
-                    .replace("\\n", "\n").replace("\0", "\\"))
+            return _unescaped(m.group(1))
+    if "\\n" in s and s[0] != ";":
+        # the whole log as one quoted, escaped string: a Rust error's Debug form
+        # (aya: verifier_log: "func#0 @0\n..."), Go's %q
+        q, r = s.find('"'), s.rfind('"')
+        if 0 <= q < r and s.count("\\n", q, r) >= 3:
+            return _unescaped(s[q + 1:r])
     if s.startswith(L.LOGRUS_LEVELS):
         end = s.find("] ", 5)
         if end > 5 and s[5:end].isdecimal():
@@ -104,6 +109,12 @@ def _unwrap(s: str) -> str:
         if m and m.end() < len(s):
             return s[m.end():]
     return s
+
+
+def _unescaped(s: str) -> str:
+    """A quoted string's text: ``\\n``, ``\\t``, ``\\"`` and ``\\\\`` undone."""
+    return (s.replace("\\\\", "\0").replace('\\"', '"').replace("\\t", "\t")
+            .replace("\\n", "\n").replace("\0", "\\"))
 
 
 def _rust_logged(s: str) -> bool:
@@ -424,7 +435,8 @@ class LogParser:
             s = raw = _markdown(s)
             if not s:
                 return
-        if 'msg="' in s or "]: " in s or 'error="' in s or s.startswith(L.LOGRUS_LEVELS) or _rust_logged(s):
+        if 'msg="' in s or "]: " in s or 'error="' in s or s.startswith(L.LOGRUS_LEVELS) or _rust_logged(s) \
+                or "\\n" in s:
             inner = _unwrap(s)
             if inner is not s:  # a logger's line around the log's (once: no wrapper inside a wrapper)
                 for piece in inner.split("\n"):
