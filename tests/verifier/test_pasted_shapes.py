@@ -556,3 +556,34 @@ def test_a_log_printed_as_one_escaped_string():
     e = _x('12: (85) call bpf_trace_printk#6\n; bpf_printk("a\\n"); bpf_printk("b\\n"); bpf_printk("c\\n"); '
            '@ p.c:3\n13: (79) r0 = *(u64 *)(r7 +0)\nR7 invalid mem access \'scalar\'\n')
     assert e.log.error == "R7 invalid mem access 'scalar'" and e.log.failing_insn.index == 13
+
+
+# -- logs of kernels before the "@ file:line" comments (a fifth set: 25 public threads
+# with states and the fix that was merged; the source line was shown for 8 of 25 spans)
+
+_OLD_SOURCE = ("; last = ring->slots[depth];\n"
+               "141: (67) r6 <<= 3\n142: (0f) r3 += r6\n"
+               "; val = ring->slots[idx];\n"
+               "143: (79) r2 = *(u64 *)(r4 +0)\n"
+               "{state}"
+               "invalid access to map value, value_size=144 off=2048 size=8\n"
+               "R4 max value is outside of the allowed memory range\n"
+               "processed 65 insns (limit 1000000) max_states_per_insn 0 total_states 3 peak_states 3 "
+               "mark_read 2\n")
+
+
+@pytest.mark.parametrize("state", ["", " R4=map_value(id=0,off=8,ks=8,vs=144,umax_value=2040)\n",
+                                    " frame1: R4=map_value(id=0,off=8,ks=8,vs=144,umax_value=2040)\n"])
+def test_a_source_comment_without_file_and_line_is_the_line_shown(state):
+    e = _x(_OLD_SOURCE.format(state=state))
+    assert e.log.failing_insn.index == 143  # (a callee's state dumped at it kept it too)
+    assert e.log.source.text == "val = ring->slots[idx];" and e.log.source.file is None
+    d = e.diagnostic
+    assert d.primary.insn == 143 and d.primary.text == "val = ring->slots[idx];" and d.primary.line is None
+    from bpfdoctor.render.diagnostic import diagnostic_lines, one_line
+
+    shown = [t for t, _ in diagnostic_lines(d)]
+    at = shown.index("   | ; val = ring->slots[idx];")
+    assert shown[at + 1] == "   | 143: r2 = *(u64 *)(r4 +0)"
+    assert one_line(d).startswith("insn 143: error[")
+    assert e.finding.evidence["source"] == "val = ring->slots[idx];"

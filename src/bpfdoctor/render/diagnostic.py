@@ -42,7 +42,9 @@ def _snippet(span: Span, width: int, mark: str) -> list[tuple[str, str | None]]:
                 (f"{pad} | {' ' * start}{marker} {span.label}", "bold")]
     if span.insn is not None:
         text = f"{span.insn}: {span.insn_text}" if span.insn_text else f"insn {span.insn}"
-        return [(f"{pad} | {text}", None), (f"{pad} | {mark * len(text)} {span.label}", "bold")]
+        # the source line's text when the log gave it alone (an older kernel's "; text")
+        said = [(f"{pad} | ; {span.text.strip()}", None)] if span.text and span.text.strip() else []
+        return said + [(f"{pad} | {text}", None), (f"{pad} | {mark * len(text)} {span.label}", "bold")]
     return [(f"{pad} = {span.label}", None)]
 
 

@@ -30,13 +30,18 @@ class Insn:
 
 @record
 class SourceLine:
-    """A C source line, from the log's ``; text @ file:line`` comments or BTF line_info."""
+    """A C source line, from the log's ``; text @ file:line`` comments or BTF line_info.
 
-    file: str
-    line: int
+    ``file`` and ``line`` are None for a comment of an older kernel, which
+    printed the line's text alone (``; text``)."""
+
+    file: str | None
+    line: int | None
     text: str = ""
 
     def __str__(self) -> str:
+        if self.line is None:
+            return self.text
         return f"{self.file}:{self.line}" + (f": {self.text}" if self.text else "")
 
 

@@ -339,7 +339,7 @@ class _Walk:
         self.next_source = None
         self.gapped = True
 
-    def source_comment(self, text: str, file: str, line: int) -> None:
+    def source_comment(self, text: str, file: str | None, line: int | None) -> None:
         src = SourceLine(file, line, text.strip())
         self.source = src
         self.next_source = src
@@ -563,6 +563,9 @@ class LogParser:
             m = L.SOURCE.match(s)
             if m:
                 w.source_comment(m.group(1), m.group(2), num(m.group(3)))
+            elif s[1:2] in (" ", ""):
+                # older kernels print the line's text alone (no "@ file:line")
+                w.source_comment(s[2:], None, None)
             return True
         if c == "f":
             m = L.FROM_TO.match(s)
@@ -576,7 +579,12 @@ class LogParser:
                 return True
             m = L.FRAME_PREFIX.match(s)
             if m and "=" in s:
-                w.partial_state(s)
+                # " frame1: R0=..." right after an instruction: the state dumped at it
+                # before its error, in a callee (as the bare "R0=..." line below)
+                if self.after_insn and w.pending is not None and w.pending[1] is None:
+                    w.state_at_pending(s)
+                else:
+                    w.partial_state(s)
                 return True
             # "frame 0: propagating r3,r4" (precision propagated to a parent state)
             return s.startswith("frame ") and ": propagating " in s

@@ -60,6 +60,14 @@ class Analysis:
         self.notes: list[str] = []
 
 
+def place(sp: Span) -> tuple[str | None, int | str | None]:
+    """A span's source line as a key: (file, line), or (None, text) for a line an
+    older kernel's log gave as text alone, or (None, None)."""
+    if sp.line is not None:
+        return sp.file, sp.line
+    return None, sp.text or None
+
+
 class Path:
     """The log's path with source lookup: what every analyser works on."""
 
@@ -101,9 +109,10 @@ class Path:
                 return self.steps[i]
         return None
 
-    def line_of(self, pos: int) -> tuple[str | None, int | None]:
-        sp = self.span("x", "", self.steps[pos].index, self.steps[pos])
-        return sp.file, sp.line
+    def line_of(self, pos: int) -> tuple[str | None, int | str | None]:
+        """Where step ``pos`` is in the source: (file, line), or (None, its text) when
+        the log gave the text alone; (None, None) when it gave nothing."""
+        return place(self.span("x", "", self.steps[pos].index, self.steps[pos]))
 
     def text_of(self, pos: int) -> str:
         return self.span("x", "", self.steps[pos].index, self.steps[pos]).text
@@ -408,7 +417,7 @@ def leaked_reference(p: Path, a: Analysis) -> None:
     if p.fpos is None:
         return
     # the last statement on the leaking path before the exit: the release belongs after it
-    acq_file_line = (a.secondary[0].file, a.secondary[0].line) if a.secondary else (None, None)
+    acq_file_line = place(a.secondary[0]) if a.secondary else (None, None)
     start = 0
     if acq_idx is not None:
         for i in range(p.fpos, -1, -1):
