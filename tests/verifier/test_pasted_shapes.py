@@ -587,3 +587,82 @@ def test_a_source_comment_without_file_and_line_is_the_line_shown(state):
     assert shown[at + 1] == "   | 143: r2 = *(u64 *)(r4 +0)"
     assert one_line(d).startswith("insn 143: error[")
     assert e.finding.evidence["source"] == "val = ring->slots[idx];"
+
+
+# -- bounds lost in a spill before Linux 5.10 (4 threads of the third set, "R2 min value is
+# negative" on 5.3-5.8; their pastes hold no states)
+
+_SIZE_SPILL = (
+    '0: R1=ctx(id=0,off=0,imm=0) R10=fp0\n'
+    '0: (bf) r6 = r1\n'
+    '1: R1=ctx(id=0,off=0,imm=0) R6_w=ctx(id=0,off=0,imm=0) R10=fp0\n'
+    '1: (61) r7 = *(u32 *)(r6 +0)\n'
+    '2: R6_w=ctx(id=0,off=0,imm=0) R7_w=inv(id=0,umax_value=4294967295,var_off=(0x0; 0xffffffff)) R10=fp0\n'
+    '2: (25) if r7 > 0x40 goto pc+9\n'
+    ' R6_w=ctx(id=0,off=0,imm=0) R7_w=inv(id=0,umax_value=64,var_off=(0x0; 0x7f)) R10=fp0\n'
+    '3: R6_w=ctx(id=0,off=0,imm=0) R7_w=inv(id=0,umax_value=64,var_off=(0x0; 0x7f)) R10=fp0\n'
+    '3: (7b) *(u64 *)(r10 -72) = r7\n'
+    '4: R6_w=ctx(id=0,off=0,imm=0) R7_w=inv(id=0,umax_value=64,var_off=(0x0; 0x7f)) R10=fp0 fp-72_w=mmmmmmmm\n'
+    '4: (85) call bpf_get_current_pid_tgid#14\n'
+    '5: R0_w=inv(id=0) R6_w=ctx(id=0,off=0,imm=0) R10=fp0 fp-72_w=mmmmmmmm\n'
+    '5: (79) r2 = *(u64 *)(r10 -72)\n'
+    '6: R0_w=inv(id=0) R2_w=inv(id=0) R6_w=ctx(id=0,off=0,imm=0) R10=fp0 fp-72_w=mmmmmmmm\n'
+    '6: (bf) r1 = r10\n'
+    '7: R1_w=fp0 R2_w=inv(id=0) R10=fp0 fp-72_w=mmmmmmmm\n'
+    '7: (07) r1 += -64\n'
+    '8: R1_w=fp-64 R2_w=inv(id=0) R10=fp0 fp-72_w=mmmmmmmm\n'
+    '8: (bf) r3 = r6\n'
+    '9: R1_w=fp-64 R2_w=inv(id=0) R3_w=ctx(id=0,off=0,imm=0) R10=fp0 fp-72_w=mmmmmmmm\n'
+    '9: (85) call bpf_probe_read#4\n'
+    "R2 min value is negative, either use unsigned or 'var &= const'\n"
+    'processed 10 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 1\n'
+)
+
+
+def test_a_size_whose_bounds_a_spill_lost_is_the_kernel_s():
+    d = _x(_SIZE_SPILL).diagnostic
+    assert d.family == "size-unbounded" and d.klass.value == "verifier-false-positive"
+    assert d.primary.insn == 3 and "did not keep the bounds" in d.primary.label
+    assert any(s.insn == 5 and "without bounds" in s.label for s in d.secondary)
+    assert "5.10" in d.why and "CAP_BPF" in d.help[0]
+
+
+@pytest.mark.parametrize("old, new", [
+    ("fp-72_w=mmmmmmmm", "fp-72_w=inv(id=0,umax_value=64,var_off=(0x0; 0x7f))"),  # the spill was kept
+    ("R7_w=inv(id=0,umax_value=64,var_off=(0x0; 0x7f))", "R7_w=inv(id=0)"),  # nothing bounded it
+])
+def test_a_size_unbounded_for_other_reasons_stays_the_program_s(old, new):
+    text = _SIZE_SPILL.replace(old, new)
+    assert text != _SIZE_SPILL
+    d = _x(text).diagnostic
+    assert d.family == "size-unbounded" and d.klass.value == "source-bug"
+
+
+def test_an_index_whose_bounds_a_spill_lost_is_the_kernel_s():
+    text = ("0: R1=ctx(id=0,off=0,imm=0) R10=fp0\n"
+            "0: (61) r7 = *(u32 *)(r1 +0)\n"
+            "1: R1=ctx(id=0,off=0,imm=0) R7_w=inv(id=0,umax_value=4294967295,var_off=(0x0; 0xffffffff)) R10=fp0\n"
+            "1: (25) if r7 > 0x7 goto pc+12\n"
+            "2: R1=ctx(id=0,off=0,imm=0) R7_w=inv(id=0,umax_value=7,var_off=(0x0; 0x7)) R10=fp0\n"
+            "2: (7b) *(u64 *)(r10 -16) = r7\n"
+            "3: R7_w=inv(id=0,umax_value=7,var_off=(0x0; 0x7)) R10=fp0 fp-16_w=mmmmmmmm\n"
+            "3: (18) r1 = 0xffff88810a3c4000\n"
+            "5: R1_w=map_ptr(id=0,off=0,ks=4,vs=64,imm=0) R10=fp0 fp-16_w=mmmmmmmm\n"
+            "5: (85) call bpf_map_lookup_elem#1\n"
+            "6: R0_w=map_value_or_null(id=1,off=0,ks=4,vs=64,imm=0) R10=fp0 fp-16_w=mmmmmmmm\n"
+            "6: (15) if r0 == 0x0 goto pc+7\n"
+            "7: R0_w=map_value(id=0,off=0,ks=4,vs=64,imm=0) R10=fp0 fp-16_w=mmmmmmmm\n"
+            "7: (79) r1 = *(u64 *)(r10 -16)\n"
+            "8: R0_w=map_value(id=0,off=0,ks=4,vs=64,imm=0) R1_w=inv(id=0) R10=fp0 fp-16_w=mmmmmmmm\n"
+            "8: (67) r1 <<= 3\n"
+            "9: R0_w=map_value(id=0,off=0,ks=4,vs=64,imm=0) R1_w=inv(id=0,smax_value=9223372036854775800,"
+            "umax_value=18446744073709551608,var_off=(0x0; 0xfffffffffffffff8)) R10=fp0\n"
+            "9: (0f) r0 += r1\n"
+            "10: R0_w=map_value(id=0,off=0,ks=4,vs=64,umax_value=18446744073709551608) R10=fp0\n"
+            "10: (79) r0 = *(u64 *)(r0 +0)\n"
+            "R0 unbounded memory access, make sure to bounds check any such access\n"
+            "processed 11 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 "
+            "mark_read 1\n")
+    d = _x(text).diagnostic
+    assert d.family == "map-value-unbounded-access" and d.klass.value == "verifier-false-positive"
+    assert d.primary.insn == 2 and any(s.insn == 7 for s in d.secondary)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from bpfdoctor.record import record
 from bpfdoctor.verifier import defuse
 from bpfdoctor.verifier.context import ProgramContext, bail_out, map_from_state, return_codes
 from bpfdoctor.verifier.diagnostic import ErrorClass, Span
@@ -324,33 +325,53 @@ def _after(p: Path, pos: int, name: str, frame: int) -> str | None:
     return next((v for k, v in toks if k == name), None)
 
 
-def _spill_dropped_pointer(p: Path, a: Analysis, events: list[defuse.Event]) -> bool:
-    """The number was a pointer until a spill this kernel did not keep: an 8-byte
-    store of a pointer into a stack slot that then shows plain data (``fp-8=mmmmmmmm``
-    where the kernel prints the spilled register), and an 8-byte fill of a number.
-    The verifier keeps a spill only of the pointer types it lists
-    (``is_spillable_regtype``); ``mem`` (bpf_ringbuf_reserve) joined in 5.11 and
-    5.10.10 (a fix for the ring buffer's 5.8 verifier support)."""
+@record
+class KeptBytes:
+    """A value read back from a stack slot whose 8-byte store the kernel kept only
+    as bytes (the slot printed as plain data where a kept spill prints the register)."""
+
+    fill: defuse.Event
+    spill: defuse.Event
+    src: int       # the register stored
+    stored: str    # its state when stored
+    slot: str      # the slot's marks after the store
+    filled: str    # the state read back ("" when not printed)
+
+
+def kept_bytes(p: Path, events: list[defuse.Event]) -> KeptBytes | None:
+    """The nearest fill of ``events`` (a register's def-use chain) when its spill
+    kept only bytes: an 8-byte store, the slot then all plain-data marks, an 8-byte load."""
     fill = next((i for i, e in enumerate(events) if e.kind == "fill"), None)
     if fill is None or fill + 1 >= len(events) or events[fill + 1].kind != "spill":
-        return False
+        return None
     f, sp = events[fill], events[fill + 1]
     store, load = defuse.decode(sp.step.text), defuse.decode(f.step.text)
     if store.size != 8 or load.size != 8 or store.src is None:
-        return False
+        return None
     frame = sp.step.frame
     slot = _after(p, sp.pos, sp.what, frame)
     stored = _after(p, sp.pos, f"R{store.src}", frame) or p.value(sp.pos - 1, f"R{store.src}", frame)
-    filled = _after(p, f.pos, f.what, frame)
-    if not slot or not set(slot) <= _DATA_MARKS or not stored or _SCALAR.match(stored) \
-            or stored.startswith("fp") or (filled and not _SCALAR.match(filled)):
+    if not slot or not set(slot) <= _DATA_MARKS or not stored:
+        return None
+    return KeptBytes(f, sp, store.src, stored, slot, _after(p, f.pos, f.what, frame) or "")
+
+
+def _spill_dropped_pointer(p: Path, a: Analysis, events: list[defuse.Event]) -> bool:
+    """The number was a pointer until a spill this kernel did not keep
+    (``kept_bytes``).  The verifier keeps a spill only of the pointer types it
+    lists (``is_spillable_regtype``); ``mem`` (bpf_ringbuf_reserve) joined in 5.11
+    and 5.10.10 (a fix for the ring buffer's 5.8 verifier support)."""
+    k = kept_bytes(p, events)
+    if k is None or _SCALAR.match(k.stored) or k.stored.startswith("fp") \
+            or (k.filled and not _SCALAR.match(k.filled)):
         return False
-    kind = stored.split("(", 1)[0]
+    f, sp = k.fill, k.spill
+    kind = k.stored.split("(", 1)[0]
     a.klass = ErrorClass.FALSE_POSITIVE
-    a.primary = p.span("primary", f"r{store.src} holds a pointer ({kind}) stored here, but the slot "
-                       f"then holds plain data ({sp.what}={slot}): this kernel does not keep a "
+    a.primary = p.span("primary", f"r{k.src} holds a pointer ({kind}) stored here, but the slot "
+                       f"then holds plain data ({sp.what}={k.slot}): this kernel does not keep a "
                        f"{kind} pointer spilled to the stack", sp.step.index, sp.step)
-    a.secondary.append(p.span("value-from", f"read back here as a number ({f.what}={filled or 'scalar'})",
+    a.secondary.append(p.span("value-from", f"read back here as a number ({f.what}={k.filled or 'scalar'})",
                               f.step.index, f.step))
     newer = " (5.10.10 and 5.11 keep `mem`, from bpf_ringbuf_reserve)" if kind.startswith("mem") else ""
     a.why = (f"The value was a {kind} pointer when it was stored to {sp.what}; the kernel kept only "
@@ -361,6 +382,37 @@ def _spill_dropped_pointer(p: Path, a: Analysis, events: list[defuse.Event]) -> 
     a.help.append(f"keep the {kind} pointer in a register across this code (fewer live values, so "
                   "clang need not spill it: split the function, or use the pointer right after "
                   "it is made), or run a kernel that keeps such spills" + newer)
+    return True
+
+
+_UNBOUNDED_SIZE = re.compile(r"R\d{1,2} (?:min value is negative|unbounded memory access)")
+# a scalar's printed bounds: 6.x (umax=, smin=, var_off=) and older (umax_value=, ...)
+_BOUNDS = re.compile(r"\b(?:[us](?:min|max)(?:32)?(?:_value)?|var_off)=")
+
+
+def spill_dropped_bounds(p: Path, a: Analysis, events: list[defuse.Event], what: str) -> bool:
+    """The value had bounds until a spill the kernel kept as bytes: before Linux
+    5.10 (5689d49b71ad, "Track spill/fill of bounded scalars") the verifier kept
+    only constants across a spill (and since, bounded scalars only for loaders with
+    CAP_BPF), so a bounded index or size came back unbounded."""
+    k = kept_bytes(p, events)
+    if k is None or not _SCALAR.match(k.stored) or not _BOUNDS.search(k.stored) \
+            or (k.filled and _BOUNDS.search(k.filled)):
+        return False
+    f, sp = k.fill, k.spill
+    a.klass = ErrorClass.FALSE_POSITIVE
+    a.primary = p.span("primary", f"r{k.src} is stored here with its bounds ({k.stored}), but the "
+                       f"slot then holds plain data ({sp.what}={k.slot}): the kernel did not keep "
+                       "the bounds across the spill", sp.step.index, sp.step)
+    a.secondary.append(p.span("value-from", f"read back here without bounds ({f.what}="
+                              f"{k.filled or 'scalar'})", f.step.index, f.step))
+    a.why = (f"The {what} had bounds when it was stored to {sp.what}; the kernel kept only its "
+             "bytes, so the 8-byte load gives a number without bounds. Kernels before 5.10 keep "
+             "only constants across a spill; later ones keep a bounded number too, for loaders "
+             "with CAP_BPF (check_stack_write). The program is right.")
+    a.help.append(f"bound the {what} again after it is read back, right before its use (`if (x > N) "
+                  "return 0;` or `x &= MASK;`), or keep it in a register (fewer live values); or "
+                  "load with CAP_BPF on Linux 5.10 or later")
     return True
 
 
@@ -558,6 +610,12 @@ def stack_frames(p: Path, a: Analysis) -> None:
 
 
 def helper_call(p: Path, a: Analysis) -> None:
+    if p.fstep is not None and _UNBOUNDED_SIZE.search(p.error):
+        # a size argument without bounds: were they lost in a spill?
+        reg = p.error_reg()
+        if reg is not None and spill_dropped_bounds(
+                p, a, defuse.origin(p.steps, p.fpos, reg, p.fstep.frame), "size"):
+            return
     if p.fstep is not None and "global function" in p.error:
         callee = _callee_start(p.fstep)
         if callee is not None:

@@ -14,7 +14,7 @@ from bpfdoctor.verifier import defuse
 from bpfdoctor.verifier.context import map_from_state
 from bpfdoctor.verifier.diagnostic import ErrorClass
 from bpfdoctor.verifier.numbers import num
-from bpfdoctor.verifier.rootcause import Analysis, Path, _first_def, assigned_name
+from bpfdoctor.verifier.rootcause import Analysis, Path, _first_def, assigned_name, spill_dropped_bounds
 from bpfdoctor.verifier.trace import Step
 
 _STACK_READ = re.compile(r"read from stack (?:R\d{1,2} )?off (-?\d{1,9})\+(-?\d{1,9}) size (\d{1,9})")
@@ -43,6 +43,8 @@ def bounded_access(p: Path, a: Analysis) -> None:
         return
     ptr_ev, idx_ev, add_pos = _index_chain(p, reg)
     if not idx_ev:
+        return
+    if spill_dropped_bounds(p, a, idx_ev, "index"):
         return
     d = _first_def(idx_ev)
     chain_regs = {e.what for e in idx_ev} | {f"R{defuse.decode(p.steps[add_pos].text).src}"}
