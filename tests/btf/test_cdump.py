@@ -198,3 +198,33 @@ def test_prototypes_pointing_at_the_next_one_are_walked_once(monkeypatch, tmp_pa
     with pytest.raises(ParseError, match="the C declarations would exceed"):
         dump_c(parse_btf(path.read_bytes(), path=str(path)))
     assert calls < 1000
+
+
+@pytest.mark.parametrize("depth, refused", [(8, False), (13, True)])
+def test_anonymous_structs_nested_twice_per_level_stay_within_the_budget(depth, refused, tmp_path):
+    """Each level holds two members of the anonymous struct below it: the dump
+    writes 2**depth copies.  The budget is twice the type words plus 10,000 items:
+    depth 13 (16,000 members from 250 words) is refused in one line; it was within
+    the old floor of 100,000, which let any 7 KB input cost 0.5 s (4 s under the
+    btf campaign's coverage, issue 13)."""
+    from bpfdoctor.btf.reader import parse_btf
+    from bpfdoctor.errors import ParseError
+
+    from .btfgen import BtfBuilder
+
+    b = BtfBuilder()
+    below = b.int_("int", 4, 32, 1)
+    size = 4
+    for _ in range(depth):
+        below = b.struct("", 2 * size, [("x", below, 0), ("y", below, size * 8)])
+        size *= 2
+    b.struct("top", size, [("t", below, 0)])
+    data = b.encode()
+    path = tmp_path / "nested.btf"
+    path.write_bytes(data)
+    btf = parse_btf(data, path=str(path))
+    if refused:
+        with pytest.raises(ParseError, match="the C declarations would exceed"):
+            dump_c(btf)
+    else:
+        assert dump_c(btf).count(" x;") == 2 ** depth - 1

@@ -167,6 +167,9 @@ class _Strings(dict):
         return list(map(self.__getitem__, offsets))
 
 
+WORK_FLOOR = 10_000  # items any BTF may render before the per-word bound (see _CDumper.work)
+
+
 class _CDumper:
     def __init__(self, btf: Btf) -> None:
         self.btf = btf
@@ -195,7 +198,9 @@ class _CDumper:
         # Declarators, members and enumerators rendered: an anonymous type is
         # written out again at each use, so nesting multiplies the text
         # (exponential in the depth); real BTF renders less than one item per
-        # type word (vmlinux: 0.4), so 2 per word (and 100,000) is a generous bound.
+        # type word (vmlinux: 0.3, the fixtures at most 0.6), so 2 per word (and
+        # 10,000) is a generous bound.  (The floor was 100,000: 0.5 s of work,
+        # four under coverage, for any 7 KB input nested so, issue 13.)
         self.work = 0
         self.work_max = 0  # set below, once the words are known
         self.sizes: dict[int, int] = {}
@@ -203,7 +208,7 @@ class _CDumper:
         self.aligns: dict[int, int] = btf.__dict__.setdefault("_align_cache", {})
         self.strs = _Strings(btf)
         pk = Packed(btf)
-        self.work_max = 2 * len(pk.words) + 100_000
+        self.work_max = 2 * len(pk.words) + WORK_FLOOR
         # Of the enums and forward declarations, those a type refers to (the
         # others, when anonymous, are written out on their own: _order).
         asked = set(compress(range(n), pk.kinds.translate(_ENUM_OR_FWD)))
