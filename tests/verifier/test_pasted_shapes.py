@@ -666,3 +666,39 @@ def test_an_index_whose_bounds_a_spill_lost_is_the_kernel_s():
     d = _x(text).diagnostic
     assert d.family == "map-value-unbounded-access" and d.klass.value == "verifier-false-positive"
     assert d.primary.insn == 2 and any(s.insn == 7 for s in d.secondary)
+
+
+# -- a mask the compiler did not keep (a fifth-set thread: `index & INDEX_MASK` became
+# shifts; the merged fix masks in inline asm)
+
+def _masked(line: str, insns: str) -> str:
+    return ("10: R0=map_value(id=0,off=0,ks=4,vs=4096,imm=0) R2=inv(id=0) R10=fp0\n"
+            f"; {line}\n{insns}"
+            "14: (0f) r0 += r1\n"
+            "15: R0_w=map_value(id=0,off=0,ks=4,vs=4096,umax_value=4294967295,var_off=(0x0; 0xffffffff)) "
+            "R1_w=inv(id=0,umax_value=4294967295,var_off=(0x0; 0xffffffff)) R10=fp0\n"
+            f"; {line}\n"
+            "15: (61) r1 = *(u32 *)(r0 +0)\n"
+            "R0 unbounded memory access, make sure to bounds check any array access into a map\n"
+            "processed 16 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 "
+            "mark_read 1\n")
+
+
+_SHIFTS = "10: (bf) r1 = r2\n11: (67) r1 <<= 32\n12: (77) r1 >>= 32\n13: (bf) r3 = r1\n"
+
+
+def test_a_mask_the_bytecode_does_not_hold_is_the_compiler_s():
+    d = _x(_masked("val = *(__u32 *)(base + (idx & IDX_MASK));", _SHIFTS)).diagnostic
+    assert d.family == "map-value-unbounded-access" and d.klass.value == "lowering-artifact"
+    assert "`& IDX_MASK`" in d.primary.label and "IDX_MASK" in d.help[0]
+
+
+@pytest.mark.parametrize("line, insns", [
+    ("val = *(__u32 *)(base + (idx & IDX_MASK));",  # the AND is there: the mask is too wide
+     "10: (bf) r1 = r2\n11: (57) r1 &= 268435455\n12: (bf) r3 = r1\n13: (bf) r3 = r1\n"),
+    ("val = *(__u32 *)(base + (idx & 0xffffffff));", _SHIFTS),  # 32 bits bound nothing
+    ("val = *(__u32 *)(base + idx); if (a && B) x = 1;", _SHIFTS),  # no mask, a logical and
+])
+def test_a_mask_kept_or_too_wide_stays_the_program_s(line, insns):
+    d = _x(_masked(line, insns)).diagnostic
+    assert d.family == "map-value-unbounded-access" and d.klass.value == "source-bug"

@@ -41,6 +41,8 @@ def bounded_access(p: Path, a: Analysis) -> None:
         reg = insn.src if insn.op == "load" else insn.dst
     if reg is None:
         return
+    if ("unbounded" in p.error or "negative" in p.error) and _mask_dropped(p, a):
+        return
     ptr_ev, idx_ev, add_pos = _index_chain(p, reg)
     if not idx_ev:
         return
@@ -104,6 +106,46 @@ def bounded_access(p: Path, a: Analysis) -> None:
     else:
         a.help.append(f"bound the index before the access: `if (idx >= N) return ...;` so that "
                       f"offset + size stays inside {size}")
+
+
+# a mask in C: "idx & INDEX_MASK", "(off & 0xff)" (a binary &, not an address-of)
+_MASK = re.compile(r"[\w)\]]\s*&\s*(0x[0-9a-fA-F]+|\d+|[A-Z_][A-Z0-9_]*)\b(?!\s*\[)")
+
+
+def _mask_dropped(p: Path, a: Analysis) -> bool:
+    """The source line of the access masks a value (``& INDEX_MASK``), but none of
+    the instructions for that line is an AND: the compiler folded or reshaped the
+    mask (into shifts, or away when it judged the bits clear), so the verifier
+    never saw the bound the source wrote."""
+    src = p.fstep.source
+    text = (src.text if src is not None else "") or ""
+    m = _MASK.search(text)
+    if m is None or "&&" in text[m.start():m.end() + 1]:
+        return False
+    if m[1][0].isdigit() and num(m[1], 0) >= 0xFFFFFFFF:
+        return False  # a mask to 32 bits or more bounds nothing: clang's zero-extension is the C's
+    ands = seen = 0
+    for i in range(p.fpos, max(p.fpos - 256, -1), -1):
+        st = p.steps[i]
+        if st.kind != "insn":
+            continue
+        if st.source is not None and st.source.text and st.source.text != text:
+            break  # the instructions of the line end here
+        seen += 1
+        ands += defuse.decode(st.text).aluop == "&"
+    if ands or seen < 2:
+        return False
+    a.klass = ErrorClass.LOWERING_ARTIFACT
+    a.primary = p.span("primary", f"the source masks with `& {m[1]}` here, but none of this line's "
+                       f"{seen} instructions is an AND", p.fstep.index, p.fstep)
+    a.why = (f"The line bounds the value with `& {m[1]}`, and the compiler's instructions for it hold "
+             "no AND: it folded the mask into other operations (shifts, a narrower load) or dropped "
+             "it, so the verifier never learns the bound the source wrote. The C is right; the "
+             "bytecode lost the proof.")
+    a.help.append(f"make the mask survive: apply it in its own statement right before the use, "
+                  f"e.g. `asm volatile(\"%0 &= {m[1]}\" : \"+r\"(idx));` or `idx &= {m[1]}; "
+                  "barrier_var(idx);`, so clang cannot fold it")
+    return True
 
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
