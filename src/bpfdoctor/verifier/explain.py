@@ -18,7 +18,7 @@ from bpfdoctor.verifier.context import ProgramContext
 from bpfdoctor.verifier.diagnostic import Diagnostic
 from bpfdoctor.verifier.entry import CatalogEntry
 from bpfdoctor.verifier.errno import ErrnoInfo, errno_name, explain_errno
-from bpfdoctor.verifier.model import Insn, ParsedLog, SourceLine, Verdict
+from bpfdoctor.verifier.model import NO_ERROR_NOTE, Insn, ParsedLog, SourceLine, Verdict
 from bpfdoctor.verifier.numbers import num
 
 LineForInsn = Callable[[int], "tuple[str, int, str] | None"]
@@ -32,7 +32,6 @@ _ALLOC = re.compile(r"alloc_insn=(\d+)")
 # Errors found before the walk (check_cfg, check_subprogs) name the instruction
 # in the message instead of printing it: "unreachable insn 2", "jump out of
 # range from insn 0 to 6", "infinite loop detected at insn 2".
-_NO_ERROR_NOTE = "the loader reports a failure but the log holds no verifier error"
 _MENTIONED = re.compile(r"(?:unreachable insn|from insn|at insn) (\d+)")
 
 
@@ -152,7 +151,7 @@ def settle_error(log: ParsedLog) -> ParsedLog:
         if found[1] or said is not first:
             return replace(log, error=said, error_detail=tuple(lines[found[1] + 1:]))
         return log
-    if log.error is None and log.prelude and log.stats is None:
+    if log.prelude and log.stats is None:
         found = _match_lines(log, list(log.prelude))
         if found:
             quoted = _kernel_part(log, log.prelude[found[1]])
@@ -160,7 +159,7 @@ def settle_error(log: ParsedLog) -> ParsedLog:
                     "the instruction it names is not in it")
             return replace(log, verdict=Verdict.REJECTED, error=quoted, error_detail=(), failing_insn=None,
                            registers={}, source=None, recent_insns=(),
-                           notes=(*(n for n in log.notes if not n.startswith(_NO_ERROR_NOTE)), note))
+                           notes=(*(n for n in log.notes if n != NO_ERROR_NOTE), note))
     return log
 
 

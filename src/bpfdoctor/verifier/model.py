@@ -67,6 +67,11 @@ class Stats:
     stack_depth: tuple[int, ...] = ()
 
 
+# the note a rejection without an error line gets (the parser), which explain
+# drops when it finds the error quoted before the log
+NO_ERROR_NOTE = "the loader reports a failure but the log holds no verifier error"
+
+
 @record
 class ParsedLog:
     """Everything the parser could find in one verifier log.

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from bpfdoctor.errors import input_error
 from bpfdoctor.lazylog import get_logger
 from bpfdoctor.verifier import lines as L
-from bpfdoctor.verifier.model import Branch, Insn, ParsedLog, SourceLine, Stats, Verdict
+from bpfdoctor.verifier.model import NO_ERROR_NOTE, Branch, Insn, ParsedLog, SourceLine, Stats, Verdict
 from bpfdoctor.verifier.numbers import num
 from bpfdoctor.verifier.state import apply_annotation, parse_state
 from bpfdoctor.verifier.trace import PathRecorder
@@ -883,7 +883,7 @@ def _notes(w: _Walk, errors: list[str], verdict: Verdict, p: LogParser) -> tuple
         notes.append(f"{p.omitted} line(s) of the log were omitted by the loader "
                      "(cilium/ebpf: print the error with %+v for the whole log)")
     if verdict is Verdict.REJECTED and not errors:
-        notes.append("the loader reports a failure but the log holds no verifier error")
+        notes.append(NO_ERROR_NOTE)
     if p.generator == "bpftrace" and verdict is Verdict.REJECTED:
         notes.append("bpftrace generated this program from a script: the fix goes in the script; "
                      "if the script is right, bpftrace's code is at fault (try another bpftrace "
