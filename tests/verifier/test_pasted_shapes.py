@@ -702,3 +702,26 @@ def test_a_mask_the_bytecode_does_not_hold_is_the_compiler_s():
 def test_a_mask_kept_or_too_wide_stays_the_program_s(line, insns):
     d = _x(_masked(line, insns)).diagnostic
     assert d.family == "map-value-unbounded-access" and d.klass.value == "source-bug"
+
+
+def test_a_check_on_a_32_bit_copy_of_the_index_is_the_compiler_s():
+    sc = "scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))"
+    text = ("0: R1=ctx() R10=fp0\n"
+            f"0: (61) r6 = *(u32 *)(r1 +0)          ; R1=ctx() R6_w={sc}\n"
+            f"1: (bc) w7 = w6                       ; R6_w={sc} R7_w={sc}\n"
+            "2: (26) if w7 > 0x7 goto pc+8         ; R7_w=scalar(smin=smin32=0,smax=umax=smax32=umax32=7,"
+            "var_off=(0x0; 0x7))\n"
+            "3: (18) r1 = 0xffff88810a3c4000       ; R1_w=map_ptr(ks=4,vs=64)\n"
+            "5: (bf) r2 = r10                      ; R2_w=fp0 R10=fp0\n"
+            "6: (07) r2 += -4                      ; R2_w=fp-4\n"
+            "7: (85) call bpf_map_lookup_elem#1    ; R0_w=map_value_or_null(id=1,ks=4,vs=64)\n"
+            "8: (15) if r0 == 0x0 goto pc+2        ; R0_w=map_value(ks=4,vs=64)\n"
+            f"9: (0f) r0 += r6                      ; R0_w=map_value(ks=4,vs=64,{sc[7:-1]}) R6={sc}\n"
+            "10: (71) r0 = *(u8 *)(r0 +0)\n"
+            "R0 unbounded memory access, make sure to bounds check any array access into a map\n"
+            "processed 11 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 "
+            "mark_read 1\n")
+    d = _x(text).diagnostic
+    assert d.family == "map-value-unbounded-access" and d.klass.value == "lowering-artifact"
+    assert d.primary.insn == 2 and "on a copy" in d.primary.label
+    assert "5.10" in d.why and any("barrier_var" in h for h in d.help)

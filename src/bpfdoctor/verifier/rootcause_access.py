@@ -83,7 +83,9 @@ def bounded_access(p: Path, a: Analysis) -> None:
                                "access uses", st.index, st)
             a.klass = ErrorClass.LOWERING_ARTIFACT
             a.why = ("the bounds check exists but clang compared a copy (or a 32-bit half) of the "
-                     "index; the verifier learns bounds only for the register it compares")
+                     "index; the verifier learns bounds only for the register it compares (Linux "
+                     "5.10 and later carry them over to a 64-bit copy, `rX = rY`, while neither "
+                     "changes; this copy was not linked)")
             a.help.append("make the checked value the one used: `barrier_var(idx);` after the check "
                           "(bpf_helpers.h), or check with the same variable right before the access")
         elif (signed or "negative" in p.error) and d is not None:
