@@ -420,6 +420,7 @@ _FRAMED = ("libbpf: prog 'drain': -- BEGIN PROG LOAD LOG --\n"
     "[2026-03-01T09:12:44Z ERROR agent::probes] {}",  # env_logger (aya users)
     "2026-03-01T09:12:44.120611Z  WARN ThreadId(03) sched::libbpf_log: src/libbpf_log.rs:21: {}",  # tracing
     "2026-03-01T09:12:44+01:00 ERROR agent: {}",
+    "2026-03-01T09:12:44.1686702Z {}",  # a CI log's timestamp alone (GitHub Actions)
 ])
 def test_rust_loggers_around_each_line_are_taken_off(wrap):
     text = "".join(wrap.format(line) + "\n" for line in _FRAMED.splitlines())

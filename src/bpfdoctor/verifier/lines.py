@@ -137,8 +137,10 @@ LOGRUS_LEVELS = ("ERRO[", "WARN[", "INFO[", "DEBU[", "FATA[", "PANI[", "TRAC[")
 # and tracing-subscriber's "2025-12-26T04:19:28.720628Z  WARN ThreadId(01) mod::path: file.rs:12: ".
 _TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"
 _LEVEL = r"(?:ERROR|WARN|INFO|DEBUG|TRACE)"
+# A bare timestamp alone is taken off too: a CI log's (GitHub Actions: "2023-02-16T13:37:38.1686702Z ").
 _SHAPES["RUST_LOGGER"] = (rf"\[{_TS}\s+{_LEVEL}\s+[^\]\s]*\] ?"
-                          rf"|{_TS}\s+{_LEVEL}\s+(?:ThreadId\(\d+\)\s+)?(?:[\w:]+: )?(?:[\w./-]+\.rs:\d+: )?")
+                          rf"|{_TS}\s+{_LEVEL}\s+(?:ThreadId\(\d+\)\s+)?(?:[\w:]+: )?(?:[\w./-]+\.rs:\d+: )?"
+                          rf"|{_TS} ")
 _SHAPES["SYSLOG"] = (r"(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? |\d{4}-\d\d-\d\d[T ]\S+ )?"
                      r"(?:[\w.-]+ )?[\w.@/-]+\[\d+\]: ")
 # 5.x btf_check_func_arg_match on a call to a static function: the mismatch only marks the
