@@ -114,10 +114,25 @@ def t_btf_writer(data: bytes) -> None:
         raise AssertionError("the BTF written in the other byte order reads back as different types")
 
 
+# The target renders values it makes itself, so its work is set by those values and
+# not by the input the contract budgets it on: format_value allows STEPS_BASE +
+# STEPS_PER_BYTE * len(value) nodes a value, 1,024 even for an empty one.  An input of
+# 647 bytes (an array of a million ints, typedef'd 48 times) made 50 types x 3 values
+# of 1,024 nodes each and two 4 KiB values of 66,000: 272,760 nodes, 2.7 s of CPU under
+# coverage against a 2.06 s budget (a 2 KB input the compat campaign found: 72,893
+# nodes, 2.5 s against 2.21 s).
+# So the target stops at VALUE_NODES_BASE + VALUE_NODES_PER_BYTE * len(input) nodes
+# (the value that crosses the line is its last): about 1 s plus 50 us an input byte
+# under coverage, inside the contract's 2 s plus 100 us a byte.
+VALUE_NODES_BASE = 40_000
+VALUE_NODES_PER_BYTE = 2
+BIG_VALUE = 1024  # the first 2 types also as a 1 KiB value: up to 17,408 nodes
+
+
 def t_btf_valuefmt(data: bytes) -> None:
     """Every type (the first 50) as a map value over bytes from the input, plain and not,
-    through both renderers (bpftool's JSON writer and our --json); a 4 KiB value
-    for the first 2 (its tree has up to 66,000 nodes: linear, but seconds under coverage)."""
+    through both renderers (bpftool's JSON writer and our --json); a 1 KiB value for the
+    first 2; no more nodes than the allowance above."""
     from bpfdoctor.btf.reader import parse_btf
     from bpfdoctor.btf.valuefmt import format_value, to_python
     from bpfdoctor.render.jsonw import JsonWriter
@@ -126,18 +141,37 @@ def t_btf_valuefmt(data: bytes) -> None:
     from .contract import Capture
 
     btf = parse_btf(data, path="fuzz.btf")
-    tail = data[-4096:] or b"\xa5"
+    tail = data[-BIG_VALUE:] or b"\xa5"
+    left = VALUE_NODES_BASE + VALUE_NODES_PER_BYTE * len(data)
     with Capture():
         for tid in range(1, min(btf.type_count, 51)):
-            for size, plain in ((64, False), (7, True), (0, False), (4096, True))[:4 if tid <= 2 else 3]:
+            for size, plain in ((64, False), (7, True), (0, False), (BIG_VALUE, True))[:4 if tid <= 2 else 3]:
+                if left <= 0:
+                    return
                 value = (tail * (size // len(tail) + 1))[:size]
                 tree = format_value(btf, tid, value, plain=plain, byteorder="big" if size == 7 else "little")
+                left -= tree_nodes(tree)
                 if size == 64 and tid <= 8:  # (a plan costs two walks: the first few types)
                     _same_as_plan(btf, tid, value, tree)
                 w = JsonWriter()
                 w.value(tree)
                 w.text()
                 write_json(to_python(tree))
+
+
+def tree_nodes(tree) -> int:
+    """Nodes of a value tree: objects, lists and leaves."""
+    from bpfdoctor.btf.valuefmt import Obj
+
+    n, stack = 0, [tree]
+    while stack:
+        v = stack.pop()
+        n += 1
+        if isinstance(v, Obj):
+            stack.extend(x for _, x in v.items)
+        elif isinstance(v, list):
+            stack.extend(v)
+    return n
 
 
 def _same_as_plan(btf, tid: int, value: bytes, walked) -> None:
