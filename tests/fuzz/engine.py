@@ -57,15 +57,21 @@ class Campaign:
         self.stop_at = 0  # the executions this run ends at (libFuzzer's -runs), when there is one
         path = workdir / f"summary-{label}.json"
         prev = json.loads(path.read_text()) if resume and path.exists() else None
+        why = None
         if prev is not None and prev.get("code") and code is not None:
             from .codeprint import still_same
 
             if not still_same(prev["code"]):
-                aside = path.with_name(f"summary-{label}.before-{time.strftime('%Y%m%d-%H%M%S')}.json")
-                path.rename(aside)
-                sys.stderr.write(f"== {label}: the code changed since this campaign began: it starts again "
-                                 f"from zero executions (the old summary is {aside.name})\n")
-                prev = None
+                why = "the code changed since this campaign began"
+        if prev is not None and prev.get("failures"):
+            # the million is a million that found nothing (the ledger counts no such campaign)
+            why = why or "this campaign found a failure"
+        if why:
+            aside = path.with_name(f"summary-{label}.before-{time.strftime('%Y%m%d-%H%M%S')}.json")
+            path.rename(aside)
+            sys.stderr.write(f"== {label}: {why}: it starts again from zero executions "
+                             f"(the old summary is {aside.name})\n")
+            prev = None
         # one id per campaign, kept across its --resume runs: the ledger's key
         from .ledger import _legacy_id, new_campaign_id
 

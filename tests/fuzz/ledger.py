@@ -7,8 +7,11 @@ entry per campaign (a workdir's summary of one family: every ``--resume`` run
 in that workdir adds to the same entry): its executions, wall-clock seconds, failures,
 ``max_len``, the hash of the code it ran on (``codeprint``) and when and where
 it ran.  What counts towards a family's million is the sum over the entries on
-the code as it is now; an entry on older code, or run with inputs too small for its family
-(``targets.MIN_LEN``), stays as history and does not count.
+the code as it is now; an entry on older code, run with inputs too small for its family
+(``targets.MIN_LEN``), or that recorded a failure, stays as history and does not
+count: the million is a million that found nothing.  (A failure fixed in the
+library changes the code's hash; one fixed in the harness, such as a target's
+own budget, does not, and its campaign must still not count.)
 
 ``campaign`` records each family's summary when its run ends, ``ledger
 record`` records what a workdir holds (a campaign stopped by hand), and ``run
@@ -132,8 +135,14 @@ def summaries_in(workdirs) -> list[Path]:
 
 
 def on_code(data: dict, target: str, sha: str, *, besides: str | None = None) -> list[dict]:
-    """The entries of ``target`` on code ``sha`` (but the campaign ``besides``), run
-    with inputs large enough for the family (``targets.MIN_LEN``)."""
+    """The entries of ``target`` on code ``sha`` (but the campaign ``besides``) that
+    count: run with inputs large enough for the family (``targets.MIN_LEN``), and
+    finding nothing."""
+    return [e for e in _sized(data, target, sha, besides=besides) if not e["failures"]]
+
+
+def _sized(data: dict, target: str, sha: str, *, besides: str | None = None) -> list[dict]:
+    """The entries of ``target`` on code ``sha`` run with inputs large enough, found something or not."""
     from .targets import MIN_LEN
 
     least = MIN_LEN.get(target, 0)
@@ -142,9 +151,10 @@ def on_code(data: dict, target: str, sha: str, *, besides: str | None = None) ->
 
 
 def standing(data: dict, target: str, sha: str) -> dict:
-    """Where ``target`` stands on code ``sha``: executions, seconds, campaigns, failures."""
+    """Where ``target`` stands on code ``sha``: executions, seconds and campaigns that
+    count; the failures of this code's campaigns, which do not."""
     entries = on_code(data, target, sha)
-    failures = {sig: f for e in entries for sig, f in e["failures"].items()}
+    failures = {sig: f for e in _sized(data, target, sha) for sig, f in e["failures"].items()}
     return {"execs": sum(e["execs"] for e in entries), "seconds": round(sum(e["seconds"] for e in entries), 1),
             "campaigns": len(entries), "failures": failures,
             "earlier": sum(e["execs"] for e in data["campaigns"] if e["target"] == target

@@ -173,3 +173,36 @@ def test_a_family_run_below_its_input_size_does_not_count(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f"raised to {MIN_LEN['core']}" in proc.stderr
     assert json.loads((tmp_path / "summary-core.json").read_text())["max_len"] == MIN_LEN["core"]
+
+
+def test_a_campaign_that_found_a_failure_does_not_count(tmp_path):
+    """The million is a million that found nothing.  A failure fixed in the harness
+    (a target's own budget) leaves the code's hash as it was, so neither the ledger
+    nor ``--resume`` may count the campaign that found it."""
+    from tests.fuzz import ledger
+
+    clean = {"target": "jit", "code": "c0de", "id": "a", "execs": 400_000, "seconds": 1.0,
+             "failures": {}, "max_len": 8192}
+    data = {"campaigns": [clean, dict(clean, id="b", execs=115_619, failures={"ContractViolation:x": "ab"})]}
+    st = ledger.standing(data, "jit", "c0de")
+    assert st["execs"] == 400_000 and st["campaigns"] == 1 and st["earlier"] == 115_619
+    assert list(st["failures"]) == ["ContractViolation:x"]  # shown, not counted
+    assert [e["id"] for e in ledger.on_code(data, "jit", "c0de")] == ["a"]
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), env_path()]))
+    path = tmp_path / "summary-jit.list.json"
+    campaign = [sys.executable, "-m", "tests.fuzz", "run", "--target", "jit.list", "--engine", "builtin",
+                "--workdir", str(tmp_path), "--ledger", str(tmp_path / "ledger.json")]
+    proc = subprocess.run(campaign + ["--execs", "30"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    first = json.loads(path.read_text())
+    first["failures"] = {"ContractViolation:super-linear?": "ab"}  # as if it had found one
+    path.write_text(json.dumps(first))
+    proc = subprocess.run(campaign + ["--execs", "60", "--resume"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    again = json.loads(path.read_text())
+    assert "found a failure: it starts again from zero" in proc.stderr
+    assert again["campaign"] != first["campaign"] and not again["failures"] and again["execs"] >= 60
+    assert "total_execs" not in again
