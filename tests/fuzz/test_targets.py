@@ -61,7 +61,7 @@ def test_valuefmt_renders_no_more_nodes_than_its_input_allows(monkeypatch):
 
 def test_valuefmt_still_renders_every_type_of_a_small_btf(monkeypatch):
     """The allowance stops a target that would render a BTF's claims, not an ordinary BTF."""
-    data = widest_btf(typedefs=0)[:-7] + b"\0int\0t\0"
+    data = widest_btf(typedefs=0)
     seen = []
     real = valuefmt.format_value
     monkeypatch.setattr(valuefmt, "format_value", lambda btf, tid, *a, **k: seen.append(tid) or real(btf, tid, *a, **k))
