@@ -12,15 +12,18 @@ class BtfBuilder:
         self.order = order
         self.strings = bytearray(b"" if base_str_len else b"\0")
         self.base_str_len = base_str_len
+        self._offsets: dict[str, int] = {}
         self.words: list[int] = []
         self.next_id = first_id
 
     def s(self, name: str) -> int:
+        """The offset of ``name``, added once (as libbpf's btf__add_str)."""
         if not name:
             return 0
-        off = self.base_str_len + len(self.strings)
-        self.strings += name.encode() + b"\0"
-        return off
+        if name not in self._offsets:
+            self._offsets[name] = self.base_str_len + len(self.strings)
+            self.strings += name.encode() + b"\0"
+        return self._offsets[name]
 
     def add(self, kind: int, name: str, size_or_type: int, vlen: int = 0, kflag: int = 0,
             extra: list[int] | None = None) -> int:

@@ -6,43 +6,40 @@ picks) must keep that work in step with the input, or a small input passes or
 fails the budget by the target's choice and not by the code under test.
 """
 
-import struct
-
 from bpfdoctor.btf import valuefmt
+from tests.btf.btfgen import BtfBuilder
 
 from .targets import TARGETS
 from .targets_more import BIG_VALUE, VALUE_NODES_BASE, VALUE_NODES_PER_BYTE, tree_nodes
 
 
-def _btf(types: list[bytes], strings: bytes) -> bytes:
-    body = b"".join(types)
-    return struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(body), len(body), len(strings)) + body + strings
-
-
 def widest_btf(typedefs: int = 48) -> bytes:
     """Every type as wide as a value's step budget allows, whatever the value's size:
     [1] int, [2] int[1 << 20], [3..] typedefs of [2]."""
-    types = [struct.pack("<III", 1, 1 << 24, 4) + struct.pack("<I", 32),  # INT "int", 32 bits
-             struct.pack("<III", 0, 3 << 24, 0) + struct.pack("<III", 1, 1, 1 << 20)]  # ARRAY
-    types += [struct.pack("<III", 5, 8 << 24, 2)] * typedefs  # TYPEDEF "t" -> [2]
-    return _btf(types, b"\0int\0t\0")
+    b = BtfBuilder()
+    i = b.int_("int", 4, 32)
+    array = b.add(3, "", 0, extra=[i, i, 1 << 20])
+    for _ in range(typedefs):
+        b.typedef("t", array)
+    return b.encode()
 
 
-def rendered_nodes(monkeypatch, data: bytes) -> int:
-    nodes = []
+def rendered(monkeypatch, data: bytes) -> list[tuple[int, int]]:
+    """(type id, nodes) of each value the valuefmt target renders from ``data``."""
+    values = []
     real = valuefmt.format_value
 
-    def counting(*args, **kw):
-        tree = real(*args, **kw)
-        nodes.append(tree_nodes(tree))
+    def counting(btf, tid, *args, **kw):
+        tree = real(btf, tid, *args, **kw)
+        values.append((tid, tree_nodes(tree)))
         return tree
 
     monkeypatch.setattr(valuefmt, "format_value", counting)
     TARGETS["btf.valuefmt"].fn(data)
-    return sum(nodes)
+    return values
 
 
-def test_the_widest_btf_is_what_it_claims(monkeypatch):
+def test_the_widest_btf_is_what_it_claims():
     """Each value of [2] reaches its step budget: 1,024 nodes even for an empty one."""
     from bpfdoctor.btf.reader import parse_btf
 
@@ -56,14 +53,11 @@ def test_valuefmt_renders_no_more_nodes_than_its_input_allows(monkeypatch):
     data = widest_btf()
     assert len(data) < 700
     one_value = valuefmt.STEPS_BASE + valuefmt.STEPS_PER_BYTE * BIG_VALUE + 2  # the last one crosses the line
-    assert rendered_nodes(monkeypatch, data) <= VALUE_NODES_BASE + VALUE_NODES_PER_BYTE * len(data) + one_value
+    allowance = VALUE_NODES_BASE + VALUE_NODES_PER_BYTE * len(data)
+    assert sum(n for _, n in rendered(monkeypatch, data)) <= allowance + one_value
 
 
 def test_valuefmt_still_renders_every_type_of_a_small_btf(monkeypatch):
     """The allowance stops a target that would render a BTF's claims, not an ordinary BTF."""
-    data = widest_btf(typedefs=0)
-    seen = []
-    real = valuefmt.format_value
-    monkeypatch.setattr(valuefmt, "format_value", lambda btf, tid, *a, **k: seen.append(tid) or real(btf, tid, *a, **k))
-    TARGETS["btf.valuefmt"].fn(data)
+    seen = [tid for tid, _ in rendered(monkeypatch, widest_btf(typedefs=0))]
     assert sorted(set(seen)) == [1, 2] and len(seen) == 8
