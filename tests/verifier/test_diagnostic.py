@@ -262,3 +262,45 @@ def test_each_instruction_text_is_decoded_once(monkeypatch):
     monkeypatch.setattr(defuse, "_DECODED", {})
     explain_log(parse_text(log.read_bytes().decode("utf-8", "replace")))
     assert calls and max(calls.values()) == 1
+
+
+
+NEGATIVE_INDEX_LOG = LOGS / "map_index_negative.log"
+NEGATIVE_INDEX_SRC = (LOGS.parent.parent / "bpf" / "verifier" / "map_index_negative.c").read_text()
+
+
+class _Named:
+    """Source files by the name the log gives them, as ``SourceCache`` finds them."""
+
+    def __init__(self, files):
+        self.files = {name: text.splitlines() for name, text in files.items()}
+
+    def lines(self, path):
+        return self.files.get(path)
+
+
+def _negative_index(log_text, files):
+    ctx = ProgramContext(prog_type="xdp", sources=_Named(files))
+    return explain_log(parse_text(log_text), context=ctx).diagnostic
+
+
+def test_source_finds_the_signed_declaration():
+    d = _negative_index(NEGATIVE_INDEX_LOG.read_text(), {"map_index_negative.c": NEGATIVE_INDEX_SRC})
+    assert d.primary.line == 16 and "declared signed" in d.primary.label
+
+
+def test_source_refinement_stays_in_the_file_it_read():
+    """The rules search the failing function of the anchor's file, from its
+    first line down to the rejected one.  A rejected line in another file (an
+    inlined header), or past the end of the file read (the source on disk is not
+    the one compiled), gives no refinement; it indexed past the file's lines
+    (``IndexError``, found by the diagnostic campaign)."""
+    log = NEGATIVE_INDEX_LOG.read_text()
+    in_header = log.replace("; return slots[idx]; @ map_index_negative.c:22",
+                            "; return slots[idx]; @ slots.h:40")
+    d = _negative_index(in_header, {"map_index_negative.c": NEGATIVE_INDEX_SRC,
+                                    "slots.h": "\n" * 39 + "return slots[idx];\n"})
+    assert d.primary.file in ("map_index_negative.c", "slots.h") and "declared signed" not in d.primary.label
+    shorter = "\n".join(NEGATIVE_INDEX_SRC.splitlines()[:20])
+    d = _negative_index(log, {"map_index_negative.c": shorter})
+    assert "declared signed" not in d.primary.label

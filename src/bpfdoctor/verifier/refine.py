@@ -34,8 +34,16 @@ def refine(p: Path, a: Analysis, family: str, rejected: Span | None, sources) ->
     rule = _RULES.get(family)
     if not lines or rule is None:
         return
-    lo = _function_start(p, anchor.file, anchor.line)
-    found = rule(p, a, lines, lo, rejected or anchor)
+    rej = rejected or anchor
+    # the rules search the failing function in the anchor's file, from its first
+    # line down to the rejected one, so that line must be in the file read: not
+    # in another file (an inlined header), not past its end (the file on disk is
+    # not the one compiled)
+    if not rej.line or (rej.file != anchor.file and sources.lines(rej.file) != lines) \
+            or max(rej.line, anchor.line) > len(lines):
+        return
+    lo = max(1, _function_start(p, anchor.file, anchor.line))
+    found = rule(p, a, lines, lo, rej)
     if found is None:
         return
     line, label = found
