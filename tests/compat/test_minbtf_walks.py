@@ -73,3 +73,39 @@ def test_a_deeper_walk_does_not_hide_a_shallower_one():
     marks.mark_type(deep, True)  # reaches leaf at depth 63, its int at 64
     marks.mark_type(leaf, True)
     assert int_id in marks.types
+
+
+def _access_past_anonymous_namesake():
+    """Local ``struct s { int len; }`` read as ``s.len``; the target holds an
+    anonymous union whose only member is also named ``len`` but is a struct,
+    then the ``int len`` that matches."""
+    from bpfdoctor.btf.core_resolve import spec_match
+    from bpfdoctor.btf.core_spec import CoreReloKind, parse_spec
+
+    lw = BtfWriter()
+    lint = lw.int("int", 4, signed=True)
+    ls = lw.struct("s", 4, [("len", lint, 0)])
+    local = parse_btf(lw.encode(), path="local.btf")
+    tw = BtfWriter()
+    tint = tw.int("int", 4, signed=True)
+    q = tw.struct("q", 8, [("a", tint, 0), ("b", tint, 32)])
+    anon = tw.struct("", 8, [("len", q, 0)], union=True)
+    ts = tw.struct("s", 12, [("", anon, 0), ("len", tint, 64)])
+    target = parse_btf(tw.encode(), path="target.btf")
+    spec = parse_spec(local, ls, "0:0", CoreReloKind.FIELD_BYTE_OFFSET)
+    return target, ts, spec_match(spec, target, ts)
+
+
+def test_access_path_libbpf_leaves_behind_is_refused():
+    """libbpf's member match, which ours mirrors, keeps the anonymous union's
+    index when the ``len`` inside it has an incompatible type: the target's path
+    is 0:0:1, and gen.c reads member 1 of a one-member union.  The walk raised
+    ``IndexError`` (a traceback from ``compat --emit-min-btf``, found by the
+    compat campaign); it refuses in one line."""
+    from bpfdoctor.errors import InputError
+
+    target, ts, tspec = _access_past_anonymous_namesake()
+    assert tspec is not None and tspec.raw == [0, 0, 1]
+    assert tspec.accessors[-1].type_id == ts and tspec.accessors[-1].idx == 1
+    with pytest.raises(InputError, match=r"access path 0:0:1 of \[\d+\] names member 1 of \[\d+\], which has 1"):
+        _Marks(target).field(tspec)

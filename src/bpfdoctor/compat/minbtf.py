@@ -97,6 +97,13 @@ class _Marks:
             tid = skip_mods(btf, tid)
             t = btf.type(tid)
             if t.kind in (Kind.STRUCT, Kind.UNION):
+                if idx >= len(t.members):
+                    # libbpf's match leaves an index behind when a name it found
+                    # inside an anonymous member has an incompatible type; gen.c
+                    # then reads past the members
+                    path = ":".join(map(str, spec.raw))
+                    raise InputError(btf.path, f"min BTF: the access path {path} of [{spec.root_type_id}] "
+                                               f"names member {idx} of [{tid}], which has {len(t.members)}")
                 self.members.add((tid, idx))
                 tid = t.members[idx].type
                 self.mark_type(tid, False)
