@@ -90,7 +90,9 @@ def debian_targets():
             pytest.skip(f"apt-get download {pkg} failed (no network or no apt lists?)")
         try:
             blob = extract(deb.read_bytes(), str(deb))
-        except InputError as e:  # e.g. zstd without the zstandard package
+        except InputError as e:
+            if "has no zstd" not in str(e):  # zstd without the zstandard package
+                raise
             pytest.skip(f"cannot extract the BTF of {pkg}: {e}")
         btf = root / f"{blob.release}.btf"
         btf.write_bytes(blob.btf)

@@ -86,8 +86,12 @@ def test_bzimage_every_compression(btf_blob, method):
         try:
             image._zstd(comp)
         except InputError as e:
+            if "has no zstd" not in str(e):
+                raise
             pytest.skip(str(e))
-    blob = image.extract(_bzimage(comp), "vmlinuz-test")
+    # the kernel's build appends the decompressed size, 4 bytes, to every
+    # payload (arch/x86/boot/compressed/Makefile, *_with_size)
+    blob = image.extract(_bzimage(comp + struct.pack("<I", len(raw))), "vmlinuz-test")
     assert blob.btf == btf_blob and blob.release == "6.9.12-test" and blob.kind == "bzImage"
 
 

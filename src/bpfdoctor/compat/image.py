@@ -226,19 +226,17 @@ def _zstd(b: bytes) -> bytes:
     except ImportError:
         raise InputError(None, "the image is zstd-compressed and this Python has no zstd "
                                "(pip install zstandard, or Python 3.14)") from None
-    # the first frame, read in pieces so that the limit holds before the
-    # memory is taken (decompressobj has no limit)
+    # the first frame, in pieces so that the limit holds before the memory is
+    # taken (decompressobj has no limit).  A kernel payload is the frame and its
+    # size in 4 bytes: read_to_iter ends with the frame, where stream_reader
+    # (zstandard 0.25) reads on into those bytes and calls them corrupt
     chunks, total = [], 0
     try:
-        with zstandard.ZstdDecompressor().stream_reader(b) as reader:
-            while True:
-                chunk = reader.read(_ZSTD_PIECE)
-                if not chunk:
-                    break
-                total += len(chunk)
-                if total > MAX_UNPACKED:
-                    raise _too_big("zstd")
-                chunks.append(chunk)
+        for chunk in zstandard.ZstdDecompressor().read_to_iter(b, write_size=_ZSTD_PIECE):
+            total += len(chunk)
+            if total > MAX_UNPACKED:
+                raise _too_big("zstd")
+            chunks.append(chunk)
     except zstandard.ZstdError as e:
         raise InputError(None, f"corrupt zstd data ({e})") from None
     return b"".join(chunks)
