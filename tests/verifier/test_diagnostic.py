@@ -9,7 +9,7 @@ from bpfdoctor.verifier import Verdict, explain_log, parse_file, parse_text
 from bpfdoctor.verifier.diagnostic import ErrorClass, diagnostic_from_dict
 from bpfdoctor.verifier.errno import gloss
 
-from .conftest import LOGS
+from .conftest import FIXTURES, LOGS
 
 GLUED_TAIL_CALL = """\
 0: R1=ctx() R10=fp0
@@ -264,9 +264,8 @@ def test_each_instruction_text_is_decoded_once(monkeypatch):
     assert calls and max(calls.values()) == 1
 
 
-
 NEGATIVE_INDEX_LOG = LOGS / "map_index_negative.log"
-NEGATIVE_INDEX_SRC = (LOGS.parent.parent / "bpf" / "verifier" / "map_index_negative.c").read_text()
+NEGATIVE_INDEX_SRC = (FIXTURES / "map_index_negative.c").read_text()
 
 
 class _Named:
